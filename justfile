@@ -1,0 +1,33 @@
+# zkshare tasks. `just --list` shows them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Build everything and serve the web page and API on http://127.0.0.1:8080 (embedded store).
+run *ARGS: wasm
+    cargo build --release -p zkshare-server
+    ./target/release/zkshare-server {{ARGS}}
+
+# The whole test suite: formatting, clippy, unit, Redis integration, browser end-to-end.
+test: (deps "test") lint wasm
+    cargo build --workspace --bins
+    cargo test --workspace --no-fail-fast
+
+# Formatting check and clippy with warnings denied (native and wasm32).
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm -- -D warnings
+
+# Build the protocol crate to WebAssembly and its JS glue into web/pkg (served by the server).
+wasm: (deps "build")
+    cargo build -p zkshare-crypto --target wasm32-unknown-unknown --release --features wasm
+    wasm-bindgen target/wasm32-unknown-unknown/release/zkshare_crypto.wasm --target web --out-dir web/pkg --no-typescript
+    @ls -l web/pkg
+
+# Install missing tools: `build` (wasm target, wasm-bindgen CLI) or `test` (+ redis, chromium).
+deps what="build":
+    scripts/ensure-deps.sh {{what}}
+
+# Regenerate the protocol test vectors (deterministic: the file must not change).
+vectors:
+    cargo run -q -p zkshare-crypto --features vectors --example gen_vectors > tests/vectors/protocol-v1.json

@@ -1,0 +1,89 @@
+// zk.js — loads the protocol (Rust compiled to WebAssembly) and talks to the zkshare API.
+// The WASM is fetched with the integrity hash the server published in the page, so a swapped
+// binary fails to load instead of running.
+import init, * as wasm from '/pkg/zkshare_crypto.js';
+
+const API = '/api/v1/shared-secrets';
+
+let ready = null;
+
+/** Loads the WASM once; resolves to the module's exports. */
+export function protocol() {
+  if (!ready) {
+    const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
+    const integrity = meta ? meta.content : '';
+    const url = '/pkg/zkshare_crypto_bg.wasm';
+    const response = integrity.startsWith('sha') ? fetch(url, { integrity }) : fetch(url);
+    ready = init({ module_or_path: response }).then(() => wasm);
+  }
+  return ready;
+}
+
+/** An API error with the server's message (`{reqId, statusCode, message, error}`). */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, { message: 'The server could not be reached. Check your connection and try again.' });
+  }
+  let json = null;
+  try { json = await response.json(); } catch (e) { json = null; }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+export const api = {
+  create: (body) => call('POST', API, body),
+  metadata: (id) => call('GET', `${API}/${encodeURIComponent(id)}`),
+  access: (id, password) => call('POST', `${API}/${encodeURIComponent(id)}/access`, password ? { password } : {}),
+  remove: async (id, token) => {
+    const response = await fetch(`${API}/${encodeURIComponent(id)}`, {
+      method: 'DELETE', headers: { 'X-Delete-Token': token }, cache: 'no-store', credentials: 'omit',
+    });
+    if (!response.ok) {
+      let json = null;
+      try { json = await response.json(); } catch (e) { json = null; }
+      throw new ApiError(response.status, json);
+    }
+  },
+};
+
+/** "Tue, 22 Nov 2026, 21:05" in the reader's locale and time zone. */
+export function formatTime(iso) {
+  const d = new Date(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Copies `text`; falls back to selecting `input` when the clipboard is not available. */
+export async function copyText(text, input) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (e) {
+    if (input) { input.focus(); input.select(); }
+    return false;
+  }
+}
+
+/** Unicode scalar values, the unit of the 10,000-character limit. */
+export function charCount(text) {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+export function show(el, on = true) { el.hidden = !on; }
