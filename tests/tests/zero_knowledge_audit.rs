@@ -1,0 +1,199 @@
+//! The zero-knowledge audit: run the whole browser flow while recording everything the server
+//! and Redis saw, and prove that neither the plaintext, the password nor the link key is in it.
+//!
+//! Channels captured: (1) every byte clients sent the server (a recording TCP proxy in front of
+//! it: request lines, headers, bodies), (2) Redis `MONITOR` for the whole run, (3) the server's
+//! stdout and stderr with logging at TRACE, (4) a Redis `SAVE` snapshot (RDB, uncompressed).
+//! A positive control then plants a value in every channel and the same scanner must find it,
+//! so the audit cannot pass by capturing nothing.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::RngExt as _;
+use zkshare_crypto::{Credentials, Header, LinkKey};
+use zkshare_tests::browser::Chromium;
+use zkshare_tests::flows::{self, Revealed, ShareForm};
+use zkshare_tests::leaks::{Needle, find, needles};
+use zkshare_tests::proxy::RecordingProxy;
+use zkshare_tests::redis_server::RedisServer;
+use zkshare_tests::server::{ServerProcess, Store};
+
+/// Records everything a `MONITOR` connection prints until dropped.
+struct Monitor {
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Monitor {
+    fn start(port: u16) -> Monitor {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect for MONITOR");
+        stream.write_all(b"MONITOR\r\n").unwrap();
+        let mut ok = [0u8; 5];
+        stream.read_exact(&mut ok).unwrap();
+        assert_eq!(&ok, b"+OK\r\n", "MONITOR started");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Monitor { seen }
+    }
+
+    fn seen(&self) -> Vec<u8> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn random_text(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+fn save(redis: &RedisServer) -> Vec<u8> {
+    let _: () = redis::cmd("SAVE").query(&mut redis.connection()).expect("SAVE");
+    std::fs::read(redis.dump_path()).expect("read dump.rdb")
+}
+
+struct Channels {
+    http: Vec<u8>,
+    monitor: Vec<u8>,
+    logs: Vec<u8>,
+    rdb: Vec<u8>,
+}
+
+impl Channels {
+    fn leaks(&self, needles: &[Needle]) -> Vec<String> {
+        let mut found = Vec::new();
+        for (name, bytes) in [
+            ("HTTP requests", &self.http),
+            ("Redis MONITOR", &self.monitor),
+            ("server logs", &self.logs),
+            ("Redis RDB snapshot", &self.rdb),
+        ] {
+            found.extend(find(bytes, needles).into_iter().map(|l| format!("{l} in {name}")));
+        }
+        found
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
+    let redis = RedisServer::start();
+    let monitor = Monitor::start(redis.port());
+    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
+    let proxy = RecordingProxy::start(server.addr()).await;
+    let base = proxy.base_url();
+
+    let plaintext = random_text("zk-canary-plaintext-", 40);
+    let password = random_text("zk-canary-password-", 24);
+
+    // Two views, so the ciphertext is still in Redis when the snapshot is taken.
+    let sender = Chromium::launch().await;
+    let (_, link) = flows::share(
+        &sender,
+        &base,
+        &ShareForm { secret: &plaintext, password: Some(&password), views: Some("2"), ..Default::default() },
+    )
+    .await;
+    let (id, key_b64) = flows::split_link(&link);
+
+    let recipient = Chromium::launch().await;
+    let (_, outcome) = flows::reveal(&recipient, &link, Some(&password)).await;
+    match outcome {
+        Revealed::Secret { text, .. } => assert_eq!(text, plaintext, "the flow really ran"),
+        other => panic!("the reveal failed: {other:?}"),
+    }
+    sender.close().await;
+    recipient.close().await;
+
+    // The stored envelope opens with the link key and password to the canary: what was scanned
+    // is the real ciphertext of the real secret.
+    let fields: Vec<String> = redis::cmd("HVALS")
+        .arg(format!("zkshare:secret:{{{id}}}"))
+        .query(&mut redis.connection())
+        .expect("HVALS");
+    let envelope = fields
+        .iter()
+        .find(|v| Header::from_envelope(v).is_ok())
+        .expect("an envelope is stored under the secret's key");
+    let key = LinkKey::from_b64(&key_b64).expect("link key");
+    let opened = zkshare_crypto::open_text(envelope, &Credentials::KeyAndPassword(&key, &password))
+        .expect("the stored envelope opens");
+    assert_eq!(opened.as_str(), plaintext);
+
+    tokio::time::sleep(Duration::from_millis(300)).await; // let MONITOR and logs drain
+    let rdb = save(&redis);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let channels = Channels {
+        http: proxy.received(),
+        monitor: monitor.seen(),
+        logs: server.logs(),
+        rdb,
+    };
+    // The capture is not empty: the envelope went through every channel but the logs.
+    for (name, bytes) in [("HTTP", &channels.http), ("MONITOR", &channels.monitor), ("RDB", &channels.rdb)] {
+        assert!(
+            bytes.windows(envelope.len().min(64)).any(|w| w == &envelope.as_bytes()[..envelope.len().min(64)]),
+            "the {name} capture does not even hold the envelope: the audit is not watching"
+        );
+    }
+    assert!(!channels.logs.is_empty(), "TRACE logs were captured");
+
+    let mut secrets = needles("plaintext", plaintext.as_bytes());
+    secrets.extend(needles("password", password.as_bytes()));
+    secrets.extend(needles("link key (text)", key_b64.as_bytes()));
+    let key_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&key_b64).unwrap()
+    };
+    secrets.extend(needles("link key (bytes)", &key_bytes));
+    let leaks = channels.leaks(&secrets);
+    assert!(leaks.is_empty(), "SECRETS REACHED THE SERVER OR REDIS:\n{}", leaks.join("\n"));
+
+    // Positive control: plant a fresh value in every channel; the scanner must find each.
+    let control = random_text("", 22);
+    let client = reqwest::Client::new();
+    let _ = client
+        .get(format!("{base}/api/v1/shared-secrets/{control}"))
+        .header("X-Audit-Control", hex::encode(control.as_bytes()))
+        .send()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("audit-control")
+        .arg({
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(format!("xy{control}"))
+        })
+        .query(&mut redis.connection())
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let planted = Channels {
+        http: proxy.received(),
+        monitor: monitor.seen(),
+        logs: server.logs(),
+        rdb: save(&redis),
+    };
+    let control_needles = needles("control", control.as_bytes());
+    let found = planted.leaks(&control_needles);
+    for channel in ["HTTP requests", "Redis MONITOR", "server logs", "Redis RDB snapshot"] {
+        assert!(
+            found.iter().any(|f| f.ends_with(channel)),
+            "the positive control was not found in {channel}: found only {found:#?}"
+        );
+    }
+    assert!(found.iter().any(|f| f.contains("hex")), "hex-encoded control found: {found:#?}");
+    assert!(found.iter().any(|f| f.contains("base64 ") && f.contains("offset 2")), "base64 at offset 2 found: {found:#?}");
+}
