@@ -4,6 +4,8 @@
 //! fails with the command to install it when it is missing.
 
 pub mod browser;
+pub mod flows;
+pub mod leaks;
 pub mod proxy;
 pub mod redis_server;
 pub mod server;

@@ -32,7 +32,7 @@ impl RedisServer {
         let program = require_program("redis-server", "redis-server");
         let child = Command::new(program)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", "", "--appendonly", "no", "--rdbcompression", "no"])
             .arg("--dir")
             .arg(self.dir.path())
             .args(["--dbfilename", "dump.rdb"])

@@ -1,0 +1,177 @@
+//! The share and reveal pages driven as a person would: type, choose, click, read.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+
+use crate::browser::{eval, wait_for, Chromium};
+
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What to put in the share form.
+#[derive(Debug, Clone, Default)]
+pub struct ShareForm<'a> {
+    /// The secret text.
+    pub secret: &'a str,
+    /// Optional password.
+    pub password: Option<&'a str>,
+    /// Optional name.
+    pub name: Option<&'a str>,
+    /// `expires` select value (`5m` … `30d`); the page default when `None`.
+    pub expires: Option<&'a str>,
+    /// `views` select value (`"1"`, `"2"`, … or `""` for unlimited); page default when `None`.
+    pub views: Option<&'a str>,
+}
+
+/// Sets a form field's value and fires `input`, as typing would (fast for long values).
+pub async fn set_value(page: &Page, selector: &str, value: &str) {
+    let js = format!(
+        "(() => {{ const el = document.querySelector({sel}); el.value = {val}; \
+         el.dispatchEvent(new Event('input', {{bubbles: true}})); \
+         el.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
+        sel = serde_json::to_string(selector).unwrap(),
+        val = serde_json::to_string(value).unwrap(),
+    );
+    eval(page, &js).await;
+}
+
+/// Clicks the element matching `selector`.
+pub async fn click(page: &Page, selector: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("find {selector}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+/// Whether the element matching `selector` is shown.
+pub async fn is_visible(page: &Page, selector: &str) -> bool {
+    let js = format!(
+        "(() => {{ const el = document.querySelector({}); return !!el && !el.closest('[hidden]'); }})()",
+        serde_json::to_string(selector).unwrap()
+    );
+    eval(page, &js).await.as_bool().unwrap_or(false)
+}
+
+/// Waits until the element matching `selector` is shown.
+pub async fn wait_visible(page: &Page, selector: &str) {
+    let js = format!(
+        "(() => {{ const el = document.querySelector({}); return !!el && !el.closest('[hidden]'); }})()",
+        serde_json::to_string(selector).unwrap()
+    );
+    wait_for(page, &js, PAGE_TIMEOUT).await;
+}
+
+/// Text content of the element matching `selector`.
+pub async fn text(page: &Page, selector: &str) -> String {
+    let js = format!(
+        "(() => {{ const el = document.querySelector({}); return el ? (el.value !== undefined && el.tagName !== 'P' && el.tagName !== 'DD' ? el.value : el.textContent) : null; }})()",
+        serde_json::to_string(selector).unwrap()
+    );
+    eval(page, &js).await.as_str().unwrap_or_default().to_string()
+}
+
+/// Opens the share page at `base_url`, fills the form, submits it and returns the link shown.
+pub async fn share(browser: &Chromium, base_url: &str, form: &ShareForm<'_>) -> (Page, String) {
+    let page = browser.open(&format!("{base_url}/")).await;
+    wait_visible(&page, "#create-form").await;
+    set_value(&page, "#secret", form.secret).await;
+    if let Some(password) = form.password {
+        page.find_element("#password")
+            .await
+            .expect("password field")
+            .click()
+            .await
+            .expect("focus password")
+            .type_str(password)
+            .await
+            .expect("type password");
+    }
+    if let Some(name) = form.name {
+        set_value(&page, "#name", name).await;
+    }
+    if let Some(expires) = form.expires {
+        set_value(&page, "#expires", expires).await;
+    }
+    if let Some(views) = form.views {
+        set_value(&page, "#views", views).await;
+    }
+    click(&page, "#create").await;
+    wait_for(
+        &page,
+        "(() => { const r = document.querySelector('#result'); const e = document.querySelector('#create-error'); \
+          return (!r.hidden && document.querySelector('#link').value) || (!e.hidden && ('ERROR: ' + e.textContent)); })()",
+        PAGE_TIMEOUT,
+    )
+    .await;
+    let link = text(&page, "#link").await;
+    assert!(
+        !link.is_empty(),
+        "the page showed an error instead of a link: {}",
+        text(&page, "#create-error").await
+    );
+    (page, link)
+}
+
+/// How a reveal attempt ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revealed {
+    /// The secret text and the views-left line.
+    Secret { text: String, views_line: String },
+    /// The "missing or has expired" panel.
+    Gone,
+    /// An error under the reveal button (e.g. wrong password).
+    Error(String),
+}
+
+/// Opens `link`, waits for the page to settle, optionally types `password`, clicks Reveal.
+pub async fn reveal(browser: &Chromium, link: &str, password: Option<&str>) -> (Page, Revealed) {
+    let page = browser.open(link).await;
+    let outcome = reveal_on(&page, password).await;
+    (page, outcome)
+}
+
+/// Waits for the ask/gone panel on an opened reveal page, then reveals as [`reveal`] does.
+pub async fn reveal_on(page: &Page, password: Option<&str>) -> Revealed {
+    wait_for(
+        page,
+        "!document.querySelector('#ask').hidden || !document.querySelector('#gone').hidden || !document.querySelector('#broken').hidden",
+        PAGE_TIMEOUT,
+    )
+    .await;
+    if is_visible(page, "#gone").await {
+        return Revealed::Gone;
+    }
+    if is_visible(page, "#broken").await {
+        return Revealed::Error(text(page, "#broken").await);
+    }
+    if let Some(password) = password {
+        set_value(page, "#password", password).await;
+    }
+    click(page, "#reveal").await;
+    wait_for(
+        page,
+        "!document.querySelector('#secret-view').hidden || !document.querySelector('#gone').hidden || \
+         (!document.querySelector('#reveal-error').hidden && !document.querySelector('#reveal').disabled)",
+        PAGE_TIMEOUT,
+    )
+    .await;
+    if is_visible(page, "#secret-view").await {
+        Revealed::Secret {
+            text: text(page, "#secret").await,
+            views_line: text(page, "#views-left").await,
+        }
+    } else if is_visible(page, "#gone").await {
+        Revealed::Gone
+    } else {
+        Revealed::Error(text(page, "#reveal-error").await)
+    }
+}
+
+/// Splits a link `http://host/s/{id}#{key}` into `(id, key)`.
+pub fn split_link(link: &str) -> (String, String) {
+    let (path, key) = link.split_once('#').expect("link has a #fragment");
+    let id = path.rsplit('/').next().expect("link has an id");
+    (id.to_string(), key.to_string())
+}
