@@ -10,7 +10,7 @@ run *ARGS: wasm
 # The whole test suite: formatting, clippy, unit, Redis integration, browser end-to-end.
 test: (deps "test") lint wasm
     cargo build --workspace --bins
-    cargo test --workspace --no-fail-fast
+    cargo test --workspace --no-fail-fast --features zkshare-crypto/vectors
 
 # Formatting check and clippy with warnings denied (native and wasm32).
 lint:

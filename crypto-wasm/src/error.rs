@@ -1,0 +1,44 @@
+//! The crate's two error types: a descriptive one for sealing, one opaque one for opening.
+
+use std::fmt;
+
+/// Why a secret could not be sealed. These describe the caller's input or the platform,
+/// never anything secret, so they can be shown to the user as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealError {
+    /// The text has more than [`crate::MAX_TEXT_CHARS`] Unicode scalar values.
+    TooLong,
+    /// A password mode was asked for with an empty password.
+    EmptyPassword,
+    /// The operating system's random number generator failed.
+    Random,
+    /// Argon2id could not run (in practice: its memory could not be allocated).
+    KeyDerivation,
+}
+
+impl fmt::Display for SealError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SealError::TooLong => "the secret is longer than 10000 characters",
+            SealError::EmptyPassword => "the password is empty",
+            SealError::Random => "the system's random number generator failed",
+            SealError::KeyDerivation => "the password key derivation failed (out of memory?)",
+        })
+    }
+}
+
+impl std::error::Error for SealError {}
+
+/// The one error for every failure to open (PROTOCOL.md §9): malformed encoding, unknown
+/// version or mode, truncation, wrong key or password, tampering, bad padding. It carries
+/// nothing that would tell an attacker which check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenError;
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cannot open this secret: wrong link key or password, or the data was altered")
+    }
+}
+
+impl std::error::Error for OpenError {}

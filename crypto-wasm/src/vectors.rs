@@ -1,0 +1,263 @@
+//! The test-vector file `tests/vectors/protocol-v1.json` and its one checker, shared by the
+//! native tests, the browser (`runVectors`) and the CLI. Not part of the protocol API.
+
+use serde::{Deserialize, Serialize};
+
+use crate::header::{Argon2Params, Header};
+use crate::keys::{Credentials, LinkKey, OpeningKeys};
+use crate::open_text;
+use crate::seal::seal_with;
+
+#[cfg(feature = "vectors")]
+mod generate;
+#[cfg(feature = "vectors")]
+pub use generate::{
+    GENERATOR, RawHeader, generate, generate_json, seal_raw_deterministic, worked_example,
+};
+
+/// The `protocol` value of a vectors file this crate checks.
+pub const PROTOCOL: &str = "zkshare v1";
+
+/// A whole vectors file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile {
+    /// Always [`PROTOCOL`].
+    pub protocol: String,
+    /// The exact command that wrote the file.
+    pub generator: String,
+    /// One scenario each.
+    pub vectors: Vec<Vector>,
+}
+
+/// One scenario: credentials, an envelope, and what opening it must give.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vector {
+    /// Unique, kebab-case.
+    pub name: String,
+    /// What is being tested, in a few words.
+    pub scenario: String,
+    /// How the envelope was made and why it must give `expected`.
+    pub comment: String,
+    /// The mode of the credentials the reader presents (`key`, `key+password`, `password`);
+    /// it is the envelope's mode except where the scenario is a mismatch.
+    pub mode: String,
+    /// `K64`, if the reader presents a link key.
+    pub link_key: Option<String>,
+    /// The password, if the reader presents one.
+    pub password: Option<String>,
+    /// The text, for `success`.
+    pub plaintext: Option<String>,
+    /// The envelope as the server would store it.
+    pub envelope: String,
+    /// The access verifier, for `success`.
+    pub verifier: Option<String>,
+    /// The outcome a reader must reach.
+    pub expected: Expected,
+    /// For `success`: the salt the writer drew, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// For `success`: the nonce the writer drew, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// For `success` in a password mode: Argon2id memory (KiB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<u32>,
+    /// For `success` in a password mode: Argon2id passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<u32>,
+    /// For `success` in a password mode: Argon2id lanes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<u32>,
+}
+
+/// The outcome a reader must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    /// Opens to `plaintext`, with `verifier`; re-sealing with `salt`/`nonce` gives `envelope`.
+    Success,
+    /// Fails with the one opaque error.
+    OpenError,
+}
+
+/// The result of checking a vectors file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Vectors that gave their expected outcome.
+    pub passed: usize,
+    /// Vectors that did not (or 1 if the file itself is unusable).
+    pub failed: usize,
+    /// Names of the failed vectors.
+    pub failures: Vec<String>,
+    /// `name: reason` for each failure.
+    pub details: Vec<String>,
+}
+
+impl Report {
+    /// Whether every vector passed and there was at least one.
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        self.failed == 0 && self.passed > 0
+    }
+
+    /// `{"passed": N, "failed": M, "failures": [...], "details": [...]}`.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report always serializes")
+    }
+
+    fn fail(&mut self, name: &str, reason: &str) {
+        self.failed += 1;
+        self.failures.push(name.to_owned());
+        self.details.push(format!("{name}: {reason}"));
+    }
+}
+
+/// Checks every vector of a vectors file (the JSON text) and reports.
+#[must_use]
+pub fn check_vectors(json: &str) -> Report {
+    let mut report = Report::default();
+    let file: VectorFile = match serde_json::from_str(json) {
+        Ok(file) => file,
+        Err(e) => {
+            report.fail("(vectors file)", &format!("not a vectors file: {e}"));
+            return report;
+        }
+    };
+    if file.protocol != PROTOCOL {
+        report.fail(
+            "(vectors file)",
+            &format!("protocol is {:?}", file.protocol),
+        );
+        return report;
+    }
+    if file.vectors.is_empty() {
+        report.fail("(vectors file)", "no vectors");
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for vector in &file.vectors {
+        let outcome = if names.insert(vector.name.as_str()) {
+            check_vector(vector)
+        } else {
+            Err("duplicate name".to_owned())
+        };
+        match outcome {
+            Ok(()) => report.passed += 1,
+            Err(reason) => report.fail(&vector.name, &reason),
+        }
+    }
+    report
+}
+
+/// Checks one vector: its credentials fit `mode`; `open_error` vectors fail to open;
+/// `success` vectors open to `plaintext` with `verifier`, and re-sealing the plaintext with
+/// the recorded salt, nonce and parameters reproduces `envelope` byte for byte.
+///
+/// # Errors
+/// Why the vector did not give its expected outcome.
+pub fn check_vector(v: &Vector) -> Result<(), String> {
+    let key = match v.link_key.as_deref() {
+        Some(k) => Some(LinkKey::from_b64(k).map_err(|_| "linkKey is not a link key")?),
+        None => None,
+    };
+    let creds = match (&key, v.password.as_deref()) {
+        (Some(k), None) => Credentials::Key(k),
+        (Some(k), Some(p)) => Credentials::KeyAndPassword(k, p),
+        (None, Some(p)) => Credentials::Password(p),
+        (None, None) => return Err("neither linkKey nor password".to_owned()),
+    };
+    if creds.mode().name() != v.mode {
+        return Err(format!(
+            "mode {:?} does not match the credentials given",
+            v.mode
+        ));
+    }
+    match v.expected {
+        Expected::OpenError => match open_text(&v.envelope, &creds) {
+            Ok(_) => Err("opened, but must fail".to_owned()),
+            Err(_) => Ok(()),
+        },
+        Expected::Success => check_success(v, &creds),
+    }
+}
+
+fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
+    let plaintext = v.plaintext.as_deref().ok_or("success without plaintext")?;
+    let verifier = v.verifier.as_deref().ok_or("success without verifier")?;
+    // The reader's path: keys from the served header, the verifier, then the envelope.
+    let header = Header::from_envelope(&v.envelope).map_err(|_| "header rejected")?;
+    let keys = OpeningKeys::derive(&header, creds).map_err(|_| "cannot derive keys")?;
+    if keys.verifier() != verifier {
+        return Err(format!("verifier is {}", keys.verifier()));
+    }
+    let text = keys.open_text(&v.envelope).map_err(|_| "does not open")?;
+    if *text != plaintext {
+        return Err("opens to another text".to_owned());
+    }
+    // The writer's path, deterministically.
+    let salt = hex_array(v.salt.as_deref()).ok_or("salt is not 32 bytes of hex")?;
+    let nonce = hex_array(v.nonce.as_deref()).ok_or("nonce is not 12 bytes of hex")?;
+    let params = match (header.argon2_params(), v.m, v.t, v.p) {
+        (Some(_), Some(m), Some(t), Some(p)) => Argon2Params { m, t, p },
+        (None, None, None, None) => Argon2Params::DEFAULT,
+        _ => return Err("m, t, p must be given exactly in password modes".to_owned()),
+    };
+    let resealed =
+        seal_with(plaintext, creds, salt, nonce, params).map_err(|e| format!("re-seal: {e}"))?;
+    if resealed.envelope != v.envelope {
+        return Err("re-sealing gives another envelope".to_owned());
+    }
+    if resealed.verifier != verifier {
+        return Err("re-sealing gives another verifier".to_owned());
+    }
+    Ok(())
+}
+
+/// Lower-case hex.
+#[cfg(any(test, feature = "vectors"))]
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_array<const N: usize>(hex: Option<&str>) -> Option<[u8; N]> {
+    let hex = hex?;
+    // from_str_radix alone would take a sign ("+0"), so check the digits first.
+    if hex.len() != 2 * N || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_rejects_junk() {
+        let bytes = [0x00, 0x7f, 0x80, 0xff];
+        assert_eq!(to_hex(&bytes), "007f80ff");
+        assert_eq!(hex_array::<4>(Some("007f80ff")), Some(bytes));
+        for bad in ["007f80f", "007f80fff0", "007f80fg", "+07f80ff", "é07f80f"] {
+            assert_eq!(hex_array::<4>(Some(bad)), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unusable_files_fail_the_report() {
+        for json in [
+            "",
+            "{}",
+            r#"{"protocol":"zkshare v2","generator":"","vectors":[]}"#,
+        ] {
+            assert!(!check_vectors(json).is_ok(), "{json}");
+        }
+        let empty = check_vectors(r#"{"protocol":"zkshare v1","generator":"","vectors":[]}"#);
+        assert_eq!((empty.passed, empty.failed), (0, 1));
+    }
+}
