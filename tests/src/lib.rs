@@ -48,11 +48,16 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
 }
 
 /// The directory cargo writes binaries of this profile to (`target/debug`), found from the
-/// running test executable (`target/debug/deps/…`), so a custom `CARGO_TARGET_DIR` works too.
+/// running executable (a test in `target/debug/deps/`, or a binary in `target/release/`), so a
+/// custom `CARGO_TARGET_DIR` works too.
 pub fn target_profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("test binary lives in deps/");
-    deps.parent().expect("deps/ has a parent").to_path_buf()
+    let dir = exe.parent().expect("executable has a directory");
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent().expect("deps/ has a parent").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// Path of a workspace binary built by `cargo build --workspace --bins` (which `just test` runs
