@@ -1,0 +1,324 @@
+//! The web page: assets embedded at build time (or read from --web-dir), SRI templating, published hashes.
+//!
+//! Everything is loaded once at startup so that `/assets.json` describes exactly the bytes that
+//! are served: `{{sri:/app.js}}` in an `.html` file becomes `sha384-…` of `/app.js`, and then
+//! every file (templated HTML included) gets its SHA-256 and SHA-384.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rust_embed::RustEmbed;
+use serde_json::json;
+use sha2::{Digest as _, Sha256, Sha384};
+
+use crate::error::ApiError;
+
+#[derive(RustEmbed)]
+#[folder = "../web"]
+#[allow_missing = true]
+#[exclude = ".*"]
+#[exclude = "*/.*"]
+struct EmbeddedWeb;
+
+/// One file as served.
+pub struct Asset {
+    /// The bytes served (after templating for HTML).
+    pub bytes: Bytes,
+    /// Its Content-Type.
+    pub content_type: &'static str,
+    /// SHA-256, lowercase hex.
+    pub sha256_hex: String,
+    /// `sha384-` + base64 SHA-384: the Subresource Integrity value.
+    pub sri: String,
+}
+
+/// All web files by URL path (`/app.js`), plus the `/assets.json` manifest.
+pub struct WebAssets {
+    files: BTreeMap<String, Asset>,
+    manifest: Bytes,
+}
+
+/// The Content-Type for a file name.
+pub fn content_type_for(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+fn is_html(path: &str) -> bool {
+    path.ends_with(".html") || path.ends_with(".htm")
+}
+
+/// Replaces `{{sri:PATH}}` with the SRI value of PATH; unknown paths are left and logged.
+fn template(path: &str, html: &str, sri_of: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("{{sri:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 6..];
+        match after.find("}}") {
+            Some(end) => {
+                let target = after[..end].trim();
+                match sri_of.get(target) {
+                    Some(sri) => out.push_str(sri),
+                    None => {
+                        tracing::warn!(file = path, target, "SRI token names an unknown asset");
+                        out.push_str(&rest[start..start + 6 + end + 2]);
+                    }
+                }
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn sri(bytes: &[u8]) -> String {
+    format!("sha384-{}", STANDARD.encode(Sha384::digest(bytes)))
+}
+
+impl WebAssets {
+    /// Loads from `web_dir`, or from the copy embedded at build time.
+    pub fn load(web_dir: Option<&Path>) -> anyhow::Result<Self> {
+        let raw = match web_dir {
+            Some(dir) => read_dir_files(dir)?,
+            None => EmbeddedWeb::iter()
+                .filter_map(|name| {
+                    EmbeddedWeb::get(&name).map(|f| (format!("/{name}"), f.data.into_owned()))
+                })
+                .collect(),
+        };
+        let assets = Self::from_files(raw);
+        if assets.files.is_empty() {
+            tracing::warn!("no web assets found: the web page is not served");
+        } else if !assets.files.keys().any(|k| k.starts_with("/pkg/")) {
+            tracing::warn!(
+                "web/pkg is missing: the page cannot encrypt until the wasm build is added"
+            );
+        }
+        Ok(assets)
+    }
+
+    /// Templates and hashes `raw` (URL path → bytes).
+    pub fn from_files(raw: BTreeMap<String, Vec<u8>>) -> Self {
+        let sri_of: BTreeMap<String, String> = raw
+            .iter()
+            .filter(|(path, _)| !is_html(path))
+            .map(|(path, bytes)| (path.clone(), sri(bytes)))
+            .collect();
+        let mut files = BTreeMap::new();
+        for (path, bytes) in raw {
+            let bytes = if is_html(&path) {
+                match String::from_utf8(bytes) {
+                    Ok(html) => template(&path, &html, &sri_of).into_bytes(),
+                    Err(e) => e.into_bytes(),
+                }
+            } else {
+                bytes
+            };
+            let asset = Asset {
+                content_type: content_type_for(&path),
+                sha256_hex: hex::encode(Sha256::digest(&bytes)),
+                sri: sri(&bytes),
+                bytes: Bytes::from(bytes),
+            };
+            files.insert(path, asset);
+        }
+        let manifest: serde_json::Map<String, serde_json::Value> = files
+            .iter()
+            .map(|(path, a)| {
+                (
+                    path.clone(),
+                    json!({ "sha256": a.sha256_hex, "sha384": a.sri, "bytes": a.bytes.len() }),
+                )
+            })
+            .collect();
+        let manifest = serde_json::to_vec_pretty(&json!({ "files": manifest }))
+            .expect("a JSON map serializes");
+        Self {
+            files,
+            manifest: Bytes::from(manifest),
+        }
+    }
+
+    /// The file at URL path `path`.
+    pub fn get(&self, path: &str) -> Option<&Asset> {
+        self.files.get(path)
+    }
+
+    /// The `/assets.json` document.
+    pub fn manifest(&self) -> &Bytes {
+        &self.manifest
+    }
+
+    /// Answers a GET/HEAD for `path`, honouring If-None-Match.
+    pub fn respond(&self, path: &str, headers: &HeaderMap) -> Response {
+        let Some(asset) = self.get(path) else {
+            return ApiError::for_status(StatusCode::NOT_FOUND).into_response();
+        };
+        let etag = format!("\"{}\"", &asset.sha256_hex[..32]);
+        let cache = if is_html(path) {
+            "no-store"
+        } else {
+            "no-cache"
+        };
+        let not_modified = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        let mut response = if not_modified {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            Response::new(Body::from(asset.bytes.clone()))
+        };
+        let h = response.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(asset.content_type),
+        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        response
+    }
+}
+
+fn read_dir_files(root: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let meta = std::fs::metadata(&path)?;
+            if meta.is_dir() {
+                walk(root, &path, out)?;
+            } else if meta.is_file() {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                let url = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(format!("/{url}"), std::fs::read(&path)?);
+            }
+        }
+        Ok(())
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out)
+        .map_err(|e| anyhow::anyhow!("cannot read web directory {}: {e}", root.display()))?;
+    Ok(out)
+}
+
+/// Routes of the web page: `/`, `/s/{id}`, `/assets.json` and every file by its path.
+pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Router<S> {
+    let index = Arc::clone(&assets);
+    let reveal = Arc::clone(&assets);
+    let manifest = Arc::clone(&assets);
+    Router::new()
+        .route(
+            "/",
+            get(move |headers: HeaderMap| async move { index.respond("/index.html", &headers) }),
+        )
+        .route(
+            "/s/{id}",
+            get(move |headers: HeaderMap| async move { reveal.respond("/reveal.html", &headers) }),
+        )
+        .route(
+            "/assets.json",
+            get(move || async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::CACHE_CONTROL, "no-cache"),
+                    ],
+                    manifest.manifest().clone(),
+                )
+            }),
+        )
+        .fallback(move |req: Request| async move {
+            if req.method() != Method::GET && req.method() != Method::HEAD {
+                let status = if assets.get(req.uri().path()).is_some() {
+                    StatusCode::METHOD_NOT_ALLOWED
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                return ApiError::for_status(status).into_response();
+            }
+            assets.respond(req.uri().path(), req.headers())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_sri_and_hashes_served_bytes() {
+        let mut raw = BTreeMap::new();
+        raw.insert(
+            "/index.html".to_string(),
+            b"<script src=\"/app.js\" integrity=\"{{sri:/app.js}}\"></script>{{sri:/nope.js}}"
+                .to_vec(),
+        );
+        raw.insert("/app.js".to_string(), b"console.log(1)".to_vec());
+        raw.insert("/pkg/x.wasm".to_string(), vec![0, 97, 115, 109]);
+        let assets = WebAssets::from_files(raw);
+        let js_sri = sri(b"console.log(1)");
+        let html = std::str::from_utf8(&assets.get("/index.html").unwrap().bytes).unwrap();
+        assert!(html.contains(&format!("integrity=\"{js_sri}\"")));
+        assert!(html.contains("{{sri:/nope.js}}"));
+        let manifest: serde_json::Value = serde_json::from_slice(assets.manifest()).unwrap();
+        let served = &assets.get("/index.html").unwrap().bytes;
+        assert_eq!(
+            manifest["files"]["/index.html"]["sha256"],
+            hex::encode(Sha256::digest(served))
+        );
+        assert_eq!(manifest["files"]["/app.js"]["sha384"], js_sri);
+        assert_eq!(manifest["files"]["/pkg/x.wasm"]["bytes"], 4);
+        assert_eq!(
+            assets.get("/pkg/x.wasm").unwrap().content_type,
+            "application/wasm"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type_for("/a.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type_for("/a.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type_for("/a.svg"), "image/svg+xml");
+        assert_eq!(content_type_for("/a.png"), "image/png");
+        assert_eq!(content_type_for("/a.json"), "application/json");
+        assert_eq!(content_type_for("/a"), "application/octet-stream");
+    }
+}

@@ -1,0 +1,148 @@
+//! Server configuration: one clap parser; every option also reads an environment variable.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::net::IpNet;
+
+/// zkshare server: stores and serves end-to-end encrypted secrets. It only ever holds
+/// ciphertext envelopes made by the client; it cannot decrypt them.
+#[derive(Parser, Clone)]
+#[command(name = "zkshare-server", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on (host:port). Port 0 picks a free port; the start line shows it.
+    #[arg(long, env = "ZKSHARE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Redis URL (e.g. redis://127.0.0.1:6379). Without it the embedded store is used.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Directory of the embedded store (file zkshare.redb). Unused with --redis-url.
+    #[arg(long, env = "ZKSHARE_DATA_DIR", default_value = "zkshare-data")]
+    pub data_dir: PathBuf,
+
+    /// Public base URL used in sharedSecretLink (e.g. https://share.example.com).
+    /// Default: http://<the bound listen address>.
+    #[arg(long, env = "ZKSHARE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Wrong passwords after which a secret is destroyed; 0 = never.
+    #[arg(long, env = "ZKSHARE_MAX_PASSWORD_FAILURES", default_value_t = 10)]
+    pub max_password_failures: u32,
+
+    /// Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted
+    /// for the rate limit's client address.
+    #[arg(long, env = "ZKSHARE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip_net)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Sustained API requests per second per client IP; 0 disables rate limiting.
+    #[arg(long, env = "ZKSHARE_RATE_LIMIT_PER_SECOND", default_value_t = 20)]
+    pub rate_limit_per_second: u32,
+
+    /// API requests a client IP may burst above the sustained rate.
+    #[arg(long, env = "ZKSHARE_RATE_LIMIT_BURST", default_value_t = 60)]
+    pub rate_limit_burst: u32,
+
+    /// Seconds after which a request is answered with 408.
+    #[arg(long, env = "ZKSHARE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Milliseconds to wait for Redis to connect or answer before replying 503.
+    #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = 2000)]
+    pub redis_timeout_ms: u64,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
+    #[arg(long, env = "ZKSHARE_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Serve the web page from this directory instead of the copy built into the binary.
+    #[arg(long, env = "ZKSHARE_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+fn parse_ip_net(s: &str) -> Result<IpNet, String> {
+    s.trim().parse()
+}
+
+impl Config {
+    /// Defaults as if started without arguments, ignoring the environment (for tests and tools).
+    pub fn defaults() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_string(),
+            redis_url: None,
+            data_dir: PathBuf::from("zkshare-data"),
+            public_url: None,
+            max_password_failures: 10,
+            trusted_proxies: Vec::new(),
+            rate_limit_per_second: 20,
+            rate_limit_burst: 60,
+            request_timeout_secs: 30,
+            redis_timeout_ms: 2000,
+            log: "info".to_string(),
+            web_dir: None,
+        }
+    }
+
+    /// The base of sharedSecretLink, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+// The Redis URL may carry a password: never print it.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
+            .field("max_password_failures", &self.max_password_failures)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("redis_timeout_ms", &self.redis_timeout_ms)
+            .field("log", &self.log)
+            .field("web_dir", &self.web_dir)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_documented_flags() {
+        let c = Config::try_parse_from([
+            "zkshare-server",
+            "--listen",
+            "127.0.0.1:0",
+            "--trusted-proxies",
+            "10.0.0.0/8,::1",
+            "--rate-limit-per-second",
+            "0",
+            "--public-url",
+            "https://x.example/",
+        ])
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.rate_limit_per_second, 0);
+        assert_eq!(c.public_base(), "https://x.example");
+        assert!(Config::try_parse_from(["zkshare-server", "--trusted-proxies", "nope"]).is_err());
+    }
+
+    #[test]
+    fn debug_hides_redis_url() {
+        let mut c = Config::defaults();
+        c.redis_url = Some("redis://:hunter2@db:6379".into());
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,238 @@
+//! zkshare server: the HTTP API over a ciphertext-only secret store, and the static web page.
+//!
+//! `main.rs` parses [`Config`], calls [`init_tracing`] and [`serve`]. Tests build the router
+//! with [`app`] over any [`SecretStore`], or run it on a listener with [`run`].
+
+pub mod api;
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod layers;
+pub mod net;
+pub mod policy;
+pub mod store;
+pub mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use crate::config::Config;
+pub use crate::error::ApiError;
+pub use crate::store::{EmbeddedStore, RedisStore, SecretStore};
+
+/// Largest accepted request body: 128 KiB (an envelope is at most 53,690 characters).
+pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    /// The server's configuration.
+    pub config: Arc<Config>,
+    /// Where secrets live.
+    pub store: Arc<dyn SecretStore>,
+}
+
+/// `N` bytes from the operating system's CSPRNG (ids, delete tokens, salts, request ids).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    bytes
+}
+
+/// Now, as Unix milliseconds.
+pub fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-22T20:00:00.000Z`.
+pub fn format_timestamp(ms: i64) -> String {
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+/// The whole HTTP application: API (rate-limited), health probes, web page, and the layers
+/// (body limit, timeout, panic guard, error bodies, security headers, request logs).
+pub fn app(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    let assets = match assets::WebAssets::load(config.web_dir.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "web assets could not be loaded; serving none");
+            assets::WebAssets::from_files(Default::default())
+        }
+    };
+
+    let mut api = api::router();
+    if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
+        let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
+        let governor = GovernorConfigBuilder::default()
+            .per_nanosecond(period_ns)
+            .burst_size(config.rate_limit_burst)
+            .key_extractor(net::ClientIpKeyExtractor::new(
+                config.trusted_proxies.clone(),
+            ))
+            .finish()
+            .expect("rate and burst are non-zero");
+        // Forget idle buckets once a minute so the map does not grow without bound.
+        let limiter = Arc::downgrade(governor.limiter());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let mut ticker = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    ticker.tick().await;
+                    let Some(limiter) = limiter.upgrade() else {
+                        break;
+                    };
+                    limiter.retain_recent();
+                    limiter.shrink_to_fit();
+                }
+            });
+        }
+        api = api.layer(GovernorLayer::<_, _, axum::body::Body>::new(governor));
+    }
+
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .merge(assets::router(Arc::new(assets)))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs.max(1)),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(layers::finalize))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
+        Ok(Ok(())) => Ok("ready"),
+        Ok(Err(e)) => Err(ApiError::unavailable(format!("readiness: {e}"))),
+        Err(_) => Err(ApiError::unavailable("readiness: store ping timed out")),
+    }
+}
+
+/// Opens the configured store: Redis when `redis_url` is set, else the embedded one.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SecretStore>> {
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(
+            RedisStore::connect(url, Duration::from_millis(config.redis_timeout_ms.max(1))).await?,
+        ),
+        None => EmbeddedStore::open_with_sweeper(config.data_dir.clone()).await?,
+    })
+}
+
+/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax.
+pub fn init_tracing(filter: &str) -> anyhow::Result<()> {
+    // axum logs the text of body rejections at TRACE; serde's messages can quote request
+    // fields, so that target stays off whatever the filter says.
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},axum::rejection=off"))
+        .with_context(|| format!("invalid log filter {filter:?}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}
+
+/// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{addr}"));
+    }
+    println!(
+        "zkshare listening on http://{addr} (store: {})",
+        store.describe()
+    );
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+    };
+    run(listener, state, shutdown_signal()).await
+}
+
+/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server failed")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_milliseconds() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_timestamp(1_795_377_600_123),
+            "2026-11-22T20:00:00.123Z"
+        );
+    }
+}

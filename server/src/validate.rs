@@ -1,0 +1,451 @@
+//! Input rules of the API: envelope shape (docs/PROTOCOL.md §4, §8), verifiers, ids, expiresIn, limits.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::store::AccessType;
+
+/// Longest accepted envelope: 10,000 four-byte characters in mode 0x02 (PROTOCOL.md §8).
+pub const MAX_ENVELOPE_CHARS: usize = 53_690;
+/// Longest `name`, in characters.
+pub const MAX_NAME_CHARS: usize = 50;
+/// Longest plain password from a non-zkshare client, in characters.
+pub const MAX_PLAIN_PASSWORD_CHARS: usize = 1024;
+/// Most `authorizedEmails` after de-duplication.
+pub const MAX_AUTHORIZED_EMAILS: usize = 100;
+/// `expiresIn` when none is given.
+pub const DEFAULT_EXPIRES_IN: &str = "30d";
+/// Shortest lifetime: 5 minutes.
+pub const MIN_EXPIRY_MS: i64 = 5 * 60 * 1000;
+/// Longest lifetime: 30 days.
+pub const MAX_EXPIRY_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Smallest envelope body: nonce (12) + one 256-byte payload block + GCM tag (16).
+const MIN_BODY_BYTES: usize = 12 + 256 + 16;
+/// Header sizes by mode (PROTOCOL.md §4).
+const KEY_MODE_HEADER_BYTES: usize = 34;
+const PASSWORD_MODE_HEADER_BYTES: usize = 46;
+
+/// Said whenever `secretValue` is not an envelope.
+pub const NOT_AN_ENVELOPE: &str = "secretValue must be a zkshare envelope (docs/PROTOCOL.md): \
+     encrypt on the client, e.g. with `zkshare seal`";
+/// Said when `secretValue` is longer than any envelope can be.
+pub const ENVELOPE_TOO_LONG: &str = "secretValue is too long: a zkshare envelope has at most \
+     53,690 characters (10,000 characters of text)";
+
+/// Body of `POST /api/v1/shared-secrets` and `POST /api/v1/shared-secrets/public`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateSecretRequest {
+    /// The envelope.
+    pub secret_value: String,
+    /// Optional label.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Verifier (zkshare clients) or plain password (other clients).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Lifetime such as `30m`, `24h`, `7d`, `1w`.
+    #[serde(default)]
+    pub expires_in: Option<String>,
+    /// Views allowed; any JSON number here, checked to be a positive integer.
+    #[serde(default)]
+    pub max_views: Option<serde_json::Number>,
+    /// Who may view it.
+    #[serde(default)]
+    pub access_type: Option<AccessType>,
+    /// E-mail addresses allowed to view it.
+    #[serde(default)]
+    pub authorized_emails: Option<Vec<String>>,
+    /// Allow addresses outside the organization.
+    #[serde(default)]
+    pub allow_external_emails: Option<bool>,
+}
+
+/// A create request that passed every rule.
+pub struct ValidCreate {
+    /// The envelope.
+    pub envelope: String,
+    /// Its header part (base64url).
+    pub envelope_header: String,
+    /// Optional label.
+    pub name: Option<String>,
+    /// Non-empty password or verifier.
+    pub password: Option<String>,
+    /// Lifetime in milliseconds.
+    pub lifetime_ms: i64,
+    /// Views allowed.
+    pub max_views: Option<u32>,
+    /// As requested; the policy picks the default.
+    pub access_type: Option<AccessType>,
+    /// De-duplicated, lower-cased.
+    pub authorized_emails: Vec<String>,
+    /// As requested.
+    pub allow_external_emails: bool,
+}
+
+/// One rule a field broke.
+struct Issue {
+    field: &'static str,
+    message: String,
+}
+
+/// Checks a create request; the first broken rule is the message, all of them are `details`.
+pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
+    let mut issues: Vec<Issue> = Vec::new();
+    let mut issue = |field: &'static str, message: &str| {
+        issues.push(Issue {
+            field,
+            message: message.to_string(),
+        })
+    };
+
+    let envelope_header = match check_envelope(&req.secret_value) {
+        Ok(header) => header.to_string(),
+        Err(message) => {
+            issue("secretValue", message);
+            String::new()
+        }
+    };
+    if let Some(name) = &req.name
+        && name.chars().count() > MAX_NAME_CHARS
+    {
+        issue("name", "name must be at most 50 characters");
+    }
+    if let Some(password) = &req.password {
+        if password.is_empty() {
+            issue("password", "password must not be empty");
+        } else if !is_verifier(password) && password.chars().count() > MAX_PLAIN_PASSWORD_CHARS {
+            issue("password", "password must be at most 1024 characters");
+        }
+    }
+    let lifetime_ms =
+        match parse_expires_in(req.expires_in.as_deref().unwrap_or(DEFAULT_EXPIRES_IN)) {
+            Ok(ms) => ms,
+            Err(message) => {
+                issue("expiresIn", message);
+                0
+            }
+        };
+    let max_views = match &req.max_views {
+        None => None,
+        Some(n) => match n.as_u64().filter(|v| *v >= 1).map(u32::try_from) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => {
+                issue("maxViews", "maxViews must be at most 4294967295");
+                None
+            }
+            None => {
+                issue("maxViews", "maxViews must be a whole number of at least 1");
+                None
+            }
+        },
+    };
+    let authorized_emails = match normalize_emails(req.authorized_emails.as_deref().unwrap_or(&[]))
+    {
+        Ok(list) => list,
+        Err(message) => {
+            issue("authorizedEmails", &message);
+            Vec::new()
+        }
+    };
+    let allow_external_emails = req.allow_external_emails.unwrap_or(false);
+    if allow_external_emails {
+        if req.authorized_emails.as_ref().is_none_or(|l| l.is_empty()) {
+            issue(
+                "allowExternalEmails",
+                "Emails are required when allowing external emails",
+            );
+        }
+        if req.access_type == Some(AccessType::Organization) {
+            issue(
+                "allowExternalEmails",
+                "Cannot allow external emails when access is restricted to organization members",
+            );
+        }
+    }
+
+    if let Some(first) = issues.first() {
+        let details: Vec<Value> = issues
+            .iter()
+            .map(|i| json!({ "path": [i.field], "message": i.message }))
+            .collect();
+        return Err(
+            ApiError::bad_request(first.message.clone()).with_details(Value::Array(details))
+        );
+    }
+    Ok(ValidCreate {
+        envelope: req.secret_value,
+        envelope_header,
+        name: req.name,
+        password: req.password,
+        lifetime_ms,
+        max_views,
+        access_type: req.access_type,
+        authorized_emails,
+        allow_external_emails,
+    })
+}
+
+/// Parses `expiresIn`: an integer and one unit of `s`, `m`, `h`, `d`, `w`; 5 minutes to 30 days.
+/// Returns milliseconds or the API's message.
+pub fn parse_expires_in(s: &str) -> Result<i64, &'static str> {
+    const INVALID: &str = "Invalid duration format";
+    const TOO_LONG: &str = "Expiration time cannot exceed 30 days";
+    const TOO_SHORT: &str = "Expiration time cannot be less than 5 minutes";
+    let Some(unit) = s.chars().last() else {
+        return Err(INVALID);
+    };
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(INVALID);
+    }
+    let unit_ms: i64 = match unit {
+        's' => 1_000,
+        'm' => 60_000,
+        'h' => 3_600_000,
+        'd' => 86_400_000,
+        'w' => 604_800_000,
+        _ => return Err(INVALID),
+    };
+    // All digits: a parse failure can only be overflow, i.e. far too long.
+    let ms = digits
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_ms))
+        .ok_or(TOO_LONG)?;
+    if ms > MAX_EXPIRY_MS {
+        Err(TOO_LONG)
+    } else if ms < MIN_EXPIRY_MS {
+        Err(TOO_SHORT)
+    } else {
+        Ok(ms)
+    }
+}
+
+/// Checks that `s` has the shape of a zkshare envelope (`b64(header).b64(body)`, PROTOCOL.md
+/// §4 and §8) and returns its header part. The server cannot and does not decrypt it.
+pub fn check_envelope(s: &str) -> Result<&str, &'static str> {
+    if s.len() > MAX_ENVELOPE_CHARS {
+        return Err(ENVELOPE_TOO_LONG);
+    }
+    let (header_b64, body_b64) = s.split_once('.').ok_or(NOT_AN_ENVELOPE)?;
+    let header = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .map_err(|_| NOT_AN_ENVELOPE)?;
+    let body = URL_SAFE_NO_PAD
+        .decode(body_b64)
+        .map_err(|_| NOT_AN_ENVELOPE)?;
+    let header_ok = matches!(
+        (header.first(), header.get(1), header.len()),
+        (Some(0x01), Some(0x01), KEY_MODE_HEADER_BYTES)
+            | (Some(0x01), Some(0x02 | 0x03), PASSWORD_MODE_HEADER_BYTES)
+    );
+    // The payload is padded to 256-byte blocks (§7): nonce + k·256 + tag.
+    let body_ok = body.len() >= MIN_BODY_BYTES && (body.len() - 12 - 16) % 256 == 0;
+    if header_ok && body_ok {
+        Ok(header_b64)
+    } else {
+        Err(NOT_AN_ENVELOPE)
+    }
+}
+
+/// Whether `password` is a zkshare access verifier: `zkv1.` + 43 canonical base64url
+/// characters (32 bytes), PROTOCOL.md §6.
+pub fn is_verifier(password: &str) -> bool {
+    password.len() == 48
+        && password.starts_with("zkv1.")
+        && URL_SAFE_NO_PAD
+            .decode(&password[5..])
+            .is_ok_and(|b| b.len() == 32)
+}
+
+/// Whether `id` is a secret id: 16 bytes in canonical base64url (22 characters).
+pub fn is_secret_id(id: &str) -> bool {
+    id.len() == 22 && URL_SAFE_NO_PAD.decode(id).is_ok_and(|b| b.len() == 16)
+}
+
+/// Trims, lower-cases and de-duplicates e-mail addresses; checks each and the count.
+pub fn normalize_emails(list: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len().min(MAX_AUTHORIZED_EMAILS + 1));
+    for (i, raw) in list.iter().enumerate() {
+        let email = raw.trim().to_lowercase();
+        if !is_plausible_email(&email) {
+            return Err(format!(
+                "authorizedEmails[{i}] is not a valid e-mail address"
+            ));
+        }
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    if out.len() > MAX_AUTHORIZED_EMAILS {
+        return Err(format!(
+            "authorizedEmails can hold at most {MAX_AUTHORIZED_EMAILS} different addresses"
+        ));
+    }
+    Ok(out)
+}
+
+/// A light plausibility check (delivery is the real test): `local@domain.tld`, no spaces.
+fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    let ok_chars = |p: &str| {
+        !p.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '@')
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && ok_chars(local)
+        && ok_chars(domain)
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn envelope(mode: u8, header_len: usize, body_len: usize) -> String {
+        let mut header = vec![7u8; header_len];
+        header[0] = 1;
+        header[1] = mode;
+        format!("{}.{}", b64(&header), b64(&vec![9u8; body_len]))
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_expires_in("5m"), Ok(300_000));
+        assert_eq!(parse_expires_in("30d"), Ok(MAX_EXPIRY_MS));
+        assert_eq!(parse_expires_in("1w"), Ok(7 * 86_400_000));
+        assert_eq!(parse_expires_in("24h"), Ok(86_400_000));
+        assert_eq!(parse_expires_in("300s"), Ok(300_000));
+        assert_eq!(parse_expires_in("720h"), Ok(MAX_EXPIRY_MS));
+        for bad in [
+            "", "m", "5", "5x", "-5m", "+5m", "5 m", "5M", "1.5h", "five", "5mm", "٥m",
+        ] {
+            assert_eq!(
+                parse_expires_in(bad),
+                Err("Invalid duration format"),
+                "{bad:?}"
+            );
+        }
+        for long in ["31d", "5w", "721h", "99999999999999999999999d"] {
+            assert_eq!(
+                parse_expires_in(long),
+                Err("Expiration time cannot exceed 30 days"),
+                "{long:?}"
+            );
+        }
+        for short in ["4m", "0m", "299s", "0d"] {
+            assert_eq!(
+                parse_expires_in(short),
+                Err("Expiration time cannot be less than 5 minutes"),
+                "{short:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn envelopes() {
+        assert!(check_envelope(&envelope(1, 34, 284)).is_ok());
+        assert!(check_envelope(&envelope(2, 46, 284 + 256)).is_ok());
+        assert!(check_envelope(&envelope(3, 46, 284)).is_ok());
+        let e = envelope(1, 34, 284);
+        assert_eq!(check_envelope(&e).unwrap(), e.split('.').next().unwrap());
+        for bad in [
+            envelope(1, 46, 284), // mode/length mismatch
+            envelope(2, 34, 284), // mode/length mismatch
+            envelope(4, 46, 284), // unknown mode
+            envelope(0, 34, 284), // unknown mode
+            envelope(1, 34, 283), // truncated
+            envelope(1, 34, 285), // not block-padded
+            envelope(1, 33, 284), // short header
+            "".to_string(),
+            "plaintext secret".to_string(),
+            format!("{}=", envelope(1, 34, 284)), // padding
+            envelope(1, 34, 284).replace('.', ""),
+            format!("{}.x", envelope(1, 34, 284)),
+        ] {
+            assert_eq!(check_envelope(&bad), Err(NOT_AN_ENVELOPE), "{bad:?}");
+        }
+        // Version byte other than 1.
+        let mut header = vec![0u8; 34];
+        header[0] = 2;
+        header[1] = 1;
+        let v2 = format!("{}.{}", b64(&header), b64(&[0u8; 284]));
+        assert_eq!(check_envelope(&v2), Err(NOT_AN_ENVELOPE));
+        // Non-canonical trailing bits: 34 bytes end in a 2-character group whose last
+        // character carries 4 unused bits; 'B' sets one of them.
+        let good = envelope(1, 34, 284);
+        let (h, b) = good.split_once('.').unwrap();
+        let noncanonical = format!("{}B.{b}", &h[..h.len() - 1]);
+        assert_eq!(check_envelope(&noncanonical), Err(NOT_AN_ENVELOPE));
+        // Limit.
+        let long = "a".repeat(MAX_ENVELOPE_CHARS + 1);
+        assert_eq!(check_envelope(&long), Err(ENVELOPE_TOO_LONG));
+    }
+
+    #[test]
+    fn verifiers_and_ids() {
+        let v = format!("zkv1.{}", b64(&[5u8; 32]));
+        assert_eq!(v.len(), 48);
+        assert!(is_verifier(&v));
+        assert!(!is_verifier(&v[..47]));
+        assert!(!is_verifier(&format!("zkv2.{}", b64(&[5u8; 32]))));
+        assert!(!is_verifier("correct horse battery staple"));
+        // 43 chars whose last one leaves non-zero trailing bits.
+        let mut nc = format!("zkv1.{}", b64(&[0u8; 32]));
+        nc.pop();
+        nc.push('B');
+        assert!(!is_verifier(&nc));
+
+        let id = b64(&[3u8; 16]);
+        assert!(is_secret_id(&id));
+        assert!(!is_secret_id(&id[..21]));
+        assert!(!is_secret_id("not-an-id"));
+        assert!(!is_secret_id("AAAAAAAAAAAAAAAAAAAAAB")); // trailing bits set
+        assert!(!is_secret_id("AAAAAAAAAAAAAAAAAAAA+A"));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            normalize_emails(&["A@Example.com".into(), " a@example.com ".into()]).unwrap(),
+            vec!["a@example.com".to_string()]
+        );
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.c",
+            "a b@c.d",
+            "a@b..c",
+            "a@-b.c",
+            "a@b.c@d.e",
+        ] {
+            assert!(normalize_emails(&[bad.to_string()]).is_err(), "{bad:?}");
+        }
+        let many: Vec<String> = (0..101).map(|i| format!("u{i}@example.com")).collect();
+        assert!(normalize_emails(&many[..100]).is_ok());
+        assert!(normalize_emails(&many).is_err());
+        let mut dup = many[..100].to_vec();
+        dup.push("U0@example.com".into());
+        assert_eq!(normalize_emails(&dup).unwrap().len(), 100);
+    }
+}

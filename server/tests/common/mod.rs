@@ -1,0 +1,369 @@
+//! Test harness: a real redis-server per test, both stores, envelopes and verifiers, and HTTP helpers.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore, SecretStore};
+
+/// A `redis-server` on a free loopback port, in its own temp dir, killed on drop.
+pub struct RedisServer {
+    child: Option<Child>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl RedisServer {
+    /// Starts one on a free port. Fails (never skips) when redis-server is missing.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            dir,
+        };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .current_dir(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start redis-server ({e}): install it: apt-get install redis-server")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read, Write};
+                s.set_read_timeout(Some(Duration::from_millis(500))).ok();
+                if s.write_all(b"PING\r\n").is_ok() {
+                    let mut buf = [0u8; 7];
+                    if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
+                        return;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `redis://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it (data is lost: no persistence).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    /// A plain client for inspecting keys.
+    pub async fn client(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    Redis,
+    Embedded,
+}
+
+/// Keeps the backing service or directory alive for the test.
+pub enum Backing {
+    Redis(RedisServer),
+    Embedded(tempfile::TempDir),
+}
+
+/// A router over a fresh store of one kind.
+pub struct TestApp {
+    pub kind: StoreKind,
+    pub router: Router,
+    pub store: Arc<dyn SecretStore>,
+    pub config: Arc<Config>,
+    pub backing: Backing,
+}
+
+/// Config for in-process tests: no rate limit, fixed public URL.
+pub fn test_config() -> Config {
+    let mut c = Config::defaults();
+    c.rate_limit_per_second = 0;
+    c.public_url = Some("https://zkshare.test".into());
+    c.max_password_failures = 5;
+    c
+}
+
+pub async fn redis_store(server: &RedisServer) -> Arc<dyn SecretStore> {
+    Arc::new(
+        RedisStore::connect(&server.url(), Duration::from_millis(1000))
+            .await
+            .unwrap(),
+    )
+}
+
+pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn SecretStore> {
+    Arc::new(EmbeddedStore::open(dir).unwrap())
+}
+
+pub fn router_for(config: Arc<Config>, store: Arc<dyn SecretStore>) -> Router {
+    zkshare_server::app(AppState { config, store })
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
+}
+
+impl TestApp {
+    pub async fn new(kind: StoreKind) -> Self {
+        Self::with_config(kind, test_config()).await
+    }
+
+    pub async fn with_config(kind: StoreKind, config: Config) -> Self {
+        let config = Arc::new(config);
+        let (store, backing) = match kind {
+            StoreKind::Redis => {
+                let server = RedisServer::start();
+                (redis_store(&server).await, Backing::Redis(server))
+            }
+            StoreKind::Embedded => {
+                let dir = tempfile::tempdir().unwrap();
+                (embedded_store(dir.path()), Backing::Embedded(dir))
+            }
+        };
+        let router = router_for(Arc::clone(&config), Arc::clone(&store));
+        Self {
+            kind,
+            router,
+            store,
+            config,
+            backing,
+        }
+    }
+
+    pub fn redis(&self) -> Option<&RedisServer> {
+        match &self.backing {
+            Backing::Redis(r) => Some(r),
+            Backing::Embedded(_) => None,
+        }
+    }
+
+    pub fn redis_mut(&mut self) -> Option<&mut RedisServer> {
+        match &mut self.backing {
+            Backing::Redis(r) => Some(r),
+            Backing::Embedded(_) => None,
+        }
+    }
+
+    /// Sends a raw request.
+    pub async fn raw(&self, request: Request<Body>) -> Reply {
+        send(&self.router, request).await
+    }
+
+    /// Sends `body` as JSON (or nothing).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut b = Request::builder().method(method).uri(path);
+        let body = match body {
+            Some(v) => {
+                b = b.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&v).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.raw(b.body(body).unwrap()).await
+    }
+
+    /// Creates a secret; asserts 200.
+    pub async fn create(&self, body: Value) -> Value {
+        let r = self
+            .call(Method::POST, "/api/v1/shared-secrets", Some(body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "create failed: {}", r.text);
+        r.json()
+    }
+
+    pub async fn access(&self, id: &str, password: Option<&str>) -> Reply {
+        let body = match password {
+            Some(p) => json!({ "password": p }),
+            None => json!({}),
+        };
+        self.call(
+            Method::POST,
+            &format!("/api/v1/shared-secrets/{id}/access"),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn get(&self, id: &str) -> Reply {
+        self.call(Method::GET, &format!("/api/v1/shared-secrets/{id}"), None)
+            .await
+    }
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+
+    /// Asserts the status and the API error body; returns the message.
+    pub fn assert_error(&self, status: u16) -> String {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        let v = self.json();
+        assert_error_body(&v, status);
+        v["message"].as_str().unwrap().to_string()
+    }
+}
+
+/// `{reqId, statusCode, message, error, details?}` and nothing else; details on 400/403.
+pub fn assert_error_body(v: &Value, status: u16) {
+    let obj = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"));
+    for k in obj.keys() {
+        assert!(
+            ["reqId", "statusCode", "message", "error", "details"].contains(&k.as_str()),
+            "unexpected key {k} in {v}"
+        );
+    }
+    assert!(
+        obj["reqId"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("req-") && s.len() > 8),
+        "{v}"
+    );
+    assert_eq!(obj["statusCode"], status, "{v}");
+    assert!(
+        obj["message"].as_str().is_some_and(|s| !s.is_empty()),
+        "{v}"
+    );
+    let reason = StatusCode::from_u16(status)
+        .unwrap()
+        .canonical_reason()
+        .unwrap();
+    assert_eq!(obj["error"], reason, "{v}");
+    if status == 400 || status == 403 {
+        assert!(obj.contains_key("details"), "details missing: {v}");
+    }
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut v = vec![0u8; n];
+    getrandom::fill(&mut v).unwrap();
+    v
+}
+
+/// A structurally valid envelope: header of `mode` with random salt (and OWASP Argon2 params for
+/// password modes), body = nonce + `blocks`·256 + tag of random bytes.
+pub fn envelope(mode: u8, blocks: usize) -> String {
+    let mut header = vec![1u8, mode];
+    header.extend(random_bytes(32));
+    if mode != 1 {
+        header.extend(19_456u32.to_be_bytes());
+        header.extend(2u32.to_be_bytes());
+        header.extend(1u32.to_be_bytes());
+    }
+    let body = random_bytes(12 + blocks * 256 + 16);
+    format!("{}.{}", b64(&header), b64(&body))
+}
+
+/// A small key-mode envelope.
+pub fn small_envelope() -> String {
+    envelope(1, 1)
+}
+
+/// The largest envelope: mode 0x02, 157 blocks = exactly 53,690 characters.
+pub fn largest_envelope() -> String {
+    let e = envelope(2, 157);
+    assert_eq!(e.len(), 53_690);
+    e
+}
+
+/// A random access verifier, `zkv1.` + 43 characters.
+pub fn verifier() -> String {
+    format!("zkv1.{}", b64(&random_bytes(32)))
+}
+
+pub fn data_dir(app: &TestApp) -> PathBuf {
+    match &app.backing {
+        Backing::Embedded(d) => d.path().to_path_buf(),
+        Backing::Redis(_) => panic!("not embedded"),
+    }
+}

@@ -1,0 +1,1460 @@
+//! One conformance suite through the HTTP router, run against both stores (real Redis and redb),
+//! plus the store-specific checks: Redis TTLs, outage and recovery, Lua contracts; embedded restarts and expiry.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use common::*;
+use redis::AsyncCommands as _;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use tower::ServiceExt as _;
+use zkshare_server::api::NOT_FOUND_MESSAGE;
+use zkshare_server::now_millis;
+use zkshare_server::store::{
+    AccessType, ConsumeOutcome, ConsumeRequest, NewSecret, PasswordCheck, SecretStore,
+};
+
+/// Instantiates each listed `async fn(StoreKind)` once per store.
+macro_rules! for_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod on_redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Redis).await;
+                }
+            )*
+        }
+        mod on_embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Embedded).await;
+                }
+            )*
+        }
+    };
+}
+
+for_both_stores!(
+    create_answers_the_share_shape,
+    public_create_is_the_same,
+    metadata_never_consumes,
+    views_count_down_and_the_last_deletes,
+    parallel_readers_get_exactly_k_views,
+    unlimited_secrets_survive_many_views,
+    verifier_protects_and_failures_below_limit_pass,
+    failure_limit_destroys_the_secret,
+    plain_password_is_hashed_server_side,
+    delete_needs_the_token,
+    unknown_expired_and_used_up_look_the_same,
+    restricted_secrets_are_not_consumed_by_anonymous_viewers,
+    create_validation_limits,
+    envelope_length_limit,
+    request_shape_errors,
+    routes_and_ids,
+    headers_and_probes,
+);
+
+fn is_timestamp(v: &Value) -> bool {
+    let s = v.as_str().unwrap_or("");
+    s.len() == 24 && s.ends_with('Z') && s.as_bytes()[19] == b'.' && s.as_bytes()[10] == b'T'
+}
+
+fn parse_ms(v: &Value) -> i64 {
+    let s = v.as_str().unwrap();
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap();
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+async fn create_and_metadata_shape_common(app: &TestApp, path: &str) {
+    let envelope = small_envelope();
+    let before = now_millis();
+    let r = app
+        .call(
+            Method::POST,
+            path,
+            Some(json!({ "secretValue": envelope, "name": "db password", "maxViews": 3, "expiresIn": "1h" })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(id.len(), 22);
+    assert!(zkshare_server::validate::is_secret_id(id));
+    let token = v["deleteToken"].as_str().unwrap();
+    assert_eq!(token.len(), 43);
+    assert_eq!(
+        v["sharedSecretLink"],
+        format!("https://zkshare.test/s/{id}")
+    );
+    for k in ["expiresAt", "createdAt", "updatedAt"] {
+        assert!(is_timestamp(&v[k]), "{k}: {}", v[k]);
+    }
+    let expires = parse_ms(&v["expiresAt"]);
+    assert!((expires - (before + 3_600_000)).abs() < 5_000);
+    assert_eq!(v["expiresAfterViews"], 3);
+    assert_eq!(v["accessType"], "anyone");
+    assert_eq!(v["name"], "db password");
+    assert_eq!(v["type"], "share");
+    for k in [
+        "userId",
+        "orgId",
+        "lastViewedAt",
+        "authorizedEmails",
+        "identityId",
+    ] {
+        assert!(v[k].is_null(), "{k}");
+        assert!(v.as_object().unwrap().contains_key(k), "{k} missing");
+    }
+    assert_eq!(v["allowExternalEmails"], false);
+    assert!(v.get("secretValue").is_none());
+
+    let m = app.get(id).await;
+    assert_eq!(m.status, 200);
+    let m = m.json();
+    assert_eq!(m["id"], id);
+    assert_eq!(m["isPasswordProtected"], false);
+    assert_eq!(m["envelopeHeader"], envelope.split('.').next().unwrap());
+    assert_eq!(m["expiresAfterViews"], 3);
+    assert_eq!(m["expiresAt"], v["expiresAt"]);
+    assert!(m.get("secretValue").is_none());
+    assert!(m.get("deleteToken").is_none());
+    assert_eq!(
+        m.get("sharedSecretLink"),
+        None,
+        "metadata does not need the link"
+    );
+}
+
+async fn create_answers_the_share_shape(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    create_and_metadata_shape_common(&app, "/api/v1/shared-secrets").await;
+    // Defaults: 30 days, unlimited views, no name.
+    let v = app.create(json!({ "secretValue": small_envelope() })).await;
+    let lifetime = parse_ms(&v["expiresAt"]) - parse_ms(&v["createdAt"]);
+    assert_eq!(lifetime, 30 * 86_400_000);
+    assert!(v["expiresAfterViews"].is_null());
+    assert!(v["name"].is_null());
+}
+
+async fn public_create_is_the_same(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    create_and_metadata_shape_common(&app, "/api/v1/shared-secrets/public").await;
+}
+
+async fn metadata_never_consumes(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let v = app
+        .create(json!({ "secretValue": small_envelope(), "maxViews": 2 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    let first = app.get(id).await.json();
+    for _ in 0..20 {
+        let m = app.get(id).await;
+        assert_eq!(m.status, 200);
+        assert_eq!(m.json(), first, "GET changed something");
+    }
+    assert_eq!(first["expiresAfterViews"], 2);
+    assert_eq!(app.access(id, None).await.status, 200);
+    assert_eq!(app.access(id, None).await.status, 200);
+    app.access(id, None).await.assert_error(404);
+}
+
+async fn views_count_down_and_the_last_deletes(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let envelope = envelope(1, 3);
+    let v = app
+        .create(json!({ "secretValue": envelope, "maxViews": 3 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    for before in [3, 2, 1] {
+        let r = app.access(id, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let a = r.json();
+        assert_eq!(a["secretValue"], envelope);
+        assert_eq!(a["expiresAfterViews"], before, "count before this view");
+        assert!(is_timestamp(&a["lastViewedAt"]));
+        assert_eq!(a["updatedAt"], a["lastViewedAt"]);
+        assert!(a.get("deleteToken").is_none());
+        if before > 1 {
+            let m = app.get(id).await.json();
+            assert_eq!(m["expiresAfterViews"], before - 1);
+            assert_eq!(m["lastViewedAt"], a["lastViewedAt"]);
+        }
+    }
+    assert_eq!(app.get(id).await.assert_error(404), NOT_FOUND_MESSAGE);
+    assert_eq!(
+        app.access(id, None).await.assert_error(404),
+        NOT_FOUND_MESSAGE
+    );
+    if let Some(redis) = app.redis() {
+        let mut c = redis.client().await;
+        let exists: i64 = c
+            .exists(zkshare_server::store::redis::secret_key(id))
+            .await
+            .unwrap();
+        assert_eq!(exists, 0, "key must be gone after the last view");
+    }
+}
+
+async fn parallel_readers_get_exactly_k_views(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let started = Instant::now();
+    let rounds = 100;
+    for round in 0..rounds {
+        let k = 1 + (round * 7 % 12); // 1..=12, varying
+        let v = app
+            .create(json!({ "secretValue": small_envelope(), "maxViews": k }))
+            .await;
+        let id = v["id"].as_str().unwrap().to_string();
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let router = app.router.clone();
+            let uri = format!("/api/v1/shared-secrets/{id}/access");
+            tasks.push(tokio::spawn(async move {
+                let req = Request::post(uri).body(Body::empty()).unwrap();
+                let resp = router.oneshot(req).await.unwrap();
+                let status = resp.status();
+                let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+                (status, serde_json::from_slice::<Value>(&body).unwrap())
+            }));
+        }
+        let mut granted = Vec::new();
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            match status {
+                StatusCode::OK => granted.push(body["expiresAfterViews"].as_u64().unwrap()),
+                StatusCode::NOT_FOUND => assert_eq!(body["message"], NOT_FOUND_MESSAGE),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(granted.len(), k as usize, "round {round}: k={k}");
+        // Each success saw a distinct count: k, k-1, ..., 1.
+        let seen: HashSet<u64> = granted.into_iter().collect();
+        assert_eq!(seen, (1..=k as u64).collect::<HashSet<_>>());
+        app.get(&id).await.assert_error(404);
+    }
+    eprintln!(
+        "{kind:?}: {rounds} rounds of 64 parallel readers in {:?}",
+        started.elapsed()
+    );
+}
+
+async fn unlimited_secrets_survive_many_views(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let v = app.create(json!({ "secretValue": small_envelope() })).await;
+    let id = v["id"].as_str().unwrap().to_string();
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let router = app.router.clone();
+        let uri = format!("/api/v1/shared-secrets/{id}/access");
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post(uri).body(Body::empty()).unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    let m = app.get(&id).await.json();
+    assert!(m["expiresAfterViews"].is_null());
+    assert!(!m["lastViewedAt"].is_null());
+}
+
+async fn verifier_protects_and_failures_below_limit_pass(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let good = verifier();
+    let v = app
+        .create(json!({ "secretValue": envelope(2, 1), "password": good, "maxViews": 2 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(app.get(id).await.json()["isPasswordProtected"], true);
+    assert_eq!(
+        app.access(id, None).await.assert_error(401),
+        "Password is required to access this secret"
+    );
+    // Empty password counts as none.
+    assert_eq!(
+        app.access(id, Some("")).await.assert_error(401),
+        "Password is required to access this secret"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            app.access(id, Some(&verifier())).await.assert_error(401),
+            "Invalid credentials"
+        );
+    }
+    // A plain string against a verifier-protected secret is also just wrong.
+    app.access(id, Some("guess")).await.assert_error(401);
+    // 4 failures < limit 5: the right verifier still works, and views were not spent.
+    let a = app.access(id, Some(&good)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json()["expiresAfterViews"], 2);
+}
+
+async fn failure_limit_destroys_the_secret(kind: StoreKind) {
+    let app = TestApp::new(kind).await; // limit 5
+    let good = verifier();
+    let v = app
+        .create(json!({ "secretValue": envelope(1, 1), "password": good }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    for _ in 0..5 {
+        // The attempt that reaches the limit still answers 401.
+        assert_eq!(
+            app.access(id, Some(&verifier())).await.assert_error(401),
+            "Invalid credentials"
+        );
+    }
+    assert_eq!(
+        app.access(id, Some(&good)).await.assert_error(404),
+        NOT_FOUND_MESSAGE
+    );
+    app.get(id).await.assert_error(404);
+    if let Some(redis) = app.redis() {
+        let mut c = redis.client().await;
+        let exists: i64 = c
+            .exists(zkshare_server::store::redis::secret_key(id))
+            .await
+            .unwrap();
+        assert_eq!(exists, 0);
+    }
+}
+
+async fn plain_password_is_hashed_server_side(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let v = app
+        .create(
+            json!({ "secretValue": envelope(1, 1), "password": "correct horse battery staple" }),
+        )
+        .await;
+    let id = v["id"].as_str().unwrap();
+    assert_eq!(app.get(id).await.json()["isPasswordProtected"], true);
+    assert_eq!(
+        app.access(id, Some("Correct horse battery staple"))
+            .await
+            .assert_error(401),
+        "Invalid credentials"
+    );
+    app.access(id, Some(&verifier())).await.assert_error(401);
+    let a = app.access(id, Some("correct horse battery staple")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    if let Some(redis) = app.redis() {
+        // Stored: an Argon2id digest and its salt; never the password.
+        let mut c = redis.client().await;
+        let key = zkshare_server::store::redis::secret_key(id);
+        let fields: Vec<(String, String)> = c.hgetall(&key).await.unwrap();
+        let all = format!("{fields:?}");
+        assert!(!all.contains("correct horse"));
+        let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+        assert_eq!(get("vdig").unwrap().len(), 64);
+        assert_eq!(get("pwsalt").unwrap().len(), 32);
+    }
+    // An unknown id with a plain password: the same 404.
+    app.access("AAAAAAAAAAAAAAAAAAAAAA", Some("x"))
+        .await
+        .assert_error(404);
+}
+
+async fn delete_needs_the_token(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let v = app
+        .create(json!({ "secretValue": small_envelope(), "name": "n", "maxViews": 4 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    let token = v["deleteToken"].as_str().unwrap();
+    let path = format!("/api/v1/shared-secrets/{id}");
+    let del = |tok: Option<&str>, path: &str| {
+        let mut b = Request::delete(path);
+        if let Some(t) = tok {
+            b = b.header("x-delete-token", t);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    app.raw(del(None, &path)).await.assert_error(401);
+    assert_eq!(
+        app.raw(del(Some("wrong"), &path)).await.assert_error(403),
+        "You do not have access to this secret"
+    );
+    assert_eq!(
+        app.get(id).await.status,
+        200,
+        "a failed delete changes nothing"
+    );
+    let r = app.raw(del(Some(token), &path)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = r.json();
+    assert_eq!(d["id"], id);
+    assert_eq!(d["name"], "n");
+    assert_eq!(d["expiresAfterViews"], 4);
+    assert!(d.get("secretValue").is_none());
+    app.raw(del(Some(token), &path)).await.assert_error(404);
+    app.get(id).await.assert_error(404);
+    app.raw(del(Some(token), "/api/v1/shared-secrets/nope"))
+        .await
+        .assert_error(400);
+}
+
+async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let unknown = app.access("AAAAAAAAAAAAAAAAAAAAAA", None).await;
+    assert_eq!(unknown.assert_error(404), NOT_FOUND_MESSAGE);
+
+    let used = app
+        .create(json!({ "secretValue": small_envelope(), "maxViews": 1 }))
+        .await;
+    let used = used["id"].as_str().unwrap();
+    assert_eq!(app.access(used, None).await.status, 200);
+    let used_up = app.access(used, None).await;
+    assert_eq!(used_up.assert_error(404), NOT_FOUND_MESSAGE);
+
+    // Expiry: ask the store with a clock 31 days ahead (it deletes the secret), then over HTTP.
+    let exp = app.create(json!({ "secretValue": small_envelope() })).await;
+    let exp = exp["id"].as_str().unwrap();
+    let later = now_millis() + 31 * 86_400_000;
+    assert!(app.store.metadata(exp, later).await.unwrap().is_none());
+    let outcome = app
+        .store
+        .consume(
+            exp,
+            ConsumeRequest {
+                digest: None,
+                now: later,
+                max_failures: 5,
+                allow_restricted: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(outcome, ConsumeOutcome::NotFound));
+    let expired = app.access(exp, None).await;
+    assert_eq!(expired.assert_error(404), NOT_FOUND_MESSAGE);
+
+    // Same body apart from the request id.
+    let strip = |r: &Reply| {
+        let mut v = r.json();
+        v.as_object_mut().unwrap().remove("reqId");
+        v
+    };
+    assert_eq!(strip(&unknown), strip(&used_up));
+    assert_eq!(strip(&unknown), strip(&expired));
+}
+
+async fn restricted_secrets_are_not_consumed_by_anonymous_viewers(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let now = now_millis();
+    let id = common::b64(&[7u8; 16]);
+    app.store
+        .create(NewSecret {
+            id: id.clone(),
+            envelope: small_envelope(),
+            envelope_header: "h".into(),
+            name: None,
+            access_type: AccessType::Organization,
+            created_at: now,
+            expires_at: now + 600_000,
+            max_views: Some(1),
+            password: Some(PasswordCheck {
+                digest: [1; 32],
+                salt: None,
+            }),
+            delete_token_digest: [2; 32],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        app.access(&id, Some(&verifier())).await.assert_error(401),
+        "Authentication required to view this secret"
+    );
+    let m = app
+        .store
+        .metadata(&id, now_millis())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.views_remaining, Some(1), "no view spent");
+    // And no failure was counted: policy comes before the password.
+    for _ in 0..10 {
+        app.access(&id, Some(&verifier())).await.assert_error(401);
+    }
+    assert!(
+        app.store
+            .metadata(&id, now_millis())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A duplicate id is refused by the store.
+    let dup = app
+        .store
+        .create(NewSecret {
+            id: id.clone(),
+            envelope: small_envelope(),
+            envelope_header: "h".into(),
+            name: None,
+            access_type: AccessType::Anyone,
+            created_at: now,
+            expires_at: now + 600_000,
+            max_views: None,
+            password: None,
+            delete_token_digest: [2; 32],
+        })
+        .await;
+    assert!(matches!(
+        dup,
+        Err(zkshare_server::store::StoreError::Conflict)
+    ));
+}
+
+async fn create_400(app: &TestApp, body: Value) -> String {
+    let r = app
+        .call(Method::POST, "/api/v1/shared-secrets", Some(body.clone()))
+        .await;
+    let message = r.assert_error(400);
+    assert!(r.json()["details"].is_array(), "{body}");
+    message
+}
+
+async fn create_validation_limits(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let env = small_envelope();
+    let ok = |extra: Value| {
+        let mut body = json!({ "secretValue": env });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    // name: 50 ok, 51 not (characters, not bytes).
+    app.create(ok(json!({ "name": "é".repeat(50) }))).await;
+    assert_eq!(
+        create_400(&app, ok(json!({ "name": "n".repeat(51) }))).await,
+        "name must be at most 50 characters"
+    );
+    // expiresIn.
+    for good in ["5m", "30d", "1w", "24h", "30m", "7d"] {
+        app.create(ok(json!({ "expiresIn": good }))).await;
+    }
+    for (bad, msg) in [
+        ("4m", "Expiration time cannot be less than 5 minutes"),
+        ("31d", "Expiration time cannot exceed 30 days"),
+        ("5w", "Expiration time cannot exceed 30 days"),
+        ("garbage", "Invalid duration format"),
+        ("", "Invalid duration format"),
+        ("10", "Invalid duration format"),
+    ] {
+        assert_eq!(
+            create_400(&app, ok(json!({ "expiresIn": bad }))).await,
+            msg,
+            "{bad}"
+        );
+    }
+    // maxViews.
+    app.create(ok(json!({ "maxViews": 1 }))).await;
+    for bad in [
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!("2"),
+        json!(true),
+        json!(1e20),
+    ] {
+        create_400(&app, ok(json!({ "maxViews": bad }))).await;
+    }
+    // password.
+    assert_eq!(
+        create_400(&app, ok(json!({ "password": "" }))).await,
+        "password must not be empty"
+    );
+    create_400(&app, ok(json!({ "password": "p".repeat(1025) }))).await;
+    app.create(ok(json!({ "password": "p".repeat(1024) })))
+        .await;
+    // accessType / e-mails: validated (400) before the policy (401).
+    let emails = |n: usize| {
+        (0..n)
+            .map(|i| format!("user{i}@example.com"))
+            .collect::<Vec<_>>()
+    };
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(ok(json!({ "authorizedEmails": emails(100) }))),
+        )
+        .await;
+    assert_eq!(
+        r.assert_error(401),
+        "Authentication required to create organization or email-restricted secrets"
+    );
+    assert!(r.json().get("details").is_none());
+    create_400(&app, ok(json!({ "authorizedEmails": emails(101) }))).await;
+    let mut dup = emails(100);
+    dup.push("USER7@example.com".into());
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(ok(json!({ "authorizedEmails": dup }))),
+        )
+        .await;
+    r.assert_error(401); // 100 after de-duplication: valid, but needs an account
+    create_400(&app, ok(json!({ "authorizedEmails": ["not-an-email"] }))).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(ok(json!({ "accessType": "organization" }))),
+        )
+        .await;
+    r.assert_error(401);
+    app.create(ok(json!({ "accessType": "anyone" }))).await;
+    create_400(&app, ok(json!({ "accessType": "everyone" }))).await;
+    assert_eq!(
+        create_400(&app, ok(json!({ "allowExternalEmails": true }))).await,
+        "Emails are required when allowing external emails"
+    );
+    assert_eq!(
+        create_400(
+            &app,
+            ok(json!({ "allowExternalEmails": true, "authorizedEmails": ["a@example.com"], "accessType": "organization" }))
+        )
+        .await,
+        "Cannot allow external emails when access is restricted to organization members"
+    );
+    app.create(ok(json!({ "allowExternalEmails": false })))
+        .await;
+    // secretValue must be an envelope.
+    for bad in [
+        json!("my plaintext password"),
+        json!(""),
+        json!(format!("{}x", env)),
+        json!(envelope(4, 1)),
+    ] {
+        assert!(
+            create_400(&app, json!({ "secretValue": bad }))
+                .await
+                .starts_with("secretValue must be a zkshare envelope")
+        );
+    }
+    // Several broken fields: the first is the message, all are in details.
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(json!({ "secretValue": "x", "expiresIn": "1y", "name": "n".repeat(60) })),
+        )
+        .await;
+    r.assert_error(400);
+    assert_eq!(r.json()["details"].as_array().unwrap().len(), 3);
+}
+
+async fn envelope_length_limit(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let largest = largest_envelope();
+    let v = app
+        .create(json!({ "secretValue": largest, "password": verifier() }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    // GET does not carry the body; access returns it whole.
+    let m = app.get(id).await;
+    assert!(m.text.len() < 2_000);
+    assert_eq!(m.json()["envelopeHeader"].as_str().unwrap().len(), 62);
+    let too_long = format!("{largest}A");
+    assert_eq!(too_long.len(), 53_691);
+    assert!(
+        create_400(&app, json!({ "secretValue": too_long }))
+            .await
+            .starts_with("secretValue is too long")
+    );
+}
+
+async fn request_shape_errors(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let env = small_envelope();
+    // Unknown field.
+    let m = create_400(&app, json!({ "secretValue": env, "colour": "red" })).await;
+    assert!(m.contains("colour"), "{m}");
+    // Missing field, wrong types.
+    create_400(&app, json!({ "name": "x" })).await;
+    create_400(&app, json!({ "secretValue": 5 })).await;
+    create_400(&app, json!({ "secretValue": env, "name": 5 })).await;
+    create_400(
+        &app,
+        json!({ "secretValue": env, "allowExternalEmails": "yes" }),
+    )
+    .await;
+    create_400(&app, json!([1, 2])).await;
+    // Invalid JSON, missing or wrong content type.
+    let post = |body: &'static str, ct: Option<&str>| {
+        let mut b = Request::post("/api/v1/shared-secrets");
+        if let Some(ct) = ct {
+            b = b.header("content-type", ct);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    app.raw(post("{not json", Some("application/json")))
+        .await
+        .assert_error(400);
+    app.raw(post("{}", None)).await.assert_error(400);
+    app.raw(post("{}", Some("text/plain")))
+        .await
+        .assert_error(400);
+    app.raw(post("", Some("application/json")))
+        .await
+        .assert_error(400);
+    // Oversized body: 413 with the error body (with and without Content-Length).
+    let big = format!("{{\"secretValue\":\"{}\"}}", "a".repeat(200 * 1024));
+    let r = app
+        .raw(
+            Request::post("/api/v1/shared-secrets")
+                .header("content-type", "application/json")
+                .body(Body::from(big.clone()))
+                .unwrap(),
+        )
+        .await;
+    r.assert_error(413);
+    // (The chunked variant, without Content-Length, is in tests/binary.rs over real TCP.)
+
+    // Access body: empty or {} = no password; unknown field 400; no content type parsed as JSON.
+    let v = app.create(json!({ "secretValue": env })).await;
+    let id = v["id"].as_str().unwrap();
+    let access = |body: &'static str, ct: Option<&str>| {
+        let mut b = Request::post(format!("/api/v1/shared-secrets/{id}/access"));
+        if let Some(ct) = ct {
+            b = b.header("content-type", ct);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    assert_eq!(app.raw(access("", None)).await.status, 200);
+    assert_eq!(app.raw(access("{}", None)).await.status, 200);
+    assert_eq!(
+        app.raw(access("{}", Some("application/json"))).await.status,
+        200
+    );
+    app.raw(access("{\"pass\":\"x\"}", Some("application/json")))
+        .await
+        .assert_error(400);
+    app.raw(access("{\"password\":5}", Some("application/json")))
+        .await
+        .assert_error(400);
+    app.raw(access("{\"password\":\"x\"}", Some("text/plain")))
+        .await
+        .assert_error(400);
+    app.raw(access("nope", None)).await.assert_error(400);
+}
+
+async fn routes_and_ids(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let r = app.call(Method::GET, "/api/v1/nothing-here", None).await;
+    r.assert_error(404);
+    let r = app.call(Method::GET, "/api", None).await;
+    r.assert_error(404);
+    let r = app.call(Method::PUT, "/api/v1/shared-secrets", None).await;
+    r.assert_error(405);
+    let r = app
+        .call(
+            Method::PATCH,
+            "/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA",
+            None,
+        )
+        .await;
+    r.assert_error(405);
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/shared-secrets", None)
+            .await
+            .assert_error(401),
+        "Authentication required"
+    );
+    for bad in [
+        "short",
+        "AAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAB",
+        "AAAAAAAAAAAAAAAAAAAA%2F",
+    ] {
+        assert_eq!(
+            app.get(bad).await.assert_error(400),
+            "Invalid shared secret ID",
+            "{bad}"
+        );
+        app.access(bad, None).await.assert_error(400);
+    }
+    app.get("AAAAAAAAAAAAAAAAAAAAAA").await.assert_error(404);
+    // Non-API unknown path: still the error body.
+    app.call(Method::GET, "/no/such/file.js", None)
+        .await
+        .assert_error(404);
+}
+
+async fn headers_and_probes(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let h = app.call(Method::GET, "/healthz", None).await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.text, "ok");
+    assert_eq!(app.call(Method::GET, "/readyz", None).await.status, 200);
+    let api = app.create(json!({ "secretValue": small_envelope() })).await;
+    let _ = api;
+    let responses = [
+        app.call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(json!({ "secretValue": small_envelope() })),
+        )
+        .await,
+        app.get("AAAAAAAAAAAAAAAAAAAAAA").await,
+        app.call(Method::GET, "/healthz", None).await,
+    ];
+    for r in &responses {
+        let h = &r.headers;
+        assert_eq!(
+            h["content-security-policy"],
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["cross-origin-opener-policy"], "same-origin");
+    }
+    assert_eq!(responses[0].headers["cache-control"], "no-store");
+    assert_eq!(responses[1].headers["cache-control"], "no-store");
+    assert!(
+        responses[0].headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis only.
+
+fn redis_app_required(app: &TestApp) -> &RedisServer {
+    app.redis().expect("redis app")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_key_ttl_matches_expires_at() {
+    let app = TestApp::new(StoreKind::Redis).await;
+    let redis = redis_app_required(&app);
+    let mut c = redis.client().await;
+    for expires_in in ["5m", "24h", "30d"] {
+        let v = app
+            .create(json!({ "secretValue": small_envelope(), "expiresIn": expires_in }))
+            .await;
+        let id = v["id"].as_str().unwrap();
+        let key = zkshare_server::store::redis::secret_key(id);
+        assert!(key.contains(&format!("{{{id}}}")), "hash tag");
+        let expire_at: i64 = redis::cmd("PEXPIRETIME")
+            .arg(&key)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(expire_at, parse_ms(&v["expiresAt"]), "{expires_in}");
+        let pttl: i64 = c.pttl(&key).await.unwrap();
+        let expected = parse_ms(&v["expiresAt"]) - now_millis();
+        assert!((pttl - expected).abs() < 1_000, "pttl {pttl} vs {expected}");
+        // A view keeps the TTL.
+        assert_eq!(app.access(id, None).await.status, 200);
+        let after: i64 = redis::cmd("PEXPIRETIME")
+            .arg(&key)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(after, expire_at);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stores_only_ciphertext_and_digests() {
+    let app = TestApp::new(StoreKind::Redis).await;
+    let redis = redis_app_required(&app);
+    let good = verifier();
+    let envelope = envelope(2, 2);
+    let v = app
+        .create(json!({ "secretValue": envelope, "password": good, "name": "x" }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    let token = v["deleteToken"].as_str().unwrap();
+    let mut c = redis.client().await;
+    let fields: std::collections::HashMap<String, String> = c
+        .hgetall(zkshare_server::store::redis::secret_key(id))
+        .await
+        .unwrap();
+    let dump = format!("{fields:?}");
+    assert!(!dump.contains(&good), "verifier stored");
+    assert!(!dump.contains(token), "delete token stored");
+    assert_eq!(fields["envelope"], envelope);
+    assert_eq!(fields["header"], envelope.split('.').next().unwrap());
+    assert_eq!(fields["vdig"], hex::encode(Sha256::digest(good.as_bytes())));
+    assert_eq!(
+        fields["dtok"],
+        hex::encode(Sha256::digest(token.as_bytes()))
+    );
+    assert_eq!(fields["views"], "-1");
+    assert_eq!(fields["failures"], "0");
+    assert_eq!(fields["accessType"], "anyone");
+    assert!(!fields.contains_key("pwsalt"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_answers_503_and_recovers_without_restart() {
+    let mut app = TestApp::new(StoreKind::Redis).await;
+    let v = app.create(json!({ "secretValue": small_envelope() })).await;
+    let id = v["id"].as_str().unwrap().to_string();
+
+    app.redis_mut().unwrap().stop();
+    let started = Instant::now();
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(json!({ "secretValue": small_envelope() })),
+        )
+        .await;
+    assert_eq!(r.assert_error(503), "Service temporarily unavailable");
+    app.get(&id).await.assert_error(503);
+    app.access(&id, None).await.assert_error(503);
+    app.call(Method::GET, "/readyz", None)
+        .await
+        .assert_error(503);
+    eprintln!(
+        "four requests against a dead Redis took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "a dead Redis must fail fast, took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.call(Method::GET, "/healthz", None).await.status, 200);
+
+    app.redis_mut().unwrap().restart();
+    let restarted = Instant::now();
+    let deadline = restarted + Duration::from_secs(20);
+    loop {
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/shared-secrets",
+                Some(json!({ "secretValue": small_envelope() })),
+            )
+            .await;
+        if r.status == 200 {
+            break;
+        }
+        r.assert_error(503);
+        assert!(Instant::now() < deadline, "did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("recovered {:?} after the restart", restarted.elapsed());
+    assert_eq!(app.call(Method::GET, "/readyz", None).await.status, 200);
+    // The data did not survive (no persistence): the old id is simply gone.
+    app.get(&id).await.assert_error(404);
+}
+
+/// The `--` comment block that opens a script.
+fn header_comment(script: &str) -> String {
+    script
+        .lines()
+        .take_while(|l| l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every KEYS[i]/ARGV[i] the code uses and every status it returns is in its contract.
+fn contract_covers_code(script: &str) -> Result<(), String> {
+    let header = header_comment(script);
+    if header.is_empty() {
+        return Err("no contract comment".into());
+    }
+    if !header.contains("Returns") {
+        return Err("no Returns section".into());
+    }
+    let code: String = script
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in ["KEYS[", "ARGV["] {
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find(word) {
+            let tail = &rest[i..];
+            let end = tail.find(']').unwrap();
+            let used = &tail[..=end];
+            if !header.contains(used) {
+                return Err(format!("{used} used but not documented"));
+            }
+            rest = &tail[end..];
+        }
+    }
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("return {'") {
+        let tail = &rest[i + 9..];
+        let end = tail.find('\'').unwrap();
+        let status = &tail[..end];
+        if !header.contains(&format!("\"{status}\"")) {
+            return Err(format!(
+                "returns {status:?} but the contract does not say so"
+            ));
+        }
+        rest = &tail[end..];
+    }
+    Ok(())
+}
+
+#[test]
+fn lua_contract_comments_cover_the_code() {
+    use zkshare_server::store::redis::{CONSUME_VIEW_LUA, CREATE_SECRET_LUA, DELETE_SECRET_LUA};
+    for (name, script) in [
+        ("create_secret.lua", CREATE_SECRET_LUA),
+        ("consume_view.lua", CONSUME_VIEW_LUA),
+        ("delete_secret.lua", DELETE_SECRET_LUA),
+    ] {
+        assert_eq!(contract_covers_code(script), Ok(()), "{name}");
+    }
+    // The checker itself catches drift.
+    let undocumented_status = "-- KEYS[1] key\n-- Returns {\"a\"}\nreturn {'b'}\n";
+    assert!(contract_covers_code(undocumented_status).is_err());
+    let undocumented_arg = "-- KEYS[1] key\n-- Returns {\"a\"}\nlocal x = ARGV[1]\nreturn {'a'}\n";
+    assert!(contract_covers_code(undocumented_arg).is_err());
+}
+
+fn strings(v: redis::Value) -> Vec<Option<String>> {
+    match v {
+        redis::Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                redis::Value::Nil => None,
+                redis::Value::BulkString(b) => Some(String::from_utf8(b).unwrap()),
+                redis::Value::Int(n) => Some(n.to_string()),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect(),
+        other => panic!("not an array: {other:?}"),
+    }
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lua_create_secret_contract() {
+    use zkshare_server::store::redis::CREATE_SECRET_LUA;
+    let redis = RedisServer::start();
+    let mut c = redis.client().await;
+    let script = redis::Script::new(CREATE_SECRET_LUA);
+    let at = now_millis() + 60_000;
+    let r: i64 = script
+        .key("zkshare:secret:{a}")
+        .arg(at)
+        .arg("envelope")
+        .arg("E")
+        .arg("views")
+        .arg(2)
+        .invoke_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, 1);
+    let pexpiretime: i64 = redis::cmd("PEXPIRETIME")
+        .arg("zkshare:secret:{a}")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(pexpiretime, at);
+    // Exists: 0, nothing changed.
+    let r: i64 = script
+        .key("zkshare:secret:{a}")
+        .arg(at + 5)
+        .arg("envelope")
+        .arg("OTHER")
+        .invoke_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(r, 0);
+    let e: String = c.hget("zkshare:secret:{a}", "envelope").await.unwrap();
+    assert_eq!(e, "E");
+    // Not made of pairs: error reply.
+    let r: Result<i64, _> = script
+        .key("zkshare:secret:{b}")
+        .arg(at)
+        .arg("envelope")
+        .invoke_async(&mut c)
+        .await;
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("field arguments must come in pairs"), "{err}");
+}
+
+async fn seed(c: &mut redis::aio::MultiplexedConnection, key: &str, fields: &[(&str, &str)]) {
+    let _: () = redis::cmd("HSET")
+        .arg(key)
+        .arg(fields)
+        .query_async(c)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lua_consume_view_contract() {
+    use zkshare_server::store::redis::CONSUME_VIEW_LUA;
+    let redis = RedisServer::start();
+    let mut c = redis.client().await;
+    let conn = c.clone();
+    let script = redis::Script::new(CONSUME_VIEW_LUA);
+    let now = 1_000_000i64;
+    let call = |key: &'static str,
+                now: i64,
+                digest: &'static str,
+                limit: u32,
+                restricted: &'static str| {
+        let script = script.clone();
+        let mut c = conn.clone();
+        async move {
+            let v: redis::Value = script
+                .key(key)
+                .arg(now)
+                .arg(digest)
+                .arg(limit)
+                .arg(restricted)
+                .invoke_async(&mut c)
+                .await
+                .unwrap();
+            strings(v)
+        }
+    };
+    let base = [
+        ("envelope", "ENV"),
+        ("header", "HDR"),
+        ("accessType", "anyone"),
+        ("createdAt", "1"),
+        ("expiresAt", "2000000"),
+        ("failures", "0"),
+    ];
+    // not_found: unknown.
+    assert_eq!(call("k:none", now, "", 3, "0").await, vec![s("not_found")]);
+    // not_found: expired → deleted.
+    seed(&mut c, "k:exp", &base).await;
+    let _: () = c.hset("k:exp", "views", "-1").await.unwrap();
+    assert_eq!(
+        call("k:exp", 2_000_000, "", 3, "0").await,
+        vec![s("not_found")]
+    );
+    assert!(!c.exists::<_, bool>("k:exp").await.unwrap());
+    // not_found: views 0 → deleted.
+    seed(&mut c, "k:zero", &base).await;
+    let _: () = c.hset("k:zero", "views", "0").await.unwrap();
+    assert_eq!(call("k:zero", now, "", 3, "0").await, vec![s("not_found")]);
+    assert!(!c.exists::<_, bool>("k:zero").await.unwrap());
+    // restricted: checked before the password; nothing changes.
+    seed(&mut c, "k:org", &base).await;
+    let _: () = c
+        .hset_multiple(
+            "k:org",
+            &[
+                ("accessType", "organization"),
+                ("views", "1"),
+                ("vdig", "aa"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        call("k:org", now, "bb", 3, "0").await,
+        vec![s("restricted"), s("organization")]
+    );
+    let f: String = c.hget("k:org", "failures").await.unwrap();
+    assert_eq!(f, "0");
+    // ARGV[4] = "1" lets it through to the password check.
+    assert_eq!(call("k:org", now, "aa", 3, "1").await[0], s("granted"));
+    // password_required / invalid_credentials / destroyed at the limit.
+    seed(&mut c, "k:pw", &base).await;
+    let _: () = c
+        .hset_multiple("k:pw", &[("views", "5"), ("vdig", "aa"), ("pwsalt", "00")])
+        .await
+        .unwrap();
+    assert_eq!(
+        call("k:pw", now, "", 3, "0").await,
+        vec![s("password_required")]
+    );
+    assert_eq!(
+        call("k:pw", now, "bb", 3, "0").await,
+        vec![s("invalid_credentials"), s("1"), s("0")]
+    );
+    assert_eq!(
+        call("k:pw", now, "bb", 3, "0").await,
+        vec![s("invalid_credentials"), s("2"), s("0")]
+    );
+    // granted below the limit; the fields are as after the view.
+    assert_eq!(
+        call("k:pw", now, "aa", 3, "0").await,
+        vec![
+            s("granted"),
+            s("ENV"),
+            s("5"),
+            s("HDR"),
+            None,
+            s("anyone"),
+            s("1"),
+            s("2000000"),
+            s("4"),
+            s(&now.to_string()),
+            s("aa"),
+            s("00"),
+        ]
+    );
+    let views: String = c.hget("k:pw", "views").await.unwrap();
+    assert_eq!(views, "4");
+    assert_eq!(
+        call("k:pw", now, "bb", 3, "0").await,
+        vec![s("invalid_credentials"), s("3"), s("1")]
+    );
+    assert!(!c.exists::<_, bool>("k:pw").await.unwrap());
+    // limit 0 = never destroyed.
+    seed(&mut c, "k:nolimit", &base).await;
+    let _: () = c
+        .hset_multiple("k:nolimit", &[("views", "-1"), ("vdig", "aa")])
+        .await
+        .unwrap();
+    for i in 1..=20 {
+        assert_eq!(
+            call("k:nolimit", now, "bb", 0, "0").await,
+            vec![s("invalid_credentials"), s(&i.to_string()), s("0")]
+        );
+    }
+    // unlimited stays -1; last view deletes.
+    let r = call("k:nolimit", now, "aa", 0, "0").await;
+    assert_eq!((r[2].clone(), r[8].clone()), (s("-1"), s("-1")));
+    seed(&mut c, "k:last", &base).await;
+    let _: () = c.hset("k:last", "views", "1").await.unwrap();
+    let r = call("k:last", now, "", 3, "0").await;
+    assert_eq!(
+        (r[0].clone(), r[2].clone(), r[8].clone()),
+        (s("granted"), s("1"), s("0"))
+    );
+    assert!(!c.exists::<_, bool>("k:last").await.unwrap());
+    // No password stored: a presented digest is ignored.
+    seed(&mut c, "k:open", &base).await;
+    let _: () = c.hset("k:open", "views", "-1").await.unwrap();
+    assert_eq!(call("k:open", now, "cc", 3, "0").await[0], s("granted"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lua_delete_secret_contract() {
+    use zkshare_server::store::redis::DELETE_SECRET_LUA;
+    let redis = RedisServer::start();
+    let mut c = redis.client().await;
+    let conn = c.clone();
+    let script = redis::Script::new(DELETE_SECRET_LUA);
+    let call = |key: &'static str, now: i64, digest: &'static str| {
+        let script = script.clone();
+        let mut c = conn.clone();
+        async move {
+            let v: redis::Value = script
+                .key(key)
+                .arg(now)
+                .arg(digest)
+                .invoke_async(&mut c)
+                .await
+                .unwrap();
+            strings(v)
+        }
+    };
+    let fields = [
+        ("envelope", "ENV"),
+        ("header", "HDR"),
+        ("name", "N"),
+        ("accessType", "anyone"),
+        ("createdAt", "1"),
+        ("expiresAt", "2000000"),
+        ("views", "3"),
+        ("dtok", "aa"),
+    ];
+    assert_eq!(call("d:none", 5, "aa").await, vec![s("not_found")]);
+    seed(&mut c, "d:1", &fields).await;
+    assert_eq!(call("d:1", 5, "bb").await, vec![s("forbidden")]);
+    assert!(c.exists::<_, bool>("d:1").await.unwrap());
+    assert_eq!(
+        call("d:1", 5, "aa").await,
+        vec![
+            s("deleted"),
+            s("HDR"),
+            s("N"),
+            s("anyone"),
+            s("1"),
+            s("2000000"),
+            s("3"),
+            None,
+            None,
+            None
+        ]
+    );
+    assert!(!c.exists::<_, bool>("d:1").await.unwrap());
+    seed(&mut c, "d:exp", &fields).await;
+    assert_eq!(call("d:exp", 2_000_000, "aa").await, vec![s("not_found")]);
+    assert!(!c.exists::<_, bool>("d:exp").await.unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedded only.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_secrets_survive_a_restart_and_expired_ones_are_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(test_config());
+    let (kept, expiring, token) = {
+        let store = embedded_store(dir.path());
+        let router = router_for(Arc::clone(&config), Arc::clone(&store));
+        let create = |body: Value| {
+            Request::post("/api/v1/shared-secrets")
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let kept = send(
+            &router,
+            create(json!({ "secretValue": small_envelope(), "maxViews": 3, "password": "pw" })),
+        )
+        .await
+        .json();
+        assert_eq!(
+            send(
+                &router,
+                Request::post(format!(
+                    "/api/v1/shared-secrets/{}/access",
+                    kept["id"].as_str().unwrap()
+                ))
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"password":"pw"}"#))
+                .unwrap()
+            )
+            .await
+            .status,
+            200
+        );
+        let expiring = send(
+            &router,
+            create(json!({ "secretValue": small_envelope(), "expiresIn": "5m" })),
+        )
+        .await
+        .json();
+        (
+            kept["id"].as_str().unwrap().to_string(),
+            expiring["id"].as_str().unwrap().to_string(),
+            kept["deleteToken"].as_str().unwrap().to_string(),
+        )
+        // router and store dropped here: the database file is closed.
+    };
+
+    // Restart: same file, state intact (views, password salt, delete token).
+    let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
+    let dyn_store: Arc<dyn SecretStore> = store.clone();
+    let router = router_for(Arc::clone(&config), dyn_store.clone());
+    let m = send(
+        &router,
+        Request::get(format!("/api/v1/shared-secrets/{kept}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .json();
+    assert_eq!(m["expiresAfterViews"], 2);
+    assert_eq!(m["isPasswordProtected"], true);
+    let a = send(
+        &router,
+        Request::post(format!("/api/v1/shared-secrets/{kept}/access"))
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"password":"pw"}"#))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(
+        dyn_store
+            .metadata(&expiring, now_millis())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Ten minutes later: the 5-minute secret is gone to readers and the sweeper deletes it.
+    let later = now_millis() + 10 * 60_000;
+    assert!(
+        dyn_store
+            .metadata(&expiring, later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.sweep_expired(now_millis()).await.unwrap(), 0);
+    assert_eq!(store.sweep_expired(later).await.unwrap(), 1);
+    assert_eq!(
+        store.sweep_expired(later).await.unwrap(),
+        0,
+        "really deleted"
+    );
+    assert!(
+        dyn_store
+            .metadata(&expiring, now_millis())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(dyn_store.metadata(&kept, later).await.unwrap().is_some());
+
+    // The delete token survived the restart too.
+    let d = send(
+        &router,
+        Request::delete(format!("/api/v1/shared-secrets/{kept}"))
+            .header("x-delete-token", token)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(d.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_background_sweeper_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
+    let expired = |byte: u8| {
+        let now = now_millis();
+        NewSecret {
+            id: common::b64(&[byte; 16]),
+            envelope: small_envelope(),
+            envelope_header: "h".into(),
+            name: None,
+            access_type: AccessType::Anyone,
+            created_at: now - 10_000,
+            expires_at: now - 1,
+            max_views: None,
+            password: None,
+            delete_token_digest: [0; 32],
+        }
+    };
+    // A manual sweep counts an expired record (so 0 below means someone else removed it).
+    store.create(expired(9)).await.unwrap();
+    assert_eq!(store.sweep_expired(now_millis()).await.unwrap(), 1);
+    store.create(expired(8)).await.unwrap();
+    let handle = store.spawn_sweeper(Duration::from_millis(50));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        store.sweep_expired(now_millis()).await.unwrap(),
+        0,
+        "the background sweeper should already have removed it"
+    );
+    // The sweeper stops when the store is dropped.
+    drop(store);
+    tokio::time::timeout(Duration::from_secs(2), handle)
+        .await
+        .expect("sweeper did not stop")
+        .unwrap();
+}
