@@ -26,8 +26,13 @@ impl ServerProcess {
     /// Starts the server with logging at TRACE (so the audit sees everything it could log),
     /// rate limits off, and `extra` arguments appended.
     pub fn start(store: Store<'_>, extra: &[&str]) -> ServerProcess {
+        Self::start_with_log(store, "trace", extra)
+    }
+
+    /// Like [`ServerProcess::start`] with the log filter `log` (benchmarks use `warn`).
+    pub fn start_with_log(store: Store<'_>, log: &str, extra: &[&str]) -> ServerProcess {
         let mut cmd = Command::new(workspace_binary("zkshare-server"));
-        cmd.args(["--listen", "127.0.0.1:0", "--log", "trace"])
+        cmd.args(["--listen", "127.0.0.1:0", "--log", log])
             .args(["--rate-limit-per-second", "0"])
             .env_remove("REDIS_URL")
             .env_remove("ZKSHARE_DATA_DIR")
@@ -92,6 +97,11 @@ impl ServerProcess {
     /// The `host:port` it listens on.
     pub fn addr(&self) -> &str {
         self.base_url.trim_start_matches("http://")
+    }
+
+    /// The process id (e.g. to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything it wrote to stdout and stderr so far.
