@@ -13,7 +13,9 @@
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or used up (one answer for all)
 --   {"restricted", accessType}                 accessType is not "anyone" and ARGV[4] is "0"
---   {"password_required"}                      vdig is set and ARGV[2] is ""; not counted
+--   {"password_required", failures, destroyed}
+--                                              vdig is set and ARGV[2] is "": counted exactly
+--                                              like invalid_credentials below
 --   {"invalid_credentials", failures, destroyed}
 --                                              ARGV[2] differs from vdig: the field "failures"
 --                                              is incremented; when it reaches ARGV[3] (> 0)
@@ -47,18 +49,19 @@ end
 if f[3] ~= 'anyone' and ARGV[4] ~= '1' then
   return {'restricted', f[3]}
 end
-if f[8] and f[8] ~= '' then
+if f[8] and f[8] ~= '' and presented ~= f[8] then
+  -- A missing proof counts like a wrong one: either way the caller cannot open the secret.
+  local failures = redis.call('HINCRBY', key, 'failures', 1)
+  local destroyed = '0'
+  if limit > 0 and failures >= limit then
+    redis.call('DEL', key)
+    destroyed = '1'
+  end
+  local status = 'invalid_credentials'
   if presented == '' then
-    return {'password_required'}
+    status = 'password_required'
   end
-  if presented ~= f[8] then
-    local failures = redis.call('HINCRBY', key, 'failures', 1)
-    if limit > 0 and failures >= limit then
-      redis.call('DEL', key)
-      return {'invalid_credentials', tostring(failures), '1'}
-    end
-    return {'invalid_credentials', tostring(failures), '0'}
-  end
+  return {status, tostring(failures), destroyed}
 end
 local envelope = redis.call('HGET', key, 'envelope')
 local after = views

@@ -336,9 +336,14 @@ async fn access_secret(
         ConsumeOutcome::Restricted(access_type) => {
             Err(policy::view_denied(&principal, access_type))
         }
-        ConsumeOutcome::PasswordRequired => Err(ApiError::unauthorized(
-            "Password is required to access this secret",
-        )),
+        ConsumeOutcome::PasswordRequired { destroyed, .. } => {
+            if destroyed {
+                tracing::info!("secret destroyed after too many attempts without a password");
+            }
+            Err(ApiError::unauthorized(
+                "Password is required to access this secret",
+            ))
+        }
         ConsumeOutcome::InvalidCredentials { destroyed, .. } => {
             if destroyed {
                 tracing::info!("secret destroyed after too many wrong passwords");

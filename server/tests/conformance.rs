@@ -287,15 +287,14 @@ async fn verifier_protects_and_failures_below_limit_pass(kind: StoreKind) {
         app.access(id, Some("")).await.assert_error(401),
         "Password is required to access this secret"
     );
-    for _ in 0..3 {
-        assert_eq!(
-            app.access(id, Some(&verifier())).await.assert_error(401),
-            "Invalid credentials"
-        );
-    }
+    assert_eq!(
+        app.access(id, Some(&verifier())).await.assert_error(401),
+        "Invalid credentials"
+    );
     // A plain string against a verifier-protected secret is also just wrong.
     app.access(id, Some("guess")).await.assert_error(401);
-    // 4 failures < limit 5: the right verifier still works, and views were not spent.
+    // 4 failures (two missing proofs, two wrong ones) < limit 5: the right verifier still
+    // works, and views were not spent.
     let a = app.access(id, Some(&good)).await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.json()["expiresAfterViews"], 2);
@@ -320,6 +319,15 @@ async fn failure_limit_destroys_the_secret(kind: StoreKind) {
         NOT_FOUND_MESSAGE
     );
     app.get(id).await.assert_error(404);
+    // Missing proofs count too: five requests without a password destroy a secret as well.
+    let other = app
+        .create(json!({ "secretValue": envelope(1, 1), "password": verifier() }))
+        .await;
+    let other = other["id"].as_str().unwrap();
+    for _ in 0..5 {
+        app.access(other, None).await.assert_error(401);
+    }
+    app.get(other).await.assert_error(404);
     if let Some(redis) = app.redis() {
         let mut c = redis.client().await;
         let exists: i64 = c
@@ -1181,16 +1189,16 @@ async fn lua_consume_view_contract() {
         .await
         .unwrap();
     assert_eq!(
-        call("k:pw", now, "", 3, "0").await,
-        vec![s("password_required")]
+        call("k:pw", now, "", 4, "0").await,
+        vec![s("password_required"), s("1"), s("0")]
     );
     assert_eq!(
-        call("k:pw", now, "bb", 3, "0").await,
-        vec![s("invalid_credentials"), s("1"), s("0")]
-    );
-    assert_eq!(
-        call("k:pw", now, "bb", 3, "0").await,
+        call("k:pw", now, "bb", 4, "0").await,
         vec![s("invalid_credentials"), s("2"), s("0")]
+    );
+    assert_eq!(
+        call("k:pw", now, "bb", 4, "0").await,
+        vec![s("invalid_credentials"), s("3"), s("0")]
     );
     // granted below the limit; the fields are as after the view.
     assert_eq!(
@@ -1213,8 +1221,8 @@ async fn lua_consume_view_contract() {
     let views: String = c.hget("k:pw", "views").await.unwrap();
     assert_eq!(views, "4");
     assert_eq!(
-        call("k:pw", now, "bb", 3, "0").await,
-        vec![s("invalid_credentials"), s("3"), s("1")]
+        call("k:pw", now, "bb", 4, "0").await,
+        vec![s("invalid_credentials"), s("4"), s("1")]
     );
     assert!(!c.exists::<_, bool>("k:pw").await.unwrap());
     // limit 0 = never destroyed.

@@ -321,23 +321,28 @@ impl SecretStore for EmbeddedStore {
                 return Ok(ConsumeOutcome::Restricted(stored.access_type));
             }
             if let Some(vdig) = &stored.vdig {
-                let Some(presented) = &request.digest else {
-                    txn.abort().map_err(db_error)?;
-                    return Ok(ConsumeOutcome::PasswordRequired);
-                };
-                if !digests_equal(vdig, presented) {
+                let presented = request.digest.as_ref();
+                if !presented.is_some_and(|p| digests_equal(vdig, p)) {
+                    // A missing proof counts like a wrong one.
                     stored.failures = stored.failures.saturating_add(1);
-                    let destroyed =
-                        request.max_failures > 0 && stored.failures >= request.max_failures;
+                    let failures = stored.failures;
+                    let destroyed = request.max_failures > 0 && failures >= request.max_failures;
                     if destroyed {
                         remove_secret(&txn, &id, stored.expires_at)?;
                     } else {
                         write_meta(&txn, &id, &stored)?;
                     }
                     txn.commit().map_err(db_error)?;
-                    return Ok(ConsumeOutcome::InvalidCredentials {
-                        failures: stored.failures,
-                        destroyed,
+                    return Ok(if presented.is_none() {
+                        ConsumeOutcome::PasswordRequired {
+                            failures,
+                            destroyed,
+                        }
+                    } else {
+                        ConsumeOutcome::InvalidCredentials {
+                            failures,
+                            destroyed,
+                        }
                     });
                 }
             }

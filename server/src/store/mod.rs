@@ -155,8 +155,13 @@ pub enum ConsumeOutcome {
     NotFound,
     /// The access type needs a viewer the policy did not allow.
     Restricted(AccessType),
-    /// A password or verifier is needed and none was presented (not counted as a failure).
-    PasswordRequired,
+    /// A password or verifier is needed and none was presented; counted like a wrong one.
+    PasswordRequired {
+        /// Failures so far, including this one.
+        failures: u32,
+        /// The failure limit was reached and the secret was deleted.
+        destroyed: bool,
+    },
     /// The presented digest is wrong; the failure was counted.
     InvalidCredentials {
         /// Failures so far, including this one.

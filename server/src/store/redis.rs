@@ -264,7 +264,6 @@ impl SecretStore for RedisStore {
             let items = strings(reply)?;
             match status(&items)? {
                 "not_found" => Ok(ConsumeOutcome::NotFound),
-                "password_required" => Ok(ConsumeOutcome::PasswordRequired),
                 "restricted" => Ok(ConsumeOutcome::Restricted(
                     items
                         .get(1)
@@ -272,11 +271,20 @@ impl SecretStore for RedisStore {
                         .and_then(AccessType::parse)
                         .unwrap_or(AccessType::Organization),
                 )),
-                "invalid_credentials" if items.len() == 3 => {
-                    Ok(ConsumeOutcome::InvalidCredentials {
-                        failures: u32::try_from(parse_i64(&items[1], "failures")?)
-                            .map_err(|_| corrupt("failures"))?,
-                        destroyed: items[2].as_deref() == Some("1"),
+                status @ ("invalid_credentials" | "password_required") if items.len() == 3 => {
+                    let failures = u32::try_from(parse_i64(&items[1], "failures")?)
+                        .map_err(|_| corrupt("failures"))?;
+                    let destroyed = items[2].as_deref() == Some("1");
+                    Ok(if status == "password_required" {
+                        ConsumeOutcome::PasswordRequired {
+                            failures,
+                            destroyed,
+                        }
+                    } else {
+                        ConsumeOutcome::InvalidCredentials {
+                            failures,
+                            destroyed,
+                        }
                     })
                 }
                 "granted" if items.len() == 3 + META_FIELDS.len() => {
