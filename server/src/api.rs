@@ -36,7 +36,19 @@ pub fn router() -> Router<AppState> {
             get(get_secret).delete(delete_secret),
         )
         .route("/v1/shared-secrets/{id}/access", post(access_secret))
+        .route("/openapi.json", get(openapi_document))
         .fallback(route_not_found)
+}
+
+/// The OpenAPI 3.1 description of this API (`docs/openapi.json`, compiled in).
+pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+
+/// `GET /api/openapi.json`.
+async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
 }
 
 async fn route_not_found() -> ApiError {

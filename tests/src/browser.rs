@@ -7,10 +7,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chromiumoxide::Page;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::log::{EnableParams as LogEnable, EventEntryAdded};
-use chromiumoxide::cdp::js_protocol::runtime::{ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown};
-use chromiumoxide::Page;
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
+};
 use futures::StreamExt;
 
 use crate::require_program;
@@ -65,7 +67,11 @@ impl Chromium {
 
     /// Opens `url` in a new tab, with console and log capture attached before navigation.
     pub async fn open(&self, url: &str) -> Page {
-        let page = self.browser.new_page("about:blank").await.expect("new page");
+        let page = self
+            .browser
+            .new_page("about:blank")
+            .await
+            .expect("new page");
         self.watch(&page).await;
         page.goto(url).await.expect("navigate");
         page
@@ -73,18 +79,35 @@ impl Chromium {
 
     /// Like [`Chromium::open`] with another User-Agent (link-preview bots, mail scanners).
     pub async fn open_as(&self, url: &str, user_agent: &str) -> Page {
-        let page = self.browser.new_page("about:blank").await.expect("new page");
+        let page = self
+            .browser
+            .new_page("about:blank")
+            .await
+            .expect("new page");
         self.watch(&page).await;
-        page.set_user_agent(user_agent).await.expect("set user agent");
+        page.set_user_agent(user_agent)
+            .await
+            .expect("set user agent");
         page.goto(url).await.expect("navigate");
         page
     }
 
     async fn watch(&self, page: &Page) {
-        page.execute(LogEnable::default()).await.expect("Log.enable");
-        let mut console = page.event_listener::<EventConsoleApiCalled>().await.expect("console events");
-        let mut exceptions = page.event_listener::<EventExceptionThrown>().await.expect("exception events");
-        let mut log = page.event_listener::<EventEntryAdded>().await.expect("log events");
+        page.execute(LogEnable::default())
+            .await
+            .expect("Log.enable");
+        let mut console = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .expect("console events");
+        let mut exceptions = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .expect("exception events");
+        let mut log = page
+            .event_listener::<EventEntryAdded>()
+            .await
+            .expect("log events");
         let problems = self.problems.clone();
         tokio::spawn(async move {
             loop {

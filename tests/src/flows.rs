@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chromiumoxide::Page;
 
-use crate::browser::{eval, wait_for, Chromium};
+use crate::browser::{Chromium, eval, wait_for};
 
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -69,7 +69,11 @@ pub async fn text(page: &Page, selector: &str) -> String {
         "(() => {{ const el = document.querySelector({}); return el ? (el.value !== undefined && el.tagName !== 'P' && el.tagName !== 'DD' ? el.value : el.textContent) : null; }})()",
         serde_json::to_string(selector).unwrap()
     );
-    eval(page, &js).await.as_str().unwrap_or_default().to_string()
+    eval(page, &js)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Opens the share page at `base_url`, fills the form, submits it and returns the link shown.

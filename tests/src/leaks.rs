@@ -20,7 +20,10 @@ pub struct Needle {
 /// All the needles for `secret` (named `name` in labels). Secrets shorter than 12 bytes are
 /// refused: their base64 middles would be too short to mean anything.
 pub fn needles(name: &str, secret: &[u8]) -> Vec<Needle> {
-    assert!(secret.len() >= 12, "audit canaries must be at least 12 bytes");
+    assert!(
+        secret.len() >= 12,
+        "audit canaries must be at least 12 bytes"
+    );
     let mut out = Vec::new();
     let mut push = |label: String, bytes: Vec<u8>| {
         if !out.iter().any(|n: &Needle| n.bytes == bytes) {
@@ -29,7 +32,10 @@ pub fn needles(name: &str, secret: &[u8]) -> Vec<Needle> {
     };
     push(format!("{name} raw"), secret.to_vec());
     push(format!("{name} hex"), hex::encode(secret).into_bytes());
-    push(format!("{name} HEX"), hex::encode_upper(secret).into_bytes());
+    push(
+        format!("{name} HEX"),
+        hex::encode_upper(secret).into_bytes(),
+    );
     for offset in 0..3usize {
         let mut shifted = vec![0u8; offset];
         shifted.extend_from_slice(secret);
@@ -53,15 +59,24 @@ pub fn needles(name: &str, secret: &[u8]) -> Vec<Needle> {
     if let Ok(text) = std::str::from_utf8(secret) {
         for (style_name, style) in [
             ("encodeURIComponent", Percent::Component),
-            ("percent-encoded (RFC 3986 unreserved only)", Percent::Strict),
+            (
+                "percent-encoded (RFC 3986 unreserved only)",
+                Percent::Strict,
+            ),
             ("form-encoded", Percent::Form),
         ] {
             let encoded = percent_encode(text, style);
             push(format!("{name} {style_name}"), encoded.clone().into_bytes());
-            push(format!("{name} {style_name}, lower-case hex"), encoded.to_lowercase().into_bytes());
+            push(
+                format!("{name} {style_name}, lower-case hex"),
+                encoded.to_lowercase().into_bytes(),
+            );
         }
         let json = serde_json::to_string(text).expect("json");
-        push(format!("{name} JSON-escaped"), json[1..json.len() - 1].as_bytes().to_vec());
+        push(
+            format!("{name} JSON-escaped"),
+            json.as_bytes()[1..json.len() - 1].to_vec(),
+        );
     }
     out
 }
@@ -80,7 +95,9 @@ fn percent_encode(text: &str, style: Percent) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b'!' | b'*' | b'\'' | b'(' | b')' if style == Percent::Component => out.push(b as char),
             b' ' if style == Percent::Form => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
@@ -93,7 +110,11 @@ fn percent_encode(text: &str, style: Percent) -> String {
 pub fn find(haystack: &[u8], needles: &[Needle]) -> Vec<String> {
     needles
         .iter()
-        .filter(|n| haystack.windows(n.bytes.len()).any(|w| w == n.bytes.as_slice()))
+        .filter(|n| {
+            haystack
+                .windows(n.bytes.len())
+                .any(|w| w == n.bytes.as_slice())
+        })
         .map(|n| n.label.clone())
         .collect()
 }
@@ -124,8 +145,20 @@ mod tests {
             }
         }
         let json = serde_json::to_string("quote\"and\\slash canary text!").unwrap();
-        assert!(!find(json.as_bytes(), &needles("q", b"quote\"and\\slash canary text!")).is_empty());
-        assert!(!find(b"a=hello%20world%21%21%21", &needles("p", b"hello world!!!")).is_empty());
+        assert!(
+            !find(
+                json.as_bytes(),
+                &needles("q", b"quote\"and\\slash canary text!")
+            )
+            .is_empty()
+        );
+        assert!(
+            !find(
+                b"a=hello%20world%21%21%21",
+                &needles("p", b"hello world!!!")
+            )
+            .is_empty()
+        );
         assert!(!find(b"a=hello%20world!!!", &needles("p", b"hello world!!!")).is_empty());
         assert!(!find(b"a=hello+world%21%21%21", &needles("p", b"hello world!!!")).is_empty());
     }

@@ -70,9 +70,7 @@ impl ServerProcess {
             sink.lock().unwrap().extend_from_slice(line.as_bytes());
             copy_into(reader, sink);
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_default();
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
         let base_url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))

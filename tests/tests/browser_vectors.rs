@@ -29,8 +29,15 @@ async fn the_served_wasm_passes_every_protocol_vector() {
     let report = report.as_str().expect("runVectors returns a JSON string");
     assert!(!report.starts_with("ERROR"), "{report}");
     let report: serde_json::Value = serde_json::from_str(report).expect("report is JSON");
-    assert_eq!(report["failed"], 0, "vectors failed in the browser: {report}");
-    assert_eq!(report["passed"].as_u64(), Some(count as u64), "every vector ran: {report}");
+    assert_eq!(
+        report["failed"], 0,
+        "vectors failed in the browser: {report}"
+    );
+    assert_eq!(
+        report["passed"].as_u64(),
+        Some(count as u64),
+        "every vector ran: {report}"
+    );
     let problems = browser.problems();
     assert!(problems.is_empty(), "{problems:#?}");
     browser.close().await;

@@ -29,7 +29,10 @@ async fn metadata(base: &str, id: &str) -> (u16, Value) {
 
 fn assert_clean(browser: &Chromium) {
     let problems = browser.problems();
-    assert!(problems.is_empty(), "the page logged problems: {problems:#?}");
+    assert!(
+        problems.is_empty(),
+        "the page logged problems: {problems:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,7 +45,12 @@ async fn share_in_one_browser_reveal_in_a_fresh_one() {
     let (share_page, link) = flows::share(
         &sender,
         base,
-        &ShareForm { secret, name: Some("prod database"), views: Some("2"), ..Default::default() },
+        &ShareForm {
+            secret,
+            name: Some("prod database"),
+            views: Some("2"),
+            ..Default::default()
+        },
     )
     .await;
     assert!(link.starts_with(&format!("{base}/s/")), "link {link}");
@@ -59,13 +67,20 @@ async fn share_in_one_browser_reveal_in_a_fresh_one() {
     assert_eq!(status, 200);
     assert_eq!(meta["expiresAfterViews"], 2);
     let href = eval(&page, "location.href").await;
-    assert_eq!(href.as_str().unwrap(), format!("{base}/s/{id}"), "the key must leave the address bar");
+    assert_eq!(
+        href.as_str().unwrap(),
+        format!("{base}/s/{id}"),
+        "the key must leave the address bar"
+    );
     assert_eq!(flows::text(&page, "#meta-name").await, "prod database");
 
     match flows::reveal_on(&page, None).await {
         Revealed::Secret { text, views_line } => {
             assert_eq!(text, secret);
-            assert!(views_line.contains("1 more view remaining"), "views line: {views_line}");
+            assert!(
+                views_line.contains("1 more view remaining"),
+                "views line: {views_line}"
+            );
         }
         other => panic!("expected the secret, got {other:?}"),
     }
@@ -85,7 +100,11 @@ async fn wrong_password_then_right_one() {
     let (_, link) = flows::share(
         &sender,
         base,
-        &ShareForm { secret: "api key: zk_live_123", password: Some("correct horse"), ..Default::default() },
+        &ShareForm {
+            secret: "api key: zk_live_123",
+            password: Some("correct horse"),
+            ..Default::default()
+        },
     )
     .await;
     let (id, _) = flows::split_link(&link);
@@ -94,11 +113,16 @@ async fn wrong_password_then_right_one() {
     let page = recipient.open(&link).await;
     flows::wait_visible(&page, "#password").await;
     match flows::reveal_on(&page, Some("wrong horse")).await {
-        Revealed::Error(message) => assert!(message.contains("Wrong password"), "message: {message}"),
+        Revealed::Error(message) => {
+            assert!(message.contains("Wrong password"), "message: {message}")
+        }
         other => panic!("expected a wrong-password error, got {other:?}"),
     }
     let (_, meta) = metadata(base, &id).await;
-    assert_eq!(meta["expiresAfterViews"], 1, "a wrong password uses no view");
+    assert_eq!(
+        meta["expiresAfterViews"], 1,
+        "a wrong password uses no view"
+    );
 
     match flows::reveal_on(&page, Some("correct horse")).await {
         Revealed::Secret { text, views_line } => {
@@ -124,20 +148,38 @@ async fn a_one_view_secret_is_gone_after_its_view() {
     let stack = stack();
     let base = stack.server.base_url();
     let browser = Chromium::launch().await;
-    let (_, link) = flows::share(&browser, base, &ShareForm { secret: "one time only", views: Some("1"), ..Default::default() }).await;
+    let (_, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "one time only",
+            views: Some("1"),
+            ..Default::default()
+        },
+    )
+    .await;
     let (id, _) = flows::split_link(&link);
 
     let (_, first) = flows::reveal(&browser, &link, None).await;
     match first {
         Revealed::Secret { text, views_line } => {
             assert_eq!(text, "one time only");
-            assert!(views_line.contains("This was the last view"), "{views_line}");
+            assert!(
+                views_line.contains("This was the last view"),
+                "{views_line}"
+            );
         }
         other => panic!("expected the secret, got {other:?}"),
     }
     let key = format!("zkshare:secret:{{{id}}}");
-    let exists: i64 = redis::cmd("EXISTS").arg(&key).query(&mut stack.redis.connection()).unwrap();
-    assert_eq!(exists, 0, "the ciphertext is deleted at the last view, not flagged");
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(&key)
+        .query(&mut stack.redis.connection())
+        .unwrap();
+    assert_eq!(
+        exists, 0,
+        "the ciphertext is deleted at the last view, not flagged"
+    );
 
     let fresh = Chromium::launch().await;
     let (page, second) = flows::reveal(&fresh, &link, None).await;
@@ -153,11 +195,24 @@ async fn an_expired_secret_reads_as_gone() {
     let stack = stack();
     let base = stack.server.base_url();
     let browser = Chromium::launch().await;
-    let (_, link) = flows::share(&browser, base, &ShareForm { secret: "short lived", expires: Some("5m"), ..Default::default() }).await;
+    let (_, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "short lived",
+            expires: Some("5m"),
+            ..Default::default()
+        },
+    )
+    .await;
     let (id, _) = flows::split_link(&link);
     // Expire it in the store instead of waiting five minutes.
     let key = format!("zkshare:secret:{{{id}}}");
-    let set: i64 = redis::cmd("PEXPIRE").arg(&key).arg(1).query(&mut stack.redis.connection()).unwrap();
+    let set: i64 = redis::cmd("PEXPIRE")
+        .arg(&key)
+        .arg(1)
+        .query(&mut stack.redis.connection())
+        .unwrap();
     assert_eq!(set, 1, "the secret's key exists under the documented name");
     tokio::time::sleep(Duration::from_millis(20)).await;
 
@@ -171,7 +226,16 @@ async fn link_previews_bots_and_plain_gets_consume_nothing() {
     let stack = stack();
     let base = stack.server.base_url().to_string();
     let browser = Chromium::launch().await;
-    let (_, link) = flows::share(&browser, &base, &ShareForm { secret: "preview-proof", views: Some("1"), ..Default::default() }).await;
+    let (_, link) = flows::share(
+        &browser,
+        &base,
+        &ShareForm {
+            secret: "preview-proof",
+            views: Some("1"),
+            ..Default::default()
+        },
+    )
+    .await;
     let (id, _) = flows::split_link(&link);
 
     let bots = [
@@ -190,8 +254,17 @@ async fn link_previews_bots_and_plain_gets_consume_nothing() {
     let client = reqwest::Client::new();
     for i in 0..20 {
         let ua = bots[i % bots.len()];
-        let url = if i % 2 == 0 { format!("{base}/s/{id}") } else { format!("{base}/api/v1/shared-secrets/{id}") };
-        let response = client.get(&url).header("User-Agent", ua).send().await.unwrap();
+        let url = if i % 2 == 0 {
+            format!("{base}/s/{id}")
+        } else {
+            format!("{base}/api/v1/shared-secrets/{id}")
+        };
+        let response = client
+            .get(&url)
+            .header("User-Agent", ua)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "GET {url} as {ua}");
     }
     // Bots that do run JavaScript load the page but never click "Reveal".
@@ -205,7 +278,10 @@ async fn link_previews_bots_and_plain_gets_consume_nothing() {
     assert_eq!(meta["expiresAfterViews"], 1, "nothing consumed a view");
 
     let (_, outcome) = flows::reveal(&browser, &link, None).await;
-    assert!(matches!(outcome, Revealed::Secret { ref text, .. } if text == "preview-proof"), "{outcome:?}");
+    assert!(
+        matches!(outcome, Revealed::Secret { ref text, .. } if text == "preview-proof"),
+        "{outcome:?}"
+    );
     assert_clean(&browser);
     browser.close().await;
 }
@@ -221,33 +297,65 @@ async fn pages_are_served_under_a_strict_csp_and_run_without_console_errors() {
         let h = response.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("default-src 'self'"), "{csp}");
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert_eq!(h["referrer-policy"], "no-referrer");
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["cache-control"], "no-store", "{path}");
         let html = response.text().await.unwrap();
-        assert!(!html.contains("{{sri:"), "every integrity placeholder is filled");
-        assert!(!html.contains("<script>") && !html.contains("onclick="), "no inline script");
+        assert!(
+            !html.contains("{{sri:"),
+            "every integrity placeholder is filled"
+        );
+        assert!(
+            !html.contains("<script>") && !html.contains("onclick="),
+            "no inline script"
+        );
         // Every script and stylesheet carries an integrity hash that matches the served bytes.
         let code = |t: &&str| {
             t.starts_with("script")
-                || (t.starts_with("link") && (t.contains("rel=\"stylesheet\"") || t.contains("rel=\"modulepreload\"")))
+                || (t.starts_with("link")
+                    && (t.contains("rel=\"stylesheet\"") || t.contains("rel=\"modulepreload\"")))
         };
         for tag in html.split('<').filter(code) {
             if let Some(src) = attr(tag, "src").or_else(|| attr(tag, "href")) {
-                let integrity = attr(tag, "integrity").unwrap_or_else(|| panic!("no integrity on <{tag}"));
-                let bytes = client.get(format!("{base}{src}")).send().await.unwrap().bytes().await.unwrap();
+                let integrity =
+                    attr(tag, "integrity").unwrap_or_else(|| panic!("no integrity on <{tag}"));
+                let bytes = client
+                    .get(format!("{base}{src}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
                 assert_eq!(integrity, sri(&bytes), "integrity of {src}");
             }
         }
     }
-    let api = client.get(format!("{base}/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA")).send().await.unwrap();
+    let api = client
+        .get(format!(
+            "{base}/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA"
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.headers()["cache-control"], "no-store");
 
     let browser = Chromium::launch().await;
-    let (_, link) = flows::share(&browser, base, &ShareForm { secret: "csp check", ..Default::default() }).await;
+    let (_, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "csp check",
+            ..Default::default()
+        },
+    )
+    .await;
     let (_, outcome) = flows::reveal(&browser, &link, None).await;
     assert!(matches!(outcome, Revealed::Secret { .. }), "{outcome:?}");
     assert_clean(&browser);
@@ -261,10 +369,21 @@ async fn ten_thousand_characters_fit_and_one_more_does_not() {
     let browser = Chromium::launch().await;
     // Four-byte characters: the largest envelope the protocol can produce.
     let max: String = "🔑".repeat(10_000);
-    let (page, link) = flows::share(&browser, base, &ShareForm { secret: &max, ..Default::default() }).await;
+    let (page, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: &max,
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(flows::text(&page, "#summary").await.contains("1 view"));
     let (_, outcome) = flows::reveal(&browser, &link, None).await;
-    assert!(matches!(outcome, Revealed::Secret { ref text, .. } if *text == max), "10,000 characters round trip");
+    assert!(
+        matches!(outcome, Revealed::Secret { ref text, .. } if *text == max),
+        "10,000 characters round trip"
+    );
 
     let page = browser.open(&format!("{base}/")).await;
     flows::wait_visible(&page, "#create-form").await;
@@ -284,23 +403,48 @@ async fn damaged_links_say_so_without_using_a_view() {
     let stack = stack();
     let base = stack.server.base_url();
     let browser = Chromium::launch().await;
-    let (_, link) = flows::share(&browser, base, &ShareForm { secret: "mail scanners", views: Some("3"), ..Default::default() }).await;
+    let (_, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "mail scanners",
+            views: Some("3"),
+            ..Default::default()
+        },
+    )
+    .await;
     let (id, key) = flows::split_link(&link);
 
     // No key: the page explains, and consumes nothing.
     let (_, outcome) = flows::reveal(&browser, &format!("{base}/s/{id}"), None).await;
-    assert!(matches!(outcome, Revealed::Error(ref m) if m.contains("incomplete")), "{outcome:?}");
+    assert!(
+        matches!(outcome, Revealed::Error(ref m) if m.contains("incomplete")),
+        "{outcome:?}"
+    );
     // A key that does not match: the server refuses the proof; no view is used.
-    let wrong_key = format!("{}{}", if key.starts_with('A') { "B" } else { "A" }, &key[1..]);
+    let wrong_key = format!(
+        "{}{}",
+        if key.starts_with('A') { "B" } else { "A" },
+        &key[1..]
+    );
     let (_, outcome) = flows::reveal(&browser, &format!("{base}/s/{id}#{wrong_key}"), None).await;
-    assert!(matches!(outcome, Revealed::Error(ref m) if m.contains("does not match")), "{outcome:?}");
+    assert!(
+        matches!(outcome, Revealed::Error(ref m) if m.contains("does not match")),
+        "{outcome:?}"
+    );
     let (_, meta) = metadata(base, &id).await;
     assert_eq!(meta["expiresAfterViews"], 3);
     // '#' rewritten to '%23' by a mail scanner still opens.
     let (page, outcome) = flows::reveal(&browser, &format!("{base}/s/{id}%23{key}"), None).await;
-    assert!(matches!(outcome, Revealed::Secret { ref text, .. } if text == "mail scanners"), "{outcome:?}");
+    assert!(
+        matches!(outcome, Revealed::Secret { ref text, .. } if text == "mail scanners"),
+        "{outcome:?}"
+    );
     let href = eval(&page, "location.href").await;
-    assert!(!href.as_str().unwrap().contains(&key), "the key left the address bar");
+    assert!(
+        !href.as_str().unwrap().contains(&key),
+        "the key left the address bar"
+    );
     browser.close().await;
 }
 
@@ -319,13 +463,24 @@ async fn screenshots_of_both_pages() {
     let browser = Chromium::launch().await;
     let page = browser.open(&format!("{base}/")).await;
     flows::wait_visible(&page, "#create-form").await;
-    flows::set_value(&page, "#secret", "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").await;
+    flows::set_value(
+        &page,
+        "#secret",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    )
+    .await;
     flows::set_value(&page, "#name", "AWS deploy key").await;
     shot(&page, &dir.join("share.png")).await;
     let (page, link) = flows::share(
         &browser,
         base,
-        &ShareForm { secret: "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", name: Some("AWS deploy key"), password: Some("pw"), views: Some("2"), ..Default::default() },
+        &ShareForm {
+            secret: "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            name: Some("AWS deploy key"),
+            password: Some("pw"),
+            views: Some("2"),
+            ..Default::default()
+        },
     )
     .await;
     shot(&page, &dir.join("link.png")).await;
@@ -337,7 +492,10 @@ async fn screenshots_of_both_pages() {
     shot(&page, &dir.join("revealed.png")).await;
     for name in ["share.png", "link.png", "reveal.png", "revealed.png"] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "{name} is a real screenshot");
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{name} is a real screenshot"
+        );
     }
     browser.close().await;
 }
@@ -346,7 +504,10 @@ async fn shot(page: &chromiumoxide::Page, path: &std::path::Path) {
     use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
     use chromiumoxide::page::ScreenshotParams;
     page.save_screenshot(
-        ScreenshotParams::builder().format(CaptureScreenshotFormat::Png).full_page(true).build(),
+        ScreenshotParams::builder()
+            .format(CaptureScreenshotFormat::Png)
+            .full_page(true)
+            .build(),
         path,
     )
     .await
@@ -362,5 +523,8 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 fn sri(bytes: &[u8]) -> String {
     use base64::Engine as _;
     use sha2::Digest as _;
-    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes)))
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes))
+    )
 }

@@ -62,7 +62,9 @@ fn random_text(prefix: &str, len: usize) -> String {
 }
 
 fn save(redis: &RedisServer) -> Vec<u8> {
-    let _: () = redis::cmd("SAVE").query(&mut redis.connection()).expect("SAVE");
+    let _: () = redis::cmd("SAVE")
+        .query(&mut redis.connection())
+        .expect("SAVE");
     std::fs::read(redis.dump_path()).expect("read dump.rdb")
 }
 
@@ -82,7 +84,11 @@ impl Channels {
             ("server logs", &self.logs),
             ("Redis RDB snapshot", &self.rdb),
         ] {
-            found.extend(find(bytes, needles).into_iter().map(|l| format!("{l} in {name}")));
+            found.extend(
+                find(bytes, needles)
+                    .into_iter()
+                    .map(|l| format!("{l} in {name}")),
+            );
         }
         found
     }
@@ -104,7 +110,12 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
     let (_, link) = flows::share(
         &sender,
         &base,
-        &ShareForm { secret: &plaintext, password: Some(&password), views: Some("2"), ..Default::default() },
+        &ShareForm {
+            secret: &plaintext,
+            password: Some(&password),
+            views: Some("2"),
+            ..Default::default()
+        },
     )
     .await;
     let (id, key_b64) = flows::split_link(&link);
@@ -143,9 +154,15 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
         rdb,
     };
     // The capture is not empty: the envelope went through every channel but the logs.
-    for (name, bytes) in [("HTTP", &channels.http), ("MONITOR", &channels.monitor), ("RDB", &channels.rdb)] {
+    for (name, bytes) in [
+        ("HTTP", &channels.http),
+        ("MONITOR", &channels.monitor),
+        ("RDB", &channels.rdb),
+    ] {
         assert!(
-            bytes.windows(envelope.len().min(64)).any(|w| w == &envelope.as_bytes()[..envelope.len().min(64)]),
+            bytes
+                .windows(envelope.len().min(64))
+                .any(|w| w == &envelope.as_bytes()[..envelope.len().min(64)]),
             "the {name} capture does not even hold the envelope: the audit is not watching"
         );
     }
@@ -156,11 +173,17 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
     secrets.extend(needles("link key (text)", key_b64.as_bytes()));
     let key_bytes = {
         use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&key_b64).unwrap()
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&key_b64)
+            .unwrap()
     };
     secrets.extend(needles("link key (bytes)", &key_bytes));
     let leaks = channels.leaks(&secrets);
-    assert!(leaks.is_empty(), "SECRETS REACHED THE SERVER OR REDIS:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "SECRETS REACHED THE SERVER OR REDIS:\n{}",
+        leaks.join("\n")
+    );
 
     // Positive control: plant a fresh value in every channel; the scanner must find each.
     let control = random_text("", 22);
@@ -188,12 +211,25 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
     };
     let control_needles = needles("control", control.as_bytes());
     let found = planted.leaks(&control_needles);
-    for channel in ["HTTP requests", "Redis MONITOR", "server logs", "Redis RDB snapshot"] {
+    for channel in [
+        "HTTP requests",
+        "Redis MONITOR",
+        "server logs",
+        "Redis RDB snapshot",
+    ] {
         assert!(
             found.iter().any(|f| f.ends_with(channel)),
             "the positive control was not found in {channel}: found only {found:#?}"
         );
     }
-    assert!(found.iter().any(|f| f.contains("hex")), "hex-encoded control found: {found:#?}");
-    assert!(found.iter().any(|f| f.contains("base64 ") && f.contains("offset 2")), "base64 at offset 2 found: {found:#?}");
+    assert!(
+        found.iter().any(|f| f.contains("hex")),
+        "hex-encoded control found: {found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("base64 ") && f.contains("offset 2")),
+        "base64 at offset 2 found: {found:#?}"
+    );
 }

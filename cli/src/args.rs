@@ -1,0 +1,339 @@
+//! The command line: every command, option and environment variable, and the `--help` texts.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::builder::FalseyValueParser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::password::PasswordArgs;
+
+/// The exit-code table of the main `--help` (a macro so that `concat!` can use it).
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  success
+  1  any other error
+  2  usage: bad arguments or input, a malformed link, a request the server refused (400/413)
+  3  gone: no such secret, or it expired, was used up or was deleted (404)
+  4  denied: wrong link key, password or delete token (401/403), or the secret did not decrypt
+  5  the server cannot be reached, or it failed (5xx)"
+    };
+}
+
+const MAIN_AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  printf '%s' 'db password: hunter2' | zkshare send --server https://share.example.com
+  zkshare send --file id_ed25519 --password --expires 1d --views 2
+  zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt
+  zkshare inspect 'https://share.example.com/s/ID#KEY'
+  zkshare delete 'https://share.example.com/s/ID' --token TOKEN
+
+The secret is encrypted on this machine (docs/PROTOCOL.md). The server stores only the
+ciphertext envelope and a verifier; the link key after '#' never leaves the client.
+Environment: ZKSHARE_SERVER, ZKSHARE_DELETE_TOKEN, ZKSHARE_LINK_KEY, ZKSHARE_NO_PROMPT.
+
+",
+    exit_codes!()
+);
+
+/// zkshare: share secrets end-to-end encrypted, through a server that cannot read them.
+#[derive(Parser, Debug)]
+#[command(name = "zkshare", version, after_help = MAIN_AFTER_HELP)]
+pub struct Cli {
+    /// Never ask for a password on the terminal unless --password is given; fail instead
+    /// (for scripts).
+    #[arg(long, global = true, env = "ZKSHARE_NO_PROMPT", value_parser = FalseyValueParser::new())]
+    pub no_prompt: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Encrypt a secret from stdin (or --file), upload it, print its link.
+    #[command(after_help = SEND_AFTER_HELP)]
+    Send(SendArgs),
+    /// Open a link: fetch, decrypt and print the secret (uses one view).
+    #[command(after_help = GET_AFTER_HELP)]
+    Get(GetArgs),
+    /// Show a link's metadata (expiry, views left, protection) without using a view.
+    #[command(after_help = INSPECT_AFTER_HELP)]
+    Inspect(InspectArgs),
+    /// Delete a secret before it is read, with the delete token `send` printed.
+    #[command(after_help = DELETE_AFTER_HELP)]
+    Delete(DeleteArgs),
+    /// Offline: encrypt stdin into an envelope; print {envelope, verifier, linkKey, header}.
+    #[command(after_help = SEAL_AFTER_HELP)]
+    Seal(SealArgs),
+    /// Offline: decrypt an envelope from stdin and print the plaintext.
+    #[command(after_help = OPEN_AFTER_HELP)]
+    Open(OpenArgs),
+    /// Offline: derive the access verifier (the API's `password`) from a header and credentials.
+    #[command(after_help = VERIFIER_AFTER_HELP)]
+    Verifier(VerifierArgs),
+    /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json).
+    #[command(after_help = VECTORS_AFTER_HELP)]
+    Vectors(VectorsArgs),
+}
+
+/// How many times a secret may be viewed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Views(pub Option<u32>);
+
+impl FromStr for Views {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("unlimited") {
+            return Ok(Views(None));
+        }
+        match s.parse::<u32>() {
+            Ok(0) | Err(_) => Err(format!(
+                "{s:?} is not a number of views: give a whole number of at least 1, or 'unlimited'"
+            )),
+            Ok(n) => Ok(Views(Some(n))),
+        }
+    }
+}
+
+const SEND_AFTER_HELP: &str = "\
+Only the link goes to stdout; the delete token and notes go to stderr.
+
+Examples:
+  printf '%s' 's3cr3t' | zkshare send
+  zkshare send --file ./api-token.txt --expires 1d --views 3 --name 'staging token'
+  zkshare send --password-file ./pw.txt < secret.txt        # reader needs link + password
+  zkshare send --no-key --password < secret.txt             # link without key, password only
+  zkshare send --json < secret.txt | jq -r .deleteToken
+
+Exit codes: 0 ok, 1 other, 2 usage or refused by the server, 5 server unreachable.";
+
+const GET_AFTER_HELP: &str = "\
+Writes the secret to stdout exactly as it was sent (no newline added) and nothing else;
+views left go to stderr. Nothing is consumed when the link has no key or no password is
+available: the metadata is checked first.
+
+Examples:
+  zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt
+  zkshare get 'https://share.example.com/s/ID%23KEY'          # '#' mangled by a mail scanner
+  ZKSHARE_PW=... zkshare get --password-env ZKSHARE_PW 'https://share.example.com/s/ID#KEY'
+
+Exit codes: 0 ok, 1 other, 2 bad link or no password, 3 gone, 4 wrong key or password,
+5 server unreachable.";
+
+const INSPECT_AFTER_HELP: &str = "\
+Examples:
+  zkshare inspect 'https://share.example.com/s/ID#KEY'
+  zkshare inspect --json 'https://share.example.com/s/ID'
+
+Exit codes: 0 ok, 1 other, 2 bad link, 3 gone, 5 server unreachable.";
+
+const DELETE_AFTER_HELP: &str = "\
+Examples:
+  zkshare delete 'https://share.example.com/s/ID' --token TOKEN
+  ZKSHARE_DELETE_TOKEN=TOKEN zkshare delete 'https://share.example.com/s/ID#KEY'
+
+Exit codes: 0 deleted, 1 other, 2 bad link, 3 gone already, 4 wrong token, 5 server unreachable.";
+
+const SEAL_AFTER_HELP: &str = "\
+For people writing their own client: no network. The plaintext is read from stdin exactly.
+Send `envelope` as the API's secretValue and `verifier` as its password; the link is
+sharedSecretLink + '#' + linkKey (no '#' part in --no-key mode).
+
+Examples:
+  printf '%s' 's3cr3t' | zkshare seal
+  printf '%s' 's3cr3t' | zkshare seal --password-env PW            # mode key+password
+  printf '%s' 's3cr3t' | zkshare seal --no-key --password-env PW   # mode password
+
+Exit codes: 0 ok, 1 other, 2 usage.";
+
+const OPEN_AFTER_HELP: &str = "\
+For people writing their own client: no network. stdin holds the envelope, or a JSON object
+with `secretValue` (the access answer) or `envelope` (the output of `zkshare seal`).
+
+Examples:
+  zkshare open --key KEY < envelope.txt
+  curl -s -X POST -H 'Content-Type: application/json' -d '{\"password\":\"zkv1....\"}' \\
+    https://share.example.com/api/v1/shared-secrets/ID/access | zkshare open --key KEY
+
+Exit codes: 0 ok, 1 other, 2 usage or missing key/password, 4 does not open.";
+
+const VERIFIER_AFTER_HELP: &str = "\
+The verifier proves to the server that you hold the link key (and password) without
+revealing them; send it as `password` to POST /api/v1/shared-secrets/{id}/access.
+
+Examples:
+  zkshare verifier --header \"$(curl -s https://share.example.com/api/v1/shared-secrets/ID | jq -r .envelopeHeader)\" --key KEY
+
+Exit codes: 0 ok, 1 other, 2 usage or bad header, 4 credentials do not fit.";
+
+const VECTORS_AFTER_HELP: &str = "\
+Prints 'N passed, M failed' and each failure on stderr; exits 1 if any failed.
+
+Example:
+  zkshare vectors tests/vectors/protocol-v1.json";
+
+/// Options of `send`.
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Read the secret from this file instead of stdin.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    /// Make a password-only link without a key (mode `password`), e.g. for e-mail; needs a
+    /// password option.
+    #[arg(long)]
+    pub no_key: bool,
+
+    /// Lifetime: an integer and s, m, h, d or w; 5m to 30d.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub expires: String,
+
+    /// How many times the secret may be viewed, or 'unlimited'.
+    #[arg(long, value_name = "N|unlimited", default_value = "1")]
+    pub views: Views,
+
+    /// A label shown in the metadata (at most 50 characters; not encrypted).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// The zkshare server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+
+    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken} as JSON instead.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `get`.
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// The link: https://HOST/s/ID#KEY.
+    pub link: String,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Options of `inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The link: https://HOST/s/ID (the key is not needed).
+    pub link: String,
+
+    /// Print the metadata as JSON (the server's answer plus `mode`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `delete`.
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// The link: https://HOST/s/ID (the key is not needed).
+    pub link: String,
+
+    /// The delete token that `send` printed.
+    #[arg(long, env = "ZKSHARE_DELETE_TOKEN", hide_env_values = true)]
+    pub token: String,
+
+    /// Print the deleted secret's metadata as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `seal`.
+#[derive(Args, Debug)]
+pub struct SealArgs {
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    /// Password only, no link key (mode `password`); needs a password option.
+    #[arg(long)]
+    pub no_key: bool,
+}
+
+/// Options of `open`.
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    /// The link key (K64, the part of the link after '#'); not needed in mode `password`.
+    #[arg(long, env = "ZKSHARE_LINK_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Options of `verifier`.
+#[derive(Args, Debug)]
+pub struct VerifierArgs {
+    /// The envelope header (`envelopeHeader` from GET /api/v1/shared-secrets/{id}).
+    #[arg(long)]
+    pub header: String,
+
+    /// The link key (K64); not needed in mode `password`.
+    #[arg(long, env = "ZKSHARE_LINK_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Options of `vectors`.
+#[derive(Args, Debug)]
+pub struct VectorsArgs {
+    /// The vectors file.
+    pub file: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_documents_every_exit_code() {
+        let help = Cli::command().render_help().to_string();
+        for code in 0..=5 {
+            assert!(
+                help.contains(&format!("\n  {code}  ")),
+                "exit code {code} in --help"
+            );
+        }
+    }
+
+    #[test]
+    fn views() {
+        assert_eq!("1".parse::<Views>(), Ok(Views(Some(1))));
+        assert_eq!("unlimited".parse::<Views>(), Ok(Views(None)));
+        assert_eq!("Unlimited".parse::<Views>(), Ok(Views(None)));
+        for bad in ["0", "-1", "", "1.5", "many", "4294967296"] {
+            assert!(bad.parse::<Views>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn password_options_exclude_each_other() {
+        let r = Cli::try_parse_from(["zkshare", "send", "--password", "--password-env", "X"]);
+        assert!(r.is_err());
+    }
+}
