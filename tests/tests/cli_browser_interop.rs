@@ -1,0 +1,133 @@
+//! Interop both ways between the `zkshare` CLI and the web page, on a real server and Redis:
+//! a secret sent from the terminal opens in Chromium, and one made in Chromium opens with
+//! `zkshare get`.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use zkshare_tests::browser::Chromium;
+use zkshare_tests::flows::{self, Revealed, ShareForm};
+use zkshare_tests::redis_server::RedisServer;
+use zkshare_tests::server::{ServerProcess, Store};
+use zkshare_tests::workspace_binary;
+
+/// Runs `zkshare ARGS` with `stdin` and `env`; returns (exit code, stdout, stderr).
+fn zkshare(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(workspace_binary("zkshare"));
+    cmd.args(args)
+        .env("ZKSHARE_NO_PROMPT", "1")
+        .env_remove("ZKSHARE_SERVER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn zkshare");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().expect("zkshare ran");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_sent_from_the_cli_opens_in_the_browser() {
+    let redis = RedisServer::start();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
+    let secret = "ssh-ed25519 AAAAC3Nza… deploy@ci\nwith a second line ✓";
+    let (code, link, stderr) = zkshare(
+        &[
+            "send",
+            "--server",
+            server.base_url(),
+            "--views",
+            "2",
+            "--password-env",
+            "PW",
+        ],
+        secret,
+        &[("PW", "from the terminal")],
+    );
+    assert_eq!(code, 0, "send failed: {stderr}");
+    let link = link.trim();
+    assert!(
+        link.starts_with(&format!("{}/s/", server.base_url())),
+        "{link}"
+    );
+
+    let browser = Chromium::launch().await;
+    let (_, outcome) = flows::reveal(&browser, link, Some("from the terminal")).await;
+    match outcome {
+        Revealed::Secret { text, views_line } => {
+            assert_eq!(text, secret);
+            assert!(views_line.contains("1 more view"), "{views_line}");
+        }
+        other => panic!("the browser could not open the CLI's secret: {other:?}"),
+    }
+    // And the CLI reads the remaining view.
+    let (code, out, stderr) = zkshare(
+        &["get", link, "--password-env", "PW"],
+        "",
+        &[("PW", "from the terminal")],
+    );
+    assert_eq!(code, 0, "get failed: {stderr}");
+    assert_eq!(out, secret);
+    let problems = browser.problems();
+    assert!(problems.is_empty(), "{problems:#?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_made_in_the_browser_opens_with_zkshare_get() {
+    let redis = RedisServer::start();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
+    let browser = Chromium::launch().await;
+    let secret = "AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY 🔑";
+
+    let (_, plain_link) = flows::share(
+        &browser,
+        server.base_url(),
+        &ShareForm {
+            secret,
+            views: Some("1"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (code, out, stderr) = zkshare(&["get", &plain_link], "", &[]);
+    assert_eq!(code, 0, "get failed: {stderr}");
+    assert_eq!(out, secret, "exactly the plaintext on stdout");
+    // It was the only view: a second get is "gone" (exit 3).
+    let (code, out, _) = zkshare(&["get", &plain_link], "", &[]);
+    assert_eq!((code, out.as_str()), (3, ""));
+
+    let (_, pw_link) = flows::share(
+        &browser,
+        server.base_url(),
+        &ShareForm {
+            secret,
+            password: Some("browser pw"),
+            ..Default::default()
+        },
+    )
+    .await;
+    // Without the password the CLI refuses before spending a view; with it, it opens.
+    let (code, _, stderr) = zkshare(&["get", &pw_link], "", &[]);
+    assert_ne!(code, 0, "no password available must fail: {stderr}");
+    let (code, out, stderr) = zkshare(
+        &["get", &pw_link, "--password-env", "PW"],
+        "",
+        &[("PW", "browser pw")],
+    );
+    assert_eq!(code, 0, "get with password failed: {stderr}");
+    assert_eq!(out, secret);
+    browser.close().await;
+}
