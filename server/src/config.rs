@@ -61,6 +61,11 @@ pub struct Config {
     /// Serve the web page from this directory instead of the copy built into the binary.
     #[arg(long, env = "ZKSHARE_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+
+    /// Print the SHA-256 of every web asset exactly as it would be served (the JSON of
+    /// GET /assets.json) and exit. Compare a build from source with a running server's.
+    #[arg(long)]
+    pub print_asset_hashes: bool,
 }
 
 fn parse_ip_net(s: &str) -> Result<IpNet, String> {
@@ -83,6 +88,7 @@ impl Config {
             redis_timeout_ms: 2000,
             log: "info".to_string(),
             web_dir: None,
+            print_asset_hashes: false,
         }
     }
 
@@ -111,6 +117,7 @@ impl fmt::Debug for Config {
             .field("redis_timeout_ms", &self.redis_timeout_ms)
             .field("log", &self.log)
             .field("web_dir", &self.web_dir)
+            .field("print_asset_hashes", &self.print_asset_hashes)
             .finish()
     }
 }

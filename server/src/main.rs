@@ -1,11 +1,20 @@
 //! zkshare server binary: parses configuration, connects the store and serves.
 
+use std::io::Write as _;
+
 use clap::Parser as _;
+use zkshare_server::assets::WebAssets;
 use zkshare_server::{Config, init_tracing, serve};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    if config.print_asset_hashes {
+        let assets = WebAssets::load(config.web_dir.as_deref())?;
+        std::io::stdout().write_all(assets.manifest())?;
+        println!();
+        return Ok(());
+    }
     init_tracing(&config.log)?;
     serve(config).await
 }

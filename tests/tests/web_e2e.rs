@@ -363,6 +363,66 @@ async fn pages_are_served_under_a_strict_csp_and_run_without_console_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_asset_hashes_match_the_served_bytes_and_a_local_build() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let client = reqwest::Client::new();
+    let manifest: Value = client
+        .get(format!("{base}/assets.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let files = manifest["files"].as_object().expect("files map");
+    for path in [
+        "/index.html",
+        "/reveal.html",
+        "/js/zk.js",
+        "/js/create.js",
+        "/js/reveal.js",
+        "/style.css",
+        "/pkg/zkshare_crypto.js",
+        "/pkg/zkshare_crypto_bg.wasm",
+    ] {
+        let entry = files
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} is not in /assets.json"));
+        let bytes = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        use sha2::Digest as _;
+        assert_eq!(
+            entry["sha256"].as_str().unwrap(),
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            "sha256 of {path}"
+        );
+        assert_eq!(
+            entry["sha384"].as_str().unwrap(),
+            sri(&bytes),
+            "sha384 of {path}"
+        );
+    }
+    // A reviewer's build prints the same list offline.
+    let offline = std::process::Command::new(zkshare_tests::workspace_binary("zkshare-server"))
+        .arg("--print-asset-hashes")
+        .output()
+        .expect("run --print-asset-hashes");
+    assert!(offline.status.success());
+    let offline: Value = serde_json::from_slice(&offline.stdout).expect("JSON");
+    assert_eq!(
+        offline, manifest,
+        "--print-asset-hashes matches /assets.json"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_characters_fit_and_one_more_does_not() {
     let stack = stack();
     let base = stack.server.base_url();
