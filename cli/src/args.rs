@@ -247,7 +247,13 @@ pub struct DeleteArgs {
     pub link: String,
 
     /// The delete token that `send` printed.
-    #[arg(long, env = "ZKSHARE_DELETE_TOKEN", hide_env_values = true)]
+    // Tokens are random base64url and may start with '-'.
+    #[arg(
+        long,
+        env = "ZKSHARE_DELETE_TOKEN",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub token: String,
 
     /// Print the deleted secret's metadata as JSON.
@@ -270,7 +276,13 @@ pub struct SealArgs {
 #[derive(Args, Debug)]
 pub struct OpenArgs {
     /// The link key (K64, the part of the link after '#'); not needed in mode `password`.
-    #[arg(long, env = "ZKSHARE_LINK_KEY", hide_env_values = true)]
+    // Keys are random base64url and may start with '-'.
+    #[arg(
+        long,
+        env = "ZKSHARE_LINK_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub key: Option<String>,
 
     #[command(flatten)]
@@ -281,11 +293,17 @@ pub struct OpenArgs {
 #[derive(Args, Debug)]
 pub struct VerifierArgs {
     /// The envelope header (`envelopeHeader` from GET /api/v1/shared-secrets/{id}).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub header: String,
 
     /// The link key (K64); not needed in mode `password`.
-    #[arg(long, env = "ZKSHARE_LINK_KEY", hide_env_values = true)]
+    // Keys are random base64url and may start with '-'.
+    #[arg(
+        long,
+        env = "ZKSHARE_LINK_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub key: Option<String>,
 
     #[command(flatten)]
@@ -301,7 +319,7 @@ pub struct VectorsArgs {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser as _};
 
     use super::*;
 
@@ -335,5 +353,26 @@ mod tests {
     fn password_options_exclude_each_other() {
         let r = Cli::try_parse_from(["zkshare", "send", "--password", "--password-env", "X"]);
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn random_values_that_start_with_a_hyphen_are_values_not_flags() {
+        let cli = Cli::try_parse_from(["zkshare", "delete", "http://h/s/ID", "--token", "-Exyz_1"])
+            .expect("a token starting with '-' parses");
+        let Command::Delete(args) = cli.command else {
+            panic!("delete")
+        };
+        assert_eq!(args.token, "-Exyz_1");
+        let cli = Cli::try_parse_from(["zkshare", "open", "--key", "-abc"]).expect("key with '-'");
+        let Command::Open(args) = cli.command else {
+            panic!("open")
+        };
+        assert_eq!(args.key.as_deref(), Some("-abc"));
+        let cli = Cli::try_parse_from(["zkshare", "verifier", "--header", "AQ", "--key", "-k"])
+            .expect("verifier key with '-'");
+        let Command::Verifier(args) = cli.command else {
+            panic!("verifier")
+        };
+        assert_eq!(args.key.as_deref(), Some("-k"));
     }
 }

@@ -125,6 +125,10 @@ fn digests_equal(stored_hex: &str, presented: &Digest) -> bool {
     }
 }
 
+/// redb's page cache. Its default (1 GiB) lets the cache grow with the file; secrets are small
+/// and short-lived, and the interior B-tree pages of even a large store fit in a few MiB.
+const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// A [`SecretStore`] in one redb file. Survives restarts; a sweeper deletes expired secrets.
 pub struct EmbeddedStore {
     db: Arc<Database>,
@@ -145,7 +149,9 @@ impl EmbeddedStore {
             })?;
         }
         let path = data_dir.join(DB_FILE);
-        let db = Database::create(&path)
+        let db = redb::Builder::new()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create(&path)
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
         let txn = db.begin_write()?;
         txn.open_table(META)?;
