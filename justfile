@@ -19,8 +19,10 @@ lint:
     cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm -- -D warnings
 
 # Build the protocol crate to WebAssembly and its JS glue into web/pkg (served by the server).
+# Paths are remapped so the same source gives the same bytes on any machine (see SECURITY.md).
 wasm: (deps "build")
-    cargo build -p zkshare-crypto --target wasm32-unknown-unknown --release --features wasm
+    RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo --remap-path-prefix=$PWD=/zkshare" \
+      cargo build -p zkshare-crypto --target wasm32-unknown-unknown --release --features wasm
     wasm-bindgen target/wasm32-unknown-unknown/release/zkshare_crypto.wasm --target web --out-dir web/pkg --no-typescript
     @ls -l web/pkg
 
@@ -31,3 +33,20 @@ deps what="build":
 # Regenerate the protocol test vectors (deterministic: the file must not change).
 vectors:
     cargo run -q -p zkshare-crypto --features vectors --example gen_vectors > tests/vectors/protocol-v1.json
+
+# Benchmarks (bench/README.md): zkshare vs raw-Redis Lua and SnapPass, memory, browser crypto;
+# writes bench/results/latest.md. `just bench --quick` is a short run; `--help` lists the options.
+bench *ARGS: wasm
+    cargo build --release -p zkshare-server -p zkshare-bench
+    bench/ensure-tools.sh
+    ./target/release/zkshare-bench {{ARGS}}
+
+# Print the SHA-256 of every web asset as this build serves it; compare with a server's /assets.json.
+hashes: wasm
+    cargo build --release -p zkshare-server
+    ./target/release/zkshare-server --print-asset-hashes
+
+# Refresh the README's screenshots (docs/screenshots/*.png) through the browser test.
+screenshots: wasm
+    cargo build --workspace --bins
+    ZKSHARE_UPDATE_SCREENSHOTS=1 cargo test -p zkshare-tests --test web_e2e screenshots

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Tools `just bench` needs besides the Rust build: redis-server and chromium (apt, when root),
+# and SnapPass + gunicorn in a private virtualenv (bench/work/venv, from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "The benchmarks need: ${missing[*]}" >&2
+    echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+venv=bench/work/venv
+# snappass imports distutils, which setuptools provides on Python 3.12+.
+if ! "$venv/bin/python" -c 'import snappass.main, gunicorn' >/dev/null 2>&1; then
+  echo "==> python3 -m venv $venv && pip install snappass gunicorn setuptools"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv "$venv"
+    else
+      echo "python3 -m venv failed: install python3-venv (sudo apt-get install -y python3-venv)" >&2
+      exit 1
+    fi
+  fi
+  "$venv/bin/pip" install -q --disable-pip-version-check snappass gunicorn setuptools
+  "$venv/bin/python" -c 'import snappass.main, gunicorn'
+fi

@@ -1,0 +1,221 @@
+//! Browser figures: the served WASM+JS sizes (raw and gzip -9), and seal/open/Argon2id times in
+//! headless Chromium on the server's real page, with the same three measured natively.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use zkshare_crypto::{Credentials, Header, LinkKey, OpeningKeys, seal_text};
+use zkshare_tests::browser::{Chromium, eval, wait_for};
+
+use crate::http::{Conn, Req, loopback_addr};
+
+/// One served file.
+#[derive(Debug, Clone)]
+pub struct AssetSize {
+    pub path: String,
+    pub raw: usize,
+    pub gzip: usize,
+}
+
+/// Crypto timings in milliseconds (medians).
+#[derive(Debug, Clone, Default)]
+pub struct CryptoTimes {
+    pub seal_ms: f64,
+    pub open_ms: f64,
+    /// Argon2id alone: seal with a password minus seal without.
+    pub argon_seal_diff_ms: f64,
+    /// `new ReaderKeys(header, key, password)` (Argon2id + HKDF).
+    pub argon_reader_keys_ms: f64,
+    pub runs: usize,
+}
+
+/// The text sealed: 10,000 characters (the API's limit), printable ASCII.
+pub fn ten_thousand_chars() -> String {
+    (0..10_000)
+        .map(|i| char::from(b'!' + (i * 7 % 94) as u8))
+        .collect()
+}
+
+pub fn gzip9(bytes: &[u8]) -> usize {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::new(9));
+    enc.write_all(bytes).expect("gzip to memory");
+    enc.finish().expect("gzip to memory").len()
+}
+
+/// Fetches every `/pkg/*` and `/js/*.js` file the server lists in `/assets.json`.
+pub async fn asset_sizes(base_url: &str) -> anyhow::Result<Vec<AssetSize>> {
+    let mut conn = Conn::connect(loopback_addr(base_url)?).await?;
+    let (status, manifest) = conn.send(&Req::get("/assets.json")).await?;
+    anyhow::ensure!(status.is_success(), "/assets.json: HTTP {status}");
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest)?;
+    let files = manifest["files"]
+        .as_object()
+        .ok_or_else(|| anyhow!("/assets.json has no files"))?;
+    let mut out = Vec::new();
+    for path in files.keys() {
+        let wanted = (path.starts_with("/pkg/")
+            && (path.ends_with(".wasm") || path.ends_with(".js")))
+            || (path.starts_with("/js/") && path.ends_with(".js"));
+        if !wanted {
+            continue;
+        }
+        let (status, bytes) = conn.send(&Req::get(path)).await?;
+        anyhow::ensure!(status.is_success(), "{path}: HTTP {status}");
+        out.push(AssetSize {
+            path: path.clone(),
+            raw: bytes.len(),
+            gzip: gzip9(&bytes),
+        });
+    }
+    anyhow::ensure!(
+        out.iter().any(|a| a.path.ends_with(".wasm")),
+        "the server serves no WASM (build it with `just wasm`)"
+    );
+    Ok(out)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The same operations natively (this binary is a release build).
+pub fn native_times(runs: usize, argon_runs: usize) -> anyhow::Result<CryptoTimes> {
+    const BATCH: usize = 20;
+    let text = ten_thousand_chars();
+    let mut seal = Vec::new();
+    let mut open = Vec::new();
+    for _ in 0..runs {
+        let key = LinkKey::generate();
+        let creds = Credentials::Key(&key);
+        let t0 = Instant::now();
+        let mut sealed = None;
+        for _ in 0..BATCH {
+            sealed = Some(seal_text(&text, &creds).map_err(|e| anyhow!("seal: {e}"))?);
+        }
+        seal.push(t0.elapsed().as_secs_f64() * 1e3 / BATCH as f64);
+        let sealed = sealed.expect("sealed at least once");
+        let t0 = Instant::now();
+        for _ in 0..BATCH {
+            let header = Header::from_envelope(&sealed.envelope).map_err(|_| anyhow!("header"))?;
+            let keys = OpeningKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
+            let out = keys
+                .open_text(&sealed.envelope)
+                .map_err(|_| anyhow!("open"))?;
+            if *out != text {
+                bail!("native open returned another text");
+            }
+        }
+        open.push(t0.elapsed().as_secs_f64() * 1e3 / BATCH as f64);
+    }
+    let seal_ms = median(seal.clone());
+    let mut with_pw = Vec::new();
+    let mut reader = Vec::new();
+    for _ in 0..argon_runs {
+        let key = LinkKey::generate();
+        let creds = Credentials::KeyAndPassword(&key, "correct horse battery staple");
+        let t0 = Instant::now();
+        let sealed = seal_text(&text, &creds).map_err(|e| anyhow!("seal: {e}"))?;
+        with_pw.push(t0.elapsed().as_secs_f64() * 1e3);
+        let header = Header::from_envelope(&sealed.envelope).map_err(|_| anyhow!("header"))?;
+        let t0 = Instant::now();
+        let keys = OpeningKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
+        reader.push(t0.elapsed().as_secs_f64() * 1e3);
+        drop(keys);
+    }
+    Ok(CryptoTimes {
+        seal_ms,
+        open_ms: median(open),
+        argon_seal_diff_ms: median(with_pw) - seal_ms,
+        argon_reader_keys_ms: median(reader),
+        runs,
+    })
+}
+
+/// The in-page benchmark: batches of seals and opens timed with `performance.now()` (whose
+/// resolution is coarse without cross-origin isolation, hence batches), then Argon2id.
+fn page_script(runs: usize, argon_runs: usize) -> String {
+    format!(
+        r#"window.__bench = null;
+import('/js/zk.js').then(m => m.protocol()).then(zk => {{
+  const BATCH = 10, RUNS = {runs}, ARGON_RUNS = {argon_runs};
+  let text = '';
+  for (let i = 0; i < 10000; i++) text += String.fromCharCode(33 + (i * 7) % 94);
+  const median = (v) => {{ const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }};
+  const seal = [], open = [], withPw = [], reader = [];
+  for (let r = 0; r < RUNS; r++) {{
+    const key = zk.generateLinkKey();
+    let t0 = performance.now();
+    let sealed = null;
+    for (let i = 0; i < BATCH; i++) {{ if (sealed) sealed.free(); sealed = zk.sealText(text, key); }}
+    seal.push((performance.now() - t0) / BATCH);
+    const envelope = sealed.envelope; sealed.free();
+    const header = envelope.split('.')[0];
+    t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) {{
+      const keys = new zk.ReaderKeys(header, key);
+      const out = keys.openText(envelope);
+      keys.free();
+      if (out !== text) throw new Error('open returned another text');
+    }}
+    open.push((performance.now() - t0) / BATCH);
+  }}
+  for (let r = 0; r < ARGON_RUNS; r++) {{
+    const key = zk.generateLinkKey();
+    let t0 = performance.now();
+    const sealed = zk.sealText(text, key, 'correct horse battery staple');
+    withPw.push(performance.now() - t0);
+    const header = sealed.envelope.split('.')[0]; sealed.free();
+    t0 = performance.now();
+    const keys = new zk.ReaderKeys(header, key, 'correct horse battery staple');
+    reader.push(performance.now() - t0);
+    keys.free();
+  }}
+  const s = median(seal);
+  window.__bench = JSON.stringify({{ seal: s, open: median(open), argonSealDiff: median(withPw) - s,
+    argonReaderKeys: median(reader), userAgent: navigator.userAgent }});
+}}).catch(e => {{ window.__bench = 'ERROR ' + e; }});
+true"#
+    )
+}
+
+/// Runs the page benchmark in a fresh headless Chromium on `base_url/`.
+pub async fn browser_times(
+    base_url: &str,
+    runs: usize,
+    argon_runs: usize,
+) -> anyhow::Result<(CryptoTimes, String)> {
+    let browser = Chromium::launch().await;
+    let page = browser.open(&format!("{base_url}/")).await;
+    eval(&page, &page_script(runs, argon_runs)).await;
+    let report = wait_for(&page, "window.__bench", Duration::from_secs(180)).await;
+    let problems = browser.problems();
+    browser.close().await;
+    let report = report
+        .as_str()
+        .ok_or_else(|| anyhow!("the page returned {report}"))?;
+    if report.starts_with("ERROR") {
+        bail!("in-page benchmark failed: {report}; page problems: {problems:?}");
+    }
+    let v: serde_json::Value = serde_json::from_str(report).context("page report")?;
+    let num = |k: &str| {
+        v[k].as_f64()
+            .ok_or_else(|| anyhow!("page report lacks {k}: {v}"))
+    };
+    Ok((
+        CryptoTimes {
+            seal_ms: num("seal")?,
+            open_ms: num("open")?,
+            argon_seal_diff_ms: num("argonSealDiff")?,
+            argon_reader_keys_ms: num("argonReaderKeys")?,
+            runs,
+        },
+        v["userAgent"].as_str().unwrap_or_default().to_string(),
+    ))
+}
