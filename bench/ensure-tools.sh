@@ -1,23 +1,11 @@
 #!/usr/bin/env bash
-# Tools `just bench` needs besides the Rust build: redis-server and chromium (apt, when root),
-# and SnapPass + gunicorn in a private virtualenv (bench/work/venv, from PyPI).
+# Tools `just bench` needs besides the Rust build: redis-server and chromium (through
+# scripts/ensure-deps.sh), and SnapPass + gunicorn in a private virtualenv (bench/work/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-command -v redis-server >/dev/null || missing+=(redis-server)
-command -v chromium >/dev/null || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> apt-get install ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "The benchmarks need: ${missing[*]}" >&2
-    echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+# redis-server and chromium: the same installer the test suite uses.
+scripts/ensure-deps.sh test
 
 venv=bench/work/venv
 # snappass imports distutils, which setuptools provides on Python 3.12+.
