@@ -272,18 +272,26 @@ pub struct SealArgs {
     pub no_key: bool,
 }
 
-/// Options of `open`.
+/// The link key option shared by the offline commands.
 #[derive(Args, Debug)]
-pub struct OpenArgs {
+pub struct KeyArg {
     /// The link key (K64, the part of the link after '#'); not needed in mode `password`.
     // Keys are random base64url and may start with '-'.
     #[arg(
-        long,
+        long = "key",
+        value_name = "KEY",
         env = "ZKSHARE_LINK_KEY",
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+/// Options of `open`.
+#[derive(Args, Debug)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    pub key: KeyArg,
 
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -296,15 +304,8 @@ pub struct VerifierArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub header: String,
 
-    /// The link key (K64); not needed in mode `password`.
-    // Keys are random base64url and may start with '-'.
-    #[arg(
-        long,
-        env = "ZKSHARE_LINK_KEY",
-        hide_env_values = true,
-        allow_hyphen_values = true
-    )]
-    pub key: Option<String>,
+    #[command(flatten)]
+    pub key: KeyArg,
 
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -367,12 +368,12 @@ mod tests {
         let Command::Open(args) = cli.command else {
             panic!("open")
         };
-        assert_eq!(args.key.as_deref(), Some("-abc"));
+        assert_eq!(args.key.value.as_deref(), Some("-abc"));
         let cli = Cli::try_parse_from(["zkshare", "verifier", "--header", "AQ", "--key", "-k"])
             .expect("verifier key with '-'");
         let Command::Verifier(args) = cli.command else {
             panic!("verifier")
         };
-        assert_eq!(args.key.as_deref(), Some("-k"));
+        assert_eq!(args.key.value.as_deref(), Some("-k"));
     }
 }

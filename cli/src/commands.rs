@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 use zkshare_crypto::{
-    Credentials, Header, LinkKey, MAX_TEXT_CHARS, OpenError, OpeningKeys, SealError, seal_text,
-    vectors,
+    Credentials, Header, LinkKey, MAX_TEXT_CHARS, OpenError, OpeningKeys, SealError, Sealed,
+    seal_text, vectors,
 };
 
 use crate::api::{Api, ApiFailure, CreateRequest};
@@ -67,14 +67,8 @@ fn send(args: SendArgs) -> Result<()> {
         ));
     }
     let password = args.password.for_sealing()?;
-    let key = if args.no_key {
-        None
-    } else {
-        Some(LinkKey::try_generate().map_err(seal_failure)?)
-    };
-    let creds = credentials(key.as_ref(), password.as_deref().map(String::as_str))
-        .ok_or_else(|| Failure::other("no link key and no password to seal with"))?;
-    let sealed = seal_text(&text, &creds).map_err(seal_failure)?;
+    let (key, sealed) =
+        seal_with_new_key(&text, args.no_key, password.as_deref().map(String::as_str))?;
     drop(text);
 
     let api = Api::new(&args.server)?;
@@ -270,14 +264,8 @@ fn seal(args: SealArgs) -> Result<()> {
     }
     let text = read_secret(None)?;
     let password = args.password.for_sealing()?;
-    let key = if args.no_key {
-        None
-    } else {
-        Some(LinkKey::try_generate().map_err(seal_failure)?)
-    };
-    let creds = credentials(key.as_ref(), password.as_deref().map(String::as_str))
-        .ok_or_else(|| Failure::other("no link key and no password to seal with"))?;
-    let sealed = seal_text(&text, &creds).map_err(seal_failure)?;
+    let (key, sealed) =
+        seal_with_new_key(&text, args.no_key, password.as_deref().map(String::as_str))?;
     let header = sealed
         .envelope
         .split_once('.')
@@ -296,7 +284,7 @@ fn open(args: OpenArgs, prompt_allowed: bool) -> Result<()> {
     let input = read_stdin_text(MAX_ENVELOPE_INPUT_BYTES, "the envelope")?;
     let envelope = envelope_from_input(&input)?;
     let header = Header::from_envelope(&envelope).map_err(open_failure)?;
-    let key = offline_key(&header, args.key.as_deref())?;
+    let key = offline_key(&header, args.key.value.as_deref())?;
     let password = opening_password(&header, &args.password, prompt_allowed, "this envelope")?;
     let keys = derive_keys(&header, key.as_ref(), password.as_ref())?;
     let text = keys.open_text(&envelope).map_err(open_failure)?;
@@ -310,7 +298,7 @@ fn verifier(args: VerifierArgs, prompt_allowed: bool) -> Result<()> {
             "--header is not a zkshare v1 envelope header (the envelopeHeader field, base64url)",
         )
     })?;
-    let key = offline_key(&header, args.key.as_deref())?;
+    let key = offline_key(&header, args.key.value.as_deref())?;
     let password = opening_password(&header, &args.password, prompt_allowed, "this header")?;
     let keys = derive_keys(&header, key.as_ref(), password.as_ref())?;
     write_stdout(format!("{}\n", keys.verifier()).as_bytes())
@@ -339,6 +327,23 @@ fn check_vectors(args: VectorsArgs) -> Result<()> {
             report.passed + report.failed
         )))
     }
+}
+
+/// Seals `text` under a fresh link key (none with `no_key`) and `password`; returns the key.
+fn seal_with_new_key(
+    text: &str,
+    no_key: bool,
+    password: Option<&str>,
+) -> Result<(Option<LinkKey>, Sealed)> {
+    let key = if no_key {
+        None
+    } else {
+        Some(LinkKey::try_generate().map_err(seal_failure)?)
+    };
+    let creds = credentials(key.as_ref(), password)
+        .ok_or_else(|| Failure::other("no link key and no password to seal with"))?;
+    let sealed = seal_text(text, &creds).map_err(seal_failure)?;
+    Ok((key, sealed))
 }
 
 /// The credentials for these inputs; `None` when there are neither key nor password.
