@@ -195,9 +195,8 @@ async fn run(args: Args) -> anyhow::Result<Results> {
         // The raw-Redis limit at the same connection count, right after zkshare's access cell.
         let mut workers = Vec::new();
         for _ in 0..c {
-            workers.push(
-                RawLua::connect(redis_addr, &unlimited, material.verifier_digest_hex()).await?,
-            );
+            workers
+                .push(RawLua::connect(redis_addr, &unlimited, material.verifier_digest()).await?);
         }
         let m = closed_loop(workers, warmup, duration, &raw_watch).await;
         clock.say(&format!(
@@ -231,8 +230,7 @@ async fn run(args: Args) -> anyhow::Result<Results> {
     // The same open loop straight at Redis: the machine's own tail at that rate.
     let mut workers = Vec::new();
     for _ in 0..connections {
-        workers
-            .push(RawLua::connect(redis_addr, &unlimited, material.verifier_digest_hex()).await?);
+        workers.push(RawLua::connect(redis_addr, &unlimited, material.verifier_digest()).await?);
     }
     let m = open_loop(workers, peak / 2.0, warmup, duration, &raw_watch).await;
     results.half_peak.push(HalfPeak::new(
@@ -595,13 +593,7 @@ async fn redis_memory(
         .arg(&key)
         .query(&mut conn)
         .ok();
-    let fields: Vec<(String, String)> = redis::cmd("HGETALL").arg(&key).query(&mut conn)?;
-    let payload: usize = fields.iter().map(|(k, v)| k.len() + v.len()).sum();
-    let config: Vec<String> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("hash-max-*")
-        .query(&mut conn)
-        .unwrap_or_default();
+    let value_len: usize = redis::cmd("STRLEN").arg(&key).query(&mut conn)?;
     Ok(Memory {
         count,
         used_before: before,
@@ -609,13 +601,7 @@ async fn redis_memory(
         key_len: key.len(),
         memory_usage_one: usage,
         encoding,
-        field_count: fields.len(),
-        field_bytes: payload,
-        hash_config: config
-            .chunks(2)
-            .map(|c| c.join(" "))
-            .collect::<Vec<_>>()
-            .join(", "),
+        value_len,
     })
 }
 

@@ -94,9 +94,8 @@ pub struct Memory {
     pub key_len: usize,
     pub memory_usage_one: Option<i64>,
     pub encoding: Option<String>,
-    pub field_count: usize,
-    pub field_bytes: usize,
-    pub hash_config: String,
+    /// Length of one secret's stored value (the packed record).
+    pub value_len: usize,
 }
 
 impl Memory {
@@ -628,14 +627,12 @@ Redis at the same rate: the tail this machine adds by itself.\n\n",
         );
         let _ = writeln!(
             o,
-            "| one key: MEMORY USAGE / encoding / fields / field bytes / key length | {} B / {} / {} / {} B / {} B |",
+            "| one key: MEMORY USAGE / encoding / value length / key length | {} B / {} / {} B / {} B |",
             m.memory_usage_one.map_or("–".into(), |v| v.to_string()),
             m.encoding.as_deref().unwrap_or("–"),
-            m.field_count,
-            m.field_bytes,
+            m.value_len,
             m.key_len
         );
-        let _ = writeln!(o, "| Redis hash config | {} |", m.hash_config);
     }
     o.push('\n');
 

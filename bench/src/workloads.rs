@@ -65,9 +65,9 @@ impl Material {
         Bytes::from(serde_json::to_vec(&body).expect("json"))
     }
 
-    /// Lowercase hex SHA-256 of the verifier: what the server passes the script as ARGV[2].
-    pub fn verifier_digest_hex(&self) -> String {
-        hex::encode(Sha256::digest(self.verifier.as_bytes()))
+    /// SHA-256 of the verifier (32 raw bytes): what the server passes the script as ARGV[2].
+    pub fn verifier_digest(&self) -> Vec<u8> {
+        Sha256::digest(self.verifier.as_bytes()).to_vec()
     }
 }
 
@@ -225,12 +225,12 @@ pub struct RawLua {
     pub conn: RespConn,
     pub sha: String,
     pub key: String,
-    pub digest: String,
+    pub digest: Vec<u8>,
 }
 
 impl RawLua {
     /// Connects to Redis at `addr` (its own connection) and loads the script.
-    pub async fn connect(addr: SocketAddr, id: &str, digest: String) -> anyhow::Result<RawLua> {
+    pub async fn connect(addr: SocketAddr, id: &str, digest: Vec<u8>) -> anyhow::Result<RawLua> {
         let mut conn = RespConn::connect(addr).await?;
         let sha = match conn
             .call(&resp::encode(&[
@@ -268,7 +268,7 @@ impl Worker for RawLua {
             b"1",
             self.key.as_bytes(),
             now.as_bytes(),
-            self.digest.as_bytes(),
+            &self.digest,
             b"10",
             b"0",
         ]);
@@ -372,7 +372,7 @@ mod tests {
         let m = Material::seal(TYPICAL_SECRET).unwrap();
         assert_eq!(m.envelope.len(), 426);
         assert!(m.verifier.starts_with("zkv1."));
-        assert_eq!(m.verifier_digest_hex().len(), 64);
+        assert_eq!(m.verifier_digest().len(), 32);
         let key = LinkKey::from_b64(&m.key).unwrap();
         let text = zkshare_crypto::open_text(&m.envelope, &Credentials::Key(&key)).unwrap();
         assert_eq!(*text, *TYPICAL_SECRET);

@@ -1,61 +1,78 @@
 -- consume_view.lua: consumes one view of a secret, all checks in one atomic step.
 --
--- KEYS[1]  the secret's hash key, "zkshare:secret:{<id>}"
+-- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
+-- below are that layout's, 0-based as SETRANGE takes them (Lua's string functions add 1).
+--
+-- KEYS[1]  the secret's key, "zkshare:secret:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds
--- ARGV[2]  the presented digest (lowercase hex of SHA-256(verifier) or Argon2id(password)),
---          or "" when no password was presented
+-- ARGV[2]  the presented digest, 32 raw bytes (SHA-256 of a verifier or Argon2id of a
+--          password), or "" when no password was presented
 -- ARGV[3]  failures after which the secret is destroyed; "0" = never
--- ARGV[4]  "1" if the viewer may open secrets whose accessType is not "anyone", else "0"
+-- ARGV[4]  "1" if the viewer may open secrets whose access type is not anyone, else "0"
 --
 -- Checks, in order: exists, not expired (expiresAt <= now: deleted), views left (0: deleted),
--- accessType vs ARGV[4], password (field vdig), then consumes.
+-- access type vs ARGV[4], password, then consumes.
 --
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or used up (one answer for all)
---   {"restricted", accessType}                 accessType is not "anyone" and ARGV[4] is "0"
+--   {"restricted", accessType}                 the access type ("organization") is not anyone
+--                                              and ARGV[4] is "0"; nothing is changed
 --   {"password_required", failures, destroyed}
---                                              vdig is set and ARGV[2] is "": counted exactly
---                                              like invalid_credentials below
+--                                              a password is set and ARGV[2] is "": counted
+--                                              exactly like invalid_credentials below
 --   {"invalid_credentials", failures, destroyed}
---                                              ARGV[2] differs from vdig: the field "failures"
---                                              is incremented; when it reaches ARGV[3] (> 0)
---                                              the key is deleted and destroyed is "1", else "0"
---   {"granted", envelope, viewsBefore, header, name, accessType, createdAt, expiresAt,
---    views, lastViewedAt, vdig, pwsalt}
---                                              one view consumed: views ("-1" = unlimited) is
---                                              decremented, lastViewedAt set to ARGV[1]; the key
---                                              is deleted when views reaches 0. viewsBefore is
---                                              the count before this view; the fields after it
---                                              are as after this view (missing ones are nil).
+--                                              ARGV[2] differs from the stored digest: the
+--                                              failure counter is incremented; when it reaches
+--                                              ARGV[3] (> 0) the key is deleted and destroyed is
+--                                              "1", else "0"
+--   {"granted", record}                        one view consumed: the record as after this view
+--                                              (views left decremented unless unlimited,
+--                                              lastViewedAt = ARGV[1]); the key is deleted when
+--                                              no views are left
+--   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
+local OFF_ACCESS = 1
+local OFF_PASSWORD = 2
+local OFF_EXPIRES_AT = 14
+local OFF_LAST_VIEWED_AT = 22
+local OFF_VIEWS = 30
+local OFF_FAILURES = 34
+local OFF_PASSWORD_DIGEST = 70
+local FIXED_LEN = 118
+local UNLIMITED_VIEWS = 4294967295
+
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local presented = ARGV[2]
 local limit = tonumber(ARGV[3])
-local f = redis.call('HMGET', key, 'header', 'name', 'accessType', 'createdAt', 'expiresAt',
-  'views', 'lastViewedAt', 'vdig', 'pwsalt')
-if not f[1] then
+local r = redis.call('GET', key)
+if not r then
   return {'not_found'}
 end
-local expires_at = tonumber(f[5])
-if expires_at == nil or expires_at <= now then
+if string.byte(r, 1) ~= 1 or #r < FIXED_LEN then
+  return redis.error_reply('ERR zkshare: unknown record layout')
+end
+if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now then
   redis.call('DEL', key)
   return {'not_found'}
 end
-local views = tonumber(f[6]) or -1
+local views = struct.unpack('>I4', r, OFF_VIEWS + 1)
 if views == 0 then
   redis.call('DEL', key)
   return {'not_found'}
 end
-if f[3] ~= 'anyone' and ARGV[4] ~= '1' then
-  return {'restricted', f[3]}
+if string.byte(r, OFF_ACCESS + 1) ~= 0 and ARGV[4] ~= '1' then
+  return {'restricted', 'organization'}
 end
-if f[8] and f[8] ~= '' and presented ~= f[8] then
+if string.byte(r, OFF_PASSWORD + 1) ~= 0
+    and presented ~= string.sub(r, OFF_PASSWORD_DIGEST + 1, OFF_PASSWORD_DIGEST + 32) then
   -- A missing proof counts like a wrong one: either way the caller cannot open the secret.
-  local failures = redis.call('HINCRBY', key, 'failures', 1)
+  local failures = struct.unpack('>I4', r, OFF_FAILURES + 1) + 1
   local destroyed = '0'
   if limit > 0 and failures >= limit then
     redis.call('DEL', key)
     destroyed = '1'
+  else
+    redis.call('SETRANGE', key, OFF_FAILURES, struct.pack('>I4', failures))
   end
   local status = 'invalid_credentials'
   if presented == '' then
@@ -63,15 +80,15 @@ if f[8] and f[8] ~= '' and presented ~= f[8] then
   end
   return {status, tostring(failures), destroyed}
 end
-local envelope = redis.call('HGET', key, 'envelope')
 local after = views
-if views > 0 then
+if views ~= UNLIMITED_VIEWS then
   after = views - 1
 end
+-- lastViewedAt and views left are adjacent: one in-place write.
+local update = struct.pack('>i8>I4', now, after)
 if after == 0 then
   redis.call('DEL', key)
 else
-  redis.call('HSET', key, 'views', tostring(after), 'lastViewedAt', ARGV[1])
+  redis.call('SETRANGE', key, OFF_LAST_VIEWED_AT, update)
 end
-return {'granted', envelope, tostring(views), f[1], f[2], f[3], f[4], f[5], tostring(after),
-  ARGV[1], f[8], f[9]}
+return {'granted', string.sub(r, 1, OFF_LAST_VIEWED_AT) .. update .. string.sub(r, OFF_FAILURES + 1)}

@@ -1,28 +1,42 @@
 -- delete_secret.lua: deletes a secret if the presented delete-token digest matches.
 --
--- KEYS[1]  the secret's hash key, "zkshare:secret:{<id>}"
+-- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
+-- below are that layout's, 0-based (Lua's string functions add 1).
+--
+-- KEYS[1]  the secret's key, "zkshare:secret:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds (an expired secret counts as missing and is deleted)
--- ARGV[2]  lowercase hex SHA-256 of the presented delete token
+-- ARGV[2]  SHA-256 of the presented delete token, 32 raw bytes
 --
 -- Returns one of:
---   {"not_found"}     unknown or expired
---   {"forbidden"}     ARGV[2] differs from the stored field dtok; nothing is changed
---   {"deleted", header, name, accessType, createdAt, expiresAt, views, lastViewedAt, vdig,
---    pwsalt}          deleted; the fields as they were (missing ones are nil)
+--   {"not_found"}                              unknown or expired
+--   {"forbidden"}                              ARGV[2] differs from the stored digest; nothing
+--                                              is changed
+--   {"deleted", metadata}                      deleted; the record's metadata prefix (fixed
+--                                              part, header, name: no envelope body) as it was
+--   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
+local OFF_HEADER_LEN = 4
+local OFF_NAME_LEN = 5
+local OFF_EXPIRES_AT = 14
+local OFF_DELETE_DIGEST = 38
+local FIXED_LEN = 118
+
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
-local f = redis.call('HMGET', key, 'header', 'name', 'accessType', 'createdAt', 'expiresAt',
-  'views', 'lastViewedAt', 'vdig', 'pwsalt', 'dtok')
-if not f[1] then
+local r = redis.call('GETRANGE', key, 0, FIXED_LEN - 1)
+if r == '' then
   return {'not_found'}
 end
-local expires_at = tonumber(f[5])
-if expires_at == nil or expires_at <= now then
+if string.byte(r, 1) ~= 1 or #r < FIXED_LEN then
+  return redis.error_reply('ERR zkshare: unknown record layout')
+end
+if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now then
   redis.call('DEL', key)
   return {'not_found'}
 end
-if f[10] ~= ARGV[2] then
+if string.sub(r, OFF_DELETE_DIGEST + 1, OFF_DELETE_DIGEST + 32) ~= ARGV[2] then
   return {'forbidden'}
 end
+local meta_len = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
+local meta = redis.call('GETRANGE', key, 0, meta_len - 1)
 redis.call('DEL', key)
-return {'deleted', f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]}
+return {'deleted', meta}

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use redis::AsyncCommands as _;
 use serde_json::{Value, json};
@@ -17,7 +19,8 @@ use tower::ServiceExt as _;
 use zkshare_server::api::NOT_FOUND_MESSAGE;
 use zkshare_server::now_millis;
 use zkshare_server::store::{
-    AccessType, ConsumeOutcome, ConsumeRequest, NewSecret, PasswordCheck, SecretStore,
+    AccessType, ConsumeOutcome, ConsumeRequest, Digest, NewSecret, PasswordCheck, SecretStore,
+    record,
 };
 
 /// Instantiates each listed `async fn(StoreKind)` once per store.
@@ -359,13 +362,17 @@ async fn plain_password_is_hashed_server_side(kind: StoreKind) {
     if let Some(redis) = app.redis() {
         // Stored: an Argon2id digest and its salt; never the password.
         let mut c = redis.client().await;
-        let key = zkshare_server::store::redis::secret_key(id);
-        let fields: Vec<(String, String)> = c.hgetall(&key).await.unwrap();
-        let all = format!("{fields:?}");
-        assert!(!all.contains("correct horse"));
-        let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-        assert_eq!(get("vdig").unwrap().len(), 64);
-        assert_eq!(get("pwsalt").unwrap().len(), 32);
+        let stored: Vec<u8> = c
+            .get(zkshare_server::store::redis::secret_key(id))
+            .await
+            .unwrap();
+        assert!(!contains(&stored, b"correct horse"));
+        assert_eq!(stored[record::OFF_PASSWORD], 2, "digest and salt");
+        let digest = &stored[record::OFF_PASSWORD_DIGEST..record::OFF_PASSWORD_DIGEST + 32];
+        let salt = &stored[record::OFF_PASSWORD_SALT..record::OFF_PASSWORD_SALT + 16];
+        assert_ne!(digest, &[0u8; 32][..]);
+        assert_ne!(salt, &[0u8; 16][..]);
+        assert_ne!(digest, &Sha256::digest(b"correct horse battery staple")[..]);
     }
     // An unknown id with a plain password: the same 404.
     app.access("AAAAAAAAAAAAAAAAAAAAAA", Some("x"))
@@ -892,24 +899,63 @@ async fn redis_stores_only_ciphertext_and_digests() {
     let id = v["id"].as_str().unwrap();
     let token = v["deleteToken"].as_str().unwrap();
     let mut c = redis.client().await;
-    let fields: std::collections::HashMap<String, String> = c
-        .hgetall(zkshare_server::store::redis::secret_key(id))
+    let key = zkshare_server::store::redis::secret_key(id);
+    let kind: String = redis::cmd("TYPE")
+        .arg(&key)
+        .query_async(&mut c)
         .await
         .unwrap();
-    let dump = format!("{fields:?}");
-    assert!(!dump.contains(&good), "verifier stored");
-    assert!(!dump.contains(token), "delete token stored");
-    assert_eq!(fields["envelope"], envelope);
-    assert_eq!(fields["header"], envelope.split('.').next().unwrap());
-    assert_eq!(fields["vdig"], hex::encode(Sha256::digest(good.as_bytes())));
-    assert_eq!(
-        fields["dtok"],
-        hex::encode(Sha256::digest(token.as_bytes()))
+    assert_eq!(kind, "string", "one packed string per secret");
+    let stored: Vec<u8> = c.get(&key).await.unwrap();
+    assert!(!contains(&stored, good.as_bytes()), "verifier stored");
+    assert!(!contains(&stored, token.as_bytes()), "delete token stored");
+    assert!(
+        !contains(&stored, &URL_SAFE_NO_PAD.decode(&good[5..]).unwrap()),
+        "raw verifier"
     );
-    assert_eq!(fields["views"], "-1");
-    assert_eq!(fields["failures"], "0");
-    assert_eq!(fields["accessType"], "anyone");
-    assert!(!fields.contains_key("pwsalt"));
+    // The layout of record.rs, field by field.
+    let (header_b64, body_b64) = envelope.split_once('.').unwrap();
+    let header = URL_SAFE_NO_PAD.decode(header_b64).unwrap();
+    let body = URL_SAFE_NO_PAD.decode(body_b64).unwrap();
+    assert_eq!(stored[0], record::LAYOUT_VERSION);
+    assert_eq!(stored[record::OFF_ACCESS], 0, "anyone");
+    assert_eq!(
+        stored[record::OFF_PASSWORD],
+        1,
+        "a verifier digest, no salt"
+    );
+    assert_eq!(
+        &stored[record::OFF_PASSWORD_DIGEST..record::OFF_PASSWORD_DIGEST + 32],
+        &Sha256::digest(good.as_bytes())[..]
+    );
+    assert_eq!(
+        &stored[record::OFF_PASSWORD_SALT..record::FIXED_LEN],
+        &[0u8; 16][..]
+    );
+    assert_eq!(
+        &stored[record::OFF_DELETE_DIGEST..record::OFF_DELETE_DIGEST + 32],
+        &Sha256::digest(token.as_bytes())[..]
+    );
+    assert_eq!(
+        &stored[record::OFF_VIEWS..record::OFF_VIEWS + 4],
+        &record::UNLIMITED_VIEWS.to_be_bytes()
+    );
+    assert_eq!(
+        &stored[record::OFF_FAILURES..record::OFF_FAILURES + 4],
+        &[0u8; 4]
+    );
+    let h = record::FIXED_LEN;
+    assert_eq!(&stored[h..h + header.len()], &header[..]);
+    assert_eq!(
+        &stored[h + header.len()..h + header.len() + 1],
+        b"x",
+        "the name"
+    );
+    assert_eq!(
+        &stored[h + header.len() + 1..],
+        &body[..],
+        "the body, as bytes"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1020,9 +1066,8 @@ fn contract_covers_code(script: &str) -> Result<(), String> {
 
 #[test]
 fn lua_contract_comments_cover_the_code() {
-    use zkshare_server::store::redis::{CONSUME_VIEW_LUA, CREATE_SECRET_LUA, DELETE_SECRET_LUA};
+    use zkshare_server::store::redis::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
     for (name, script) in [
-        ("create_secret.lua", CREATE_SECRET_LUA),
         ("consume_view.lua", CONSUME_VIEW_LUA),
         ("delete_secret.lua", DELETE_SECRET_LUA),
     ] {
@@ -1035,79 +1080,90 @@ fn lua_contract_comments_cover_the_code() {
     assert!(contract_covers_code(undocumented_arg).is_err());
 }
 
-fn strings(v: redis::Value) -> Vec<Option<String>> {
-    match v {
-        redis::Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                redis::Value::Nil => None,
-                redis::Value::BulkString(b) => Some(String::from_utf8(b).unwrap()),
-                redis::Value::Int(n) => Some(n.to_string()),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect(),
-        other => panic!("not an array: {other:?}"),
+/// `local NAME = number` lines of a script.
+fn lua_constants(script: &str) -> Vec<(String, usize)> {
+    script
+        .lines()
+        .filter_map(|line| {
+            let (name, value) = line.strip_prefix("local ")?.split_once(" = ")?;
+            let name = name.trim();
+            let is_constant = name.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            Some((
+                name.to_string(),
+                value.trim().parse().ok().filter(|_| is_constant)?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn lua_layout_constants_match_record_rs() {
+    use zkshare_server::store::redis::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
+    for (name, script) in [
+        ("consume_view.lua", CONSUME_VIEW_LUA),
+        ("delete_secret.lua", DELETE_SECRET_LUA),
+    ] {
+        let found = lua_constants(script);
+        assert!(found.len() >= 4, "{name}: {found:?}");
+        for (constant, value) in found {
+            let expected = record::LUA_CONSTANTS
+                .iter()
+                .find(|(n, _)| *n == constant)
+                .unwrap_or_else(|| panic!("{name}: {constant} is not a record.rs constant"));
+            assert_eq!(value, expected.1, "{name}: {constant}");
+        }
     }
+    // The parser sees drift.
+    assert_eq!(
+        lua_constants("local OFF_VIEWS = 31\nlocal key = KEYS[1]\n"),
+        vec![("OFF_VIEWS".to_string(), 31)]
+    );
 }
 
-fn s(v: &str) -> Option<String> {
-    Some(v.to_string())
+/// A script reply: the status and the other elements as bytes.
+fn reply(v: redis::Value) -> (String, Vec<Vec<u8>>) {
+    let redis::Value::Array(items) = v else {
+        panic!("not an array: {v:?}")
+    };
+    let mut items = items.into_iter().map(|i| match i {
+        redis::Value::BulkString(b) => b,
+        other => panic!("unexpected {other:?}"),
+    });
+    let status = String::from_utf8(items.next().expect("a status")).unwrap();
+    (status, items.collect())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lua_create_secret_contract() {
-    use zkshare_server::store::redis::CREATE_SECRET_LUA;
-    let redis = RedisServer::start();
-    let mut c = redis.client().await;
-    let script = redis::Script::new(CREATE_SECRET_LUA);
-    let at = now_millis() + 60_000;
-    let r: i64 = script
-        .key("zkshare:secret:{a}")
-        .arg(at)
-        .arg("envelope")
-        .arg("E")
-        .arg("views")
-        .arg(2)
-        .invoke_async(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(r, 1);
-    let pexpiretime: i64 = redis::cmd("PEXPIRETIME")
-        .arg("zkshare:secret:{a}")
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(pexpiretime, at);
-    // Exists: 0, nothing changed.
-    let r: i64 = script
-        .key("zkshare:secret:{a}")
-        .arg(at + 5)
-        .arg("envelope")
-        .arg("OTHER")
-        .invoke_async(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(r, 0);
-    let e: String = c.hget("zkshare:secret:{a}", "envelope").await.unwrap();
-    assert_eq!(e, "E");
-    // Not made of pairs: error reply.
-    let r: Result<i64, _> = script
-        .key("zkshare:secret:{b}")
-        .arg(at)
-        .arg("envelope")
-        .invoke_async(&mut c)
-        .await;
-    let err = r.unwrap_err().to_string();
-    assert!(err.contains("field arguments must come in pairs"), "{err}");
+fn words(items: &[Vec<u8>]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|b| std::str::from_utf8(b).unwrap())
+        .collect()
 }
 
-async fn seed(c: &mut redis::aio::MultiplexedConnection, key: &str, fields: &[(&str, &str)]) {
-    let _: () = redis::cmd("HSET")
-        .arg(key)
-        .arg(fields)
-        .query_async(c)
-        .await
-        .unwrap();
+/// A record as the server would store it.
+fn packed(views: Option<u32>, password: Option<Digest>, access: AccessType) -> Vec<u8> {
+    let envelope = small_envelope();
+    record::encode(&NewSecret {
+        id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        envelope_header: envelope.split('.').next().unwrap().to_string(),
+        envelope,
+        name: Some("n".into()),
+        access_type: access,
+        created_at: 1,
+        expires_at: 2_000_000,
+        max_views: views,
+        password: password.map(|digest| PasswordCheck { digest, salt: None }),
+        delete_token_digest: [0xdd; 32],
+    })
+    .unwrap()
+}
+
+async fn put(c: &mut redis::aio::MultiplexedConnection, key: &str, value: &[u8]) {
+    let _: () = c.set(key, value).await.unwrap();
+}
+
+async fn stored(c: &mut redis::aio::MultiplexedConnection, key: &str) -> Option<Vec<u8>> {
+    c.get(key).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1118,140 +1174,144 @@ async fn lua_consume_view_contract() {
     let conn = c.clone();
     let script = redis::Script::new(CONSUME_VIEW_LUA);
     let now = 1_000_000i64;
-    let call = |key: &'static str,
-                now: i64,
-                digest: &'static str,
-                limit: u32,
-                restricted: &'static str| {
-        let script = script.clone();
+    let call = |key: &'static str, now: i64, digest: &[u8], limit: u32, restricted: &str| {
+        let (script, digest, restricted) =
+            (script.clone(), digest.to_vec(), restricted.to_string());
         let mut c = conn.clone();
         async move {
-            let v: redis::Value = script
+            let v: Result<redis::Value, _> = script
                 .key(key)
                 .arg(now)
                 .arg(digest)
                 .arg(limit)
                 .arg(restricted)
                 .invoke_async(&mut c)
-                .await
-                .unwrap();
-            strings(v)
+                .await;
+            v.map(reply)
         }
     };
-    let base = [
-        ("envelope", "ENV"),
-        ("header", "HDR"),
-        ("accessType", "anyone"),
-        ("createdAt", "1"),
-        ("expiresAt", "2000000"),
-        ("failures", "0"),
-    ];
+    let good = [0xaa; 32];
+    let bad = [0xbb; 32];
+    let open = packed(None, None, AccessType::Anyone);
+    let failures = |r: &[u8]| u32::from_be_bytes(r[34..38].try_into().unwrap());
+
     // not_found: unknown.
-    assert_eq!(call("k:none", now, "", 3, "0").await, vec![s("not_found")]);
-    // not_found: expired → deleted.
-    seed(&mut c, "k:exp", &base).await;
-    let _: () = c.hset("k:exp", "views", "-1").await.unwrap();
+    let r = call("k:none", now, b"", 3, "0").await.unwrap();
+    assert_eq!((r.0.as_str(), r.1.len()), ("not_found", 0));
+    // not_found: expired (by the caller's clock) → deleted.
+    put(&mut c, "k:exp", &open).await;
+    let r = call("k:exp", 2_000_000, b"", 3, "0").await.unwrap();
+    assert_eq!(r.0, "not_found");
+    assert_eq!(stored(&mut c, "k:exp").await, None);
+    // not_found: no views left → deleted.
+    put(&mut c, "k:zero", &packed(Some(0), None, AccessType::Anyone)).await;
     assert_eq!(
-        call("k:exp", 2_000_000, "", 3, "0").await,
-        vec![s("not_found")]
+        call("k:zero", now, b"", 3, "0").await.unwrap().0,
+        "not_found"
     );
-    assert!(!c.exists::<_, bool>("k:exp").await.unwrap());
-    // not_found: views 0 → deleted.
-    seed(&mut c, "k:zero", &base).await;
-    let _: () = c.hset("k:zero", "views", "0").await.unwrap();
-    assert_eq!(call("k:zero", now, "", 3, "0").await, vec![s("not_found")]);
-    assert!(!c.exists::<_, bool>("k:zero").await.unwrap());
+    assert_eq!(stored(&mut c, "k:zero").await, None);
     // restricted: checked before the password; nothing changes.
-    seed(&mut c, "k:org", &base).await;
-    let _: () = c
-        .hset_multiple(
-            "k:org",
-            &[
-                ("accessType", "organization"),
-                ("views", "1"),
-                ("vdig", "aa"),
-            ],
-        )
-        .await
-        .unwrap();
+    let org = packed(Some(1), Some(good), AccessType::Organization);
+    put(&mut c, "k:org", &org).await;
+    let r = call("k:org", now, &bad, 3, "0").await.unwrap();
     assert_eq!(
-        call("k:org", now, "bb", 3, "0").await,
-        vec![s("restricted"), s("organization")]
+        (r.0.as_str(), words(&r.1)),
+        ("restricted", vec!["organization"])
     );
-    let f: String = c.hget("k:org", "failures").await.unwrap();
-    assert_eq!(f, "0");
+    assert_eq!(stored(&mut c, "k:org").await.unwrap(), org);
     // ARGV[4] = "1" lets it through to the password check.
-    assert_eq!(call("k:org", now, "aa", 3, "1").await[0], s("granted"));
+    assert_eq!(
+        call("k:org", now, &good, 3, "1").await.unwrap().0,
+        "granted"
+    );
+
     // password_required / invalid_credentials / destroyed at the limit.
-    seed(&mut c, "k:pw", &base).await;
-    let _: () = c
-        .hset_multiple("k:pw", &[("views", "5"), ("vdig", "aa"), ("pwsalt", "00")])
-        .await
-        .unwrap();
+    let pw = packed(Some(5), Some(good), AccessType::Anyone);
+    put(&mut c, "k:pw", &pw).await;
+    let r = call("k:pw", now, b"", 4, "0").await.unwrap();
     assert_eq!(
-        call("k:pw", now, "", 4, "0").await,
-        vec![s("password_required"), s("1"), s("0")]
+        (r.0.as_str(), words(&r.1)),
+        ("password_required", vec!["1", "0"])
     );
+    let r = call("k:pw", now, &bad, 4, "0").await.unwrap();
     assert_eq!(
-        call("k:pw", now, "bb", 4, "0").await,
-        vec![s("invalid_credentials"), s("2"), s("0")]
+        (r.0.as_str(), words(&r.1)),
+        ("invalid_credentials", vec!["2", "0"])
     );
+    let r = call("k:pw", now, &good[..31], 4, "0").await.unwrap();
     assert_eq!(
-        call("k:pw", now, "bb", 4, "0").await,
-        vec![s("invalid_credentials"), s("3"), s("0")]
+        (r.0.as_str(), words(&r.1)),
+        ("invalid_credentials", vec!["3", "0"])
     );
-    // granted below the limit; the fields are as after the view.
+    let after_failures = stored(&mut c, "k:pw").await.unwrap();
+    assert_eq!(failures(&after_failures), 3);
+    assert_eq!(after_failures[38..], pw[38..], "only the counter changed");
+    assert_eq!(after_failures[..34], pw[..34], "only the counter changed");
+    // granted below the limit: the record as after the view.
+    let r = call("k:pw", now, &good, 4, "0").await.unwrap();
+    assert_eq!((r.0.as_str(), r.1.len()), ("granted", 1));
+    let (meta, envelope) = record::decode("k", &r.1[0]).unwrap();
+    assert_eq!(meta.views_remaining, Some(4));
+    assert_eq!(meta.last_viewed_at, Some(now));
+    assert_eq!(meta.name.as_deref(), Some("n"));
+    assert_eq!(envelope, record::decode("k", &pw).unwrap().1);
     assert_eq!(
-        call("k:pw", now, "aa", 3, "0").await,
-        vec![
-            s("granted"),
-            s("ENV"),
-            s("5"),
-            s("HDR"),
-            None,
-            s("anyone"),
-            s("1"),
-            s("2000000"),
-            s("4"),
-            s(&now.to_string()),
-            s("aa"),
-            s("00"),
-        ]
+        stored(&mut c, "k:pw").await.unwrap(),
+        r.1[0],
+        "returned = stored"
     );
-    let views: String = c.hget("k:pw", "views").await.unwrap();
-    assert_eq!(views, "4");
+    let r = call("k:pw", now, &bad, 4, "0").await.unwrap();
     assert_eq!(
-        call("k:pw", now, "bb", 4, "0").await,
-        vec![s("invalid_credentials"), s("4"), s("1")]
+        (r.0.as_str(), words(&r.1)),
+        ("invalid_credentials", vec!["4", "1"])
     );
-    assert!(!c.exists::<_, bool>("k:pw").await.unwrap());
+    assert_eq!(stored(&mut c, "k:pw").await, None);
+
     // limit 0 = never destroyed.
-    seed(&mut c, "k:nolimit", &base).await;
-    let _: () = c
-        .hset_multiple("k:nolimit", &[("views", "-1"), ("vdig", "aa")])
-        .await
-        .unwrap();
+    put(
+        &mut c,
+        "k:nolimit",
+        &packed(None, Some(good), AccessType::Anyone),
+    )
+    .await;
     for i in 1..=20 {
+        let r = call("k:nolimit", now, &bad, 0, "0").await.unwrap();
+        let i = i.to_string();
         assert_eq!(
-            call("k:nolimit", now, "bb", 0, "0").await,
-            vec![s("invalid_credentials"), s(&i.to_string()), s("0")]
+            (r.0.as_str(), words(&r.1)),
+            ("invalid_credentials", vec![i.as_str(), "0"])
         );
     }
-    // unlimited stays -1; last view deletes.
-    let r = call("k:nolimit", now, "aa", 0, "0").await;
-    assert_eq!((r[2].clone(), r[8].clone()), (s("-1"), s("-1")));
-    seed(&mut c, "k:last", &base).await;
-    let _: () = c.hset("k:last", "views", "1").await.unwrap();
-    let r = call("k:last", now, "", 3, "0").await;
+    // unlimited stays unlimited.
+    let r = call("k:nolimit", now + 1, &good, 0, "0").await.unwrap();
+    let meta = record::decode_meta("k", &r.1[0]).unwrap();
     assert_eq!(
-        (r[0].clone(), r[2].clone(), r[8].clone()),
-        (s("granted"), s("1"), s("0"))
+        (meta.views_remaining, meta.last_viewed_at),
+        (None, Some(now + 1))
     );
-    assert!(!c.exists::<_, bool>("k:last").await.unwrap());
+    // The last view deletes and still returns the record, with no views left.
+    put(&mut c, "k:last", &packed(Some(1), None, AccessType::Anyone)).await;
+    let r = call("k:last", now, b"", 3, "0").await.unwrap();
+    assert_eq!(r.0, "granted");
+    assert_eq!(
+        record::decode_meta("k", &r.1[0]).unwrap().views_remaining,
+        Some(0)
+    );
+    assert_eq!(stored(&mut c, "k:last").await, None);
     // No password stored: a presented digest is ignored.
-    seed(&mut c, "k:open", &base).await;
-    let _: () = c.hset("k:open", "views", "-1").await.unwrap();
-    assert_eq!(call("k:open", now, "cc", 3, "0").await[0], s("granted"));
+    put(&mut c, "k:open", &open).await;
+    assert_eq!(
+        call("k:open", now, &bad, 3, "0").await.unwrap().0,
+        "granted"
+    );
+    // Not a record of this layout: an error, and the value is left alone.
+    put(&mut c, "k:other", b"\x02whatever").await;
+    let err = call("k:other", now, b"", 3, "0")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown record layout"), "{err}");
+    assert_eq!(stored(&mut c, "k:other").await.unwrap(), b"\x02whatever");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1261,53 +1321,83 @@ async fn lua_delete_secret_contract() {
     let mut c = redis.client().await;
     let conn = c.clone();
     let script = redis::Script::new(DELETE_SECRET_LUA);
-    let call = |key: &'static str, now: i64, digest: &'static str| {
-        let script = script.clone();
+    let call = |key: &'static str, now: i64, digest: &[u8]| {
+        let (script, digest) = (script.clone(), digest.to_vec());
         let mut c = conn.clone();
         async move {
-            let v: redis::Value = script
+            let v: Result<redis::Value, _> = script
                 .key(key)
                 .arg(now)
                 .arg(digest)
                 .invoke_async(&mut c)
-                .await
-                .unwrap();
-            strings(v)
+                .await;
+            v.map(reply)
         }
     };
-    let fields = [
-        ("envelope", "ENV"),
-        ("header", "HDR"),
-        ("name", "N"),
-        ("accessType", "anyone"),
-        ("createdAt", "1"),
-        ("expiresAt", "2000000"),
-        ("views", "3"),
-        ("dtok", "aa"),
-    ];
-    assert_eq!(call("d:none", 5, "aa").await, vec![s("not_found")]);
-    seed(&mut c, "d:1", &fields).await;
-    assert_eq!(call("d:1", 5, "bb").await, vec![s("forbidden")]);
-    assert!(c.exists::<_, bool>("d:1").await.unwrap());
+    let secret = packed(Some(3), None, AccessType::Anyone);
+    let token = [0xdd; 32];
+    assert_eq!(call("d:none", 5, &token).await.unwrap().0, "not_found");
+    put(&mut c, "d:1", &secret).await;
+    assert_eq!(call("d:1", 5, &[0xde; 32]).await.unwrap().0, "forbidden");
+    assert_eq!(call("d:1", 5, b"").await.unwrap().0, "forbidden");
+    assert_eq!(stored(&mut c, "d:1").await.unwrap(), secret, "unchanged");
+    let r = call("d:1", 5, &token).await.unwrap();
+    assert_eq!((r.0.as_str(), r.1.len()), ("deleted", 1));
+    let meta_len = record::FIXED_LEN + usize::from(secret[4]) + usize::from(secret[5]);
+    assert_eq!(r.1[0], secret[..meta_len], "the metadata prefix, no body");
     assert_eq!(
-        call("d:1", 5, "aa").await,
-        vec![
-            s("deleted"),
-            s("HDR"),
-            s("N"),
-            s("anyone"),
-            s("1"),
-            s("2000000"),
-            s("3"),
-            None,
-            None,
-            None
-        ]
+        record::decode_meta("k", &r.1[0]).unwrap(),
+        record::decode_meta("k", &secret).unwrap()
     );
-    assert!(!c.exists::<_, bool>("d:1").await.unwrap());
-    seed(&mut c, "d:exp", &fields).await;
-    assert_eq!(call("d:exp", 2_000_000, "aa").await, vec![s("not_found")]);
-    assert!(!c.exists::<_, bool>("d:exp").await.unwrap());
+    assert_eq!(stored(&mut c, "d:1").await, None);
+    put(&mut c, "d:exp", &secret).await;
+    assert_eq!(
+        call("d:exp", 2_000_000, &token).await.unwrap().0,
+        "not_found"
+    );
+    assert_eq!(stored(&mut c, "d:exp").await, None);
+    put(&mut c, "d:other", b"\x02whatever").await;
+    let err = call("d:other", 5, &token).await.unwrap_err().to_string();
+    assert!(err.contains("unknown record layout"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_reads_never_load_a_large_secrets_body() {
+    // The metadata read is one GETRANGE of at most MAX_META_LEN bytes.
+    let app = TestApp::new(StoreKind::Redis).await;
+    let redis = redis_app_required(&app);
+    let v = app
+        .create(json!({ "secretValue": largest_envelope(), "name": "big" }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    let mut c = redis.client().await;
+    let before: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let r = app.get(id).await;
+    assert_eq!(r.json()["name"], "big");
+    let after: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    let output_bytes = |info: &str| -> i64 {
+        info.lines()
+            .find_map(|l| l.strip_prefix("total_net_output_bytes:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let sent = output_bytes(&after) - output_bytes(&before);
+    // Redis sent the metadata prefix and the INFO reply, not the 40 KB body.
+    assert!(
+        sent < (record::MAX_META_LEN + 8_000) as i64,
+        "Redis sent {sent} bytes for a metadata read"
+    );
+    assert!(sent > record::FIXED_LEN as i64, "{sent}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1465,4 +1555,9 @@ async fn embedded_background_sweeper_runs() {
         .await
         .expect("sweeper did not stop")
         .unwrap();
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -119,9 +119,73 @@ pub fn find(haystack: &[u8], needles: &[Needle]) -> Vec<String> {
         .collect()
 }
 
+/// Undoes the quoting Redis applies to arguments in `MONITOR` output (`sdscatrepr`: `\\`, `\"`,
+/// `\n`, `\r`, `\t`, `\a`, `\b` and `\xHH` for other unprintable bytes), so that binary values
+/// are scanned as the bytes Redis received. Text outside quotes passes through unchanged.
+pub fn unescape_redis_monitor(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            let (byte, used) = match bytes[i + 1] {
+                b'n' => (b'\n', 2),
+                b'r' => (b'\r', 2),
+                b't' => (b'\t', 2),
+                b'a' => (0x07, 2),
+                b'b' => (0x08, 2),
+                b'x' if i + 3 < bytes.len() => {
+                    match std::str::from_utf8(&bytes[i + 2..i + 4])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(b) => (b, 4),
+                        None => (b'\\', 1),
+                    }
+                }
+                other => (other, 2),
+            };
+            out.push(byte);
+            i += used;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitor_quoting_is_undone() {
+        let line = br#"+1.2 [0 127.0.0.1:1] "SET" "k" "\x00\xffab\"c\\d\n""#;
+        let decoded = unescape_redis_monitor(line);
+        let want: &[u8] = b"\x00\xffab\"c\\d\n";
+        assert!(
+            decoded.windows(want.len()).any(|w| w == want),
+            "{decoded:?}"
+        );
+        // A secret stored as binary is found after decoding, not before.
+        let secret = [
+            0x01u8, 0x9a, 0x22, 0x5c, 0x0a, 0x41, 0xff, 0x00, 0x10, 0x7f, 0x80, 0x42,
+        ];
+        let mut quoted = b"\"".to_vec();
+        for b in secret {
+            match b {
+                b'\\' => quoted.extend_from_slice(b"\\\\"),
+                b'"' => quoted.extend_from_slice(b"\\\""),
+                b'\n' => quoted.extend_from_slice(b"\\n"),
+                0x20..=0x7e => quoted.push(b),
+                _ => quoted.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+            }
+        }
+        quoted.push(b'"');
+        let canary = needles("bin", &secret);
+        assert!(find(&quoted, &canary).is_empty());
+        assert!(!find(&unescape_redis_monitor(&quoted), &canary).is_empty());
+    }
 
     #[test]
     fn finds_a_secret_in_every_encoding_and_offset() {

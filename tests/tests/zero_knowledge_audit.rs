@@ -16,7 +16,7 @@ use rand::RngExt as _;
 use zkshare_crypto::{Credentials, Header, LinkKey};
 use zkshare_tests::browser::Chromium;
 use zkshare_tests::flows::{self, Revealed, ShareForm};
-use zkshare_tests::leaks::{Needle, find, needles};
+use zkshare_tests::leaks::{Needle, find, needles, unescape_redis_monitor};
 use zkshare_tests::proxy::RecordingProxy;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
@@ -47,8 +47,14 @@ impl Monitor {
         Monitor { seen }
     }
 
+    /// What MONITOR printed, followed by the same with Redis's quoting undone (binary
+    /// arguments appear there as the bytes Redis received).
     fn seen(&self) -> Vec<u8> {
-        self.seen.lock().unwrap().clone()
+        let raw = self.seen.lock().unwrap().clone();
+        let mut both = unescape_redis_monitor(&raw);
+        both.push(b'\n');
+        both.extend_from_slice(&raw);
+        both
     }
 }
 
@@ -131,17 +137,17 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
 
     // The stored envelope opens with the link key and password to the canary: what was scanned
     // is the real ciphertext of the real secret.
-    let fields: Vec<String> = redis::cmd("HVALS")
-        .arg(format!("zkshare:secret:{{{id}}}"))
+    let stored: Vec<u8> = redis::cmd("GET")
+        .arg(zkshare_server::store::redis::secret_key(&id))
         .query(&mut redis.connection())
-        .expect("HVALS");
-    let envelope = fields
-        .iter()
-        .find(|v| Header::from_envelope(v).is_ok())
-        .expect("an envelope is stored under the secret's key");
+        .expect("GET the secret's record");
+    let (_, envelope) = zkshare_server::store::record::decode(&id, &stored)
+        .expect("a record is stored under the secret's key");
+    Header::from_envelope(&envelope).expect("it holds an envelope");
     let key = LinkKey::from_b64(&key_b64).expect("link key");
-    let opened = zkshare_crypto::open_text(envelope, &Credentials::KeyAndPassword(&key, &password))
-        .expect("the stored envelope opens");
+    let opened =
+        zkshare_crypto::open_text(&envelope, &Credentials::KeyAndPassword(&key, &password))
+            .expect("the stored envelope opens");
     assert_eq!(opened.as_str(), plaintext);
 
     tokio::time::sleep(Duration::from_millis(300)).await; // let MONITOR and logs drain
@@ -153,16 +159,22 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
         logs: server.logs(),
         rdb,
     };
-    // The capture is not empty: the envelope went through every channel but the logs.
-    for (name, bytes) in [
-        ("HTTP", &channels.http),
-        ("MONITOR", &channels.monitor),
-        ("RDB", &channels.rdb),
+    // The capture is not empty: the envelope went through every channel but the logs (as text
+    // over HTTP; as bytes into Redis).
+    let body_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(envelope.split_once('.').unwrap().1)
+            .unwrap()
+    };
+    for (name, bytes, envelope) in [
+        ("HTTP", &channels.http, envelope.as_bytes()),
+        ("MONITOR", &channels.monitor, &body_bytes[..]),
+        ("RDB", &channels.rdb, &body_bytes[..]),
     ] {
+        let probe = &envelope[..envelope.len().min(64)];
         assert!(
-            bytes
-                .windows(envelope.len().min(64))
-                .any(|w| w == &envelope.as_bytes()[..envelope.len().min(64)]),
+            bytes.windows(probe.len()).any(|w| w == probe),
             "the {name} capture does not even hold the envelope: the audit is not watching"
         );
     }
@@ -202,6 +214,13 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
         })
         .query(&mut redis.connection())
         .unwrap();
+    // A binary value: found in MONITOR only once its quoting is undone.
+    let binary_control: [u8; 16] = rand::rng().random();
+    let _: () = redis::cmd("SET")
+        .arg("audit-control-binary")
+        .arg(&binary_control[..])
+        .query(&mut redis.connection())
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let planted = Channels {
         http: proxy.received(),
@@ -220,6 +239,15 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
         assert!(
             found.iter().any(|f| f.ends_with(channel)),
             "the positive control was not found in {channel}: found only {found:#?}"
+        );
+    }
+    let found_binary = planted.leaks(&needles("binary control", &binary_control));
+    for channel in ["Redis MONITOR", "Redis RDB snapshot"] {
+        assert!(
+            found_binary
+                .iter()
+                .any(|f| f.starts_with("binary control raw") && f.ends_with(channel)),
+            "the binary control was not found raw in {channel}: found only {found_binary:#?}"
         );
     }
     assert!(

@@ -4,6 +4,7 @@
 //! one atomic step inside the backend, so any number of server replicas can share one store.
 
 pub mod embedded;
+pub mod record;
 pub mod redis;
 
 use std::future::Future;

@@ -1,4 +1,5 @@
-//! Redis backend: one hash per secret under a hash-tagged key, TTL by PEXPIREAT, Lua for every change.
+//! Redis backend: one packed string per secret ([`record`]) under a hash-tagged key, deleted by
+//! Redis at its expiry (`SET … NX PXAT`); every later change is one Lua script.
 
 use std::time::Duration;
 
@@ -7,28 +8,13 @@ use redis::{ConnectionAddr, RedisError, Script, Value};
 
 use super::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
-    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, salt_from_hex,
+    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, record,
 };
 
-/// `create_secret.lua`: see its header for the KEYS/ARGV/returns contract.
-pub const CREATE_SECRET_LUA: &str = include_str!("../../lua/create_secret.lua");
 /// `consume_view.lua`: see its header for the KEYS/ARGV/returns contract.
 pub const CONSUME_VIEW_LUA: &str = include_str!("../../lua/consume_view.lua");
 /// `delete_secret.lua`: see its header for the KEYS/ARGV/returns contract.
 pub const DELETE_SECRET_LUA: &str = include_str!("../../lua/delete_secret.lua");
-
-/// The small fields read for metadata, in the order the scripts return them.
-const META_FIELDS: [&str; 9] = [
-    "header",
-    "name",
-    "accessType",
-    "createdAt",
-    "expiresAt",
-    "views",
-    "lastViewedAt",
-    "vdig",
-    "pwsalt",
-];
 
 /// The Redis key of a secret. The `{id}` hash tag keeps every script on one Cluster slot.
 pub fn secret_key(id: &str) -> String {
@@ -39,7 +25,6 @@ pub fn secret_key(id: &str) -> String {
 pub struct RedisStore {
     conn: ConnectionManager,
     address: String,
-    create_script: Script,
     consume_script: Script,
     delete_script: Script,
 }
@@ -63,7 +48,6 @@ impl RedisStore {
         Ok(Self {
             conn,
             address,
-            create_script: Script::new(CREATE_SECRET_LUA),
             consume_script: Script::new(CONSUME_VIEW_LUA),
             delete_script: Script::new(DELETE_SECRET_LUA),
         })
@@ -108,70 +92,34 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Internal(format!("unexpected Redis reply: {what}"))
 }
 
-/// A reply element as an optional string (nil → None).
-fn opt_string(v: &Value) -> Result<Option<String>, StoreError> {
+/// A script's reply: an array whose first element is the status.
+fn reply_items(reply: Value) -> Result<(String, Vec<Value>), StoreError> {
+    let Value::Array(mut items) = reply else {
+        return Err(corrupt("not an array"));
+    };
+    if items.is_empty() {
+        return Err(corrupt("missing status"));
+    }
+    let status = match items.remove(0) {
+        Value::BulkString(b) => String::from_utf8(b).map_err(|_| corrupt("status"))?,
+        Value::SimpleString(s) => s,
+        _ => return Err(corrupt("status type")),
+    };
+    Ok((status, items))
+}
+
+fn bytes(v: &Value) -> Result<&[u8], StoreError> {
     match v {
-        Value::Nil => Ok(None),
-        Value::BulkString(b) => String::from_utf8(b.clone())
-            .map(Some)
-            .map_err(|_| corrupt("non-UTF-8 field")),
-        Value::SimpleString(s) => Ok(Some(s.clone())),
-        Value::Int(i) => Ok(Some(i.to_string())),
-        _ => Err(corrupt("field type")),
+        Value::BulkString(b) => Ok(b),
+        _ => Err(corrupt("expected a bulk string")),
     }
 }
 
-fn strings(reply: Value) -> Result<Vec<Option<String>>, StoreError> {
-    match reply {
-        Value::Array(items) => items.iter().map(opt_string).collect(),
-        _ => Err(corrupt("not an array")),
-    }
-}
-
-fn parse_i64(v: &Option<String>, what: &str) -> Result<i64, StoreError> {
-    v.as_deref()
+fn number(v: &Value, what: &str) -> Result<u32, StoreError> {
+    std::str::from_utf8(bytes(v)?)
+        .ok()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| corrupt(what))
-}
-
-/// Builds metadata from the nine [`META_FIELDS`] values.
-fn meta_from_fields(id: &str, f: &[Option<String>]) -> Result<SecretMeta, StoreError> {
-    if f.len() != META_FIELDS.len() {
-        return Err(corrupt("field count"));
-    }
-    let views = parse_i64(&f[5], "views")?;
-    Ok(SecretMeta {
-        id: id.to_string(),
-        envelope_header: f[0].clone().ok_or_else(|| corrupt("header"))?,
-        name: f[1].clone(),
-        access_type: f[2]
-            .as_deref()
-            .and_then(AccessType::parse)
-            .ok_or_else(|| corrupt("accessType"))?,
-        created_at: parse_i64(&f[3], "createdAt")?,
-        expires_at: parse_i64(&f[4], "expiresAt")?,
-        views_remaining: if views < 0 {
-            None
-        } else {
-            Some(u32::try_from(views).map_err(|_| corrupt("views"))?)
-        },
-        last_viewed_at: match &f[6] {
-            Some(s) if !s.is_empty() => Some(s.parse().map_err(|_| corrupt("lastViewedAt"))?),
-            _ => None,
-        },
-        password_protected: f[7].as_deref().is_some_and(|s| !s.is_empty()),
-        password_salt: match f[8].as_deref() {
-            Some(s) if !s.is_empty() => Some(salt_from_hex(s).ok_or_else(|| corrupt("pwsalt"))?),
-            _ => None,
-        },
-    })
-}
-
-fn status(items: &[Option<String>]) -> Result<&str, StoreError> {
-    items
-        .first()
-        .and_then(|s| s.as_deref())
-        .ok_or_else(|| corrupt("missing status"))
 }
 
 impl SecretStore for RedisStore {
@@ -182,39 +130,18 @@ impl SecretStore for RedisStore {
     fn create(&self, secret: NewSecret) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let mut invocation = self.create_script.key(secret_key(&secret.id));
-            invocation
+            let record = record::encode(&secret)?;
+            // One command: stored only if the id is new, deleted by Redis at expiresAt.
+            let created: Option<String> = redis::cmd("SET")
+                .arg(secret_key(&secret.id))
+                .arg(record)
+                .arg("NX")
+                .arg("PXAT")
                 .arg(secret.expires_at)
-                .arg("envelope")
-                .arg(&secret.envelope)
-                .arg("header")
-                .arg(&secret.envelope_header)
-                .arg("accessType")
-                .arg(secret.access_type.as_str())
-                .arg("createdAt")
-                .arg(secret.created_at)
-                .arg("expiresAt")
-                .arg(secret.expires_at)
-                .arg("views")
-                .arg(secret.max_views.map_or(-1, i64::from))
-                .arg("failures")
-                .arg(0)
-                .arg("dtok")
-                .arg(hex::encode(secret.delete_token_digest));
-            if let Some(name) = &secret.name {
-                invocation.arg("name").arg(name);
-            }
-            if let Some(check) = &secret.password {
-                invocation.arg("vdig").arg(hex::encode(check.digest));
-                if let Some(salt) = check.salt {
-                    invocation.arg("pwsalt").arg(hex::encode(salt));
-                }
-            }
-            let created: i64 = invocation
-                .invoke_async(&mut conn)
+                .query_async(&mut conn)
                 .await
                 .map_err(store_error)?;
-            if created == 1 {
+            if created.is_some() {
                 Ok(())
             } else {
                 Err(StoreError::Conflict)
@@ -225,17 +152,18 @@ impl SecretStore for RedisStore {
     fn metadata<'a>(&'a self, id: &'a str, now: UnixMillis) -> StoreFuture<'a, Option<SecretMeta>> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let reply: Value = redis::cmd("HMGET")
+            // The metadata prefix only: a large secret's body is never read here.
+            let prefix: Vec<u8> = redis::cmd("GETRANGE")
                 .arg(secret_key(id))
-                .arg(&META_FIELDS[..])
+                .arg(0)
+                .arg(record::MAX_META_LEN - 1)
                 .query_async(&mut conn)
                 .await
                 .map_err(store_error)?;
-            let fields = strings(reply)?;
-            if fields.first().is_none_or(|h| h.is_none()) {
+            if prefix.is_empty() {
                 return Ok(None);
             }
-            let meta = meta_from_fields(id, &fields)?;
+            let meta = record::decode_meta(id, &prefix)?;
             // Redis deletes at expiresAt on its own; this closes the gap of its lazy expiry.
             if meta.expires_at <= now || meta.views_remaining == Some(0) {
                 return Ok(None);
@@ -255,26 +183,24 @@ impl SecretStore for RedisStore {
                 .consume_script
                 .key(secret_key(id))
                 .arg(request.now)
-                .arg(request.digest.map(hex::encode).unwrap_or_default())
+                .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
                 .arg(request.max_failures)
                 .arg(if request.allow_restricted { "1" } else { "0" })
                 .invoke_async(&mut conn)
                 .await
                 .map_err(store_error)?;
-            let items = strings(reply)?;
-            match status(&items)? {
-                "not_found" => Ok(ConsumeOutcome::NotFound),
-                "restricted" => Ok(ConsumeOutcome::Restricted(
-                    items
-                        .get(1)
-                        .and_then(|s| s.as_deref())
+            let (status, items) = reply_items(reply)?;
+            match (status.as_str(), items.as_slice()) {
+                ("not_found", []) => Ok(ConsumeOutcome::NotFound),
+                ("restricted", [access]) => Ok(ConsumeOutcome::Restricted(
+                    std::str::from_utf8(bytes(access)?)
+                        .ok()
                         .and_then(AccessType::parse)
-                        .unwrap_or(AccessType::Organization),
+                        .ok_or_else(|| corrupt("access type"))?,
                 )),
-                status @ ("invalid_credentials" | "password_required") if items.len() == 3 => {
-                    let failures = u32::try_from(parse_i64(&items[1], "failures")?)
-                        .map_err(|_| corrupt("failures"))?;
-                    let destroyed = items[2].as_deref() == Some("1");
+                (status @ ("invalid_credentials" | "password_required"), [failures, destroyed]) => {
+                    let failures = number(failures, "failures")?;
+                    let destroyed = bytes(destroyed)? == b"1";
                     Ok(if status == "password_required" {
                         ConsumeOutcome::PasswordRequired {
                             failures,
@@ -287,17 +213,11 @@ impl SecretStore for RedisStore {
                         }
                     })
                 }
-                "granted" if items.len() == 3 + META_FIELDS.len() => {
-                    let envelope = items[1].clone().ok_or_else(|| corrupt("envelope"))?;
-                    let before = parse_i64(&items[2], "viewsBefore")?;
-                    let meta = meta_from_fields(id, &items[3..])?;
+                ("granted", [after]) => {
+                    let (meta, envelope) = record::decode(id, bytes(after)?)?;
                     Ok(ConsumeOutcome::Granted(GrantedView {
+                        views_before: meta.views_remaining.map(|v| v + 1),
                         meta,
-                        views_before: if before < 0 {
-                            None
-                        } else {
-                            Some(u32::try_from(before).map_err(|_| corrupt("viewsBefore"))?)
-                        },
                         envelope,
                     }))
                 }
@@ -318,17 +238,18 @@ impl SecretStore for RedisStore {
                 .delete_script
                 .key(secret_key(id))
                 .arg(now)
-                .arg(hex::encode(token_digest))
+                .arg(&token_digest[..])
                 .invoke_async(&mut conn)
                 .await
                 .map_err(store_error)?;
-            let items = strings(reply)?;
-            match status(&items)? {
-                "not_found" => Ok(DeleteOutcome::NotFound),
-                "forbidden" => Ok(DeleteOutcome::Forbidden),
-                "deleted" if items.len() == 1 + META_FIELDS.len() => {
-                    Ok(DeleteOutcome::Deleted(meta_from_fields(id, &items[1..])?))
-                }
+            let (status, items) = reply_items(reply)?;
+            match (status.as_str(), items.as_slice()) {
+                ("not_found", []) => Ok(DeleteOutcome::NotFound),
+                ("forbidden", []) => Ok(DeleteOutcome::Forbidden),
+                ("deleted", [meta]) => Ok(DeleteOutcome::Deleted(record::decode_meta(
+                    id,
+                    bytes(meta)?,
+                )?)),
                 _ => Err(corrupt("delete_secret status")),
             }
         })

@@ -1,0 +1,358 @@
+//! The packed record a secret is stored as in Redis: one binary string per secret.
+//!
+//! A fixed 118-byte part (integers big-endian), then the envelope header, the name and the
+//! envelope body, the envelope as bytes rather than base64url:
+//!
+//! | offset | bytes | field |
+//! | ---: | ---: | --- |
+//! | 0 | 1 | layout version, 1 |
+//! | 1 | 1 | access type: 0 `anyone`, 1 `organization` |
+//! | 2 | 1 | password check: 0 none, 1 digest, 2 digest and Argon2id salt |
+//! | 3 | 1 | 1 when the secret has a name, else 0 |
+//! | 4 | 1 | H, the envelope header's length in bytes |
+//! | 5 | 1 | N, the name's length in bytes (UTF-8) |
+//! | 6 | 8 | createdAt, Unix ms (signed) |
+//! | 14 | 8 | expiresAt, Unix ms (signed) |
+//! | 22 | 8 | lastViewedAt, Unix ms (signed); 0 = never viewed |
+//! | 30 | 4 | views left; 0xFFFFFFFF = unlimited |
+//! | 34 | 4 | failed password attempts |
+//! | 38 | 32 | SHA-256 of the delete token |
+//! | 70 | 32 | password digest: SHA-256 of the verifier or Argon2id of a plain password; zeros if none |
+//! | 102 | 16 | Argon2id salt of a plain password; zeros if none |
+//! | 118 | H | envelope header |
+//! | 118+H | N | name |
+//! | 118+H+N | rest | envelope body (nonce, ciphertext, tag) |
+//!
+//! The Lua scripts (`server/lua/*.lua`) read and update the fixed part in place with these
+//! offsets (a test keeps their constants equal to [`LUA_CONSTANTS`]); metadata reads fetch at
+//! most [`MAX_META_LEN`] bytes, so they never load the body of a large secret.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::{AccessType, NewSecret, SecretMeta, StoreError};
+
+/// The first byte of every record of this layout.
+pub const LAYOUT_VERSION: u8 = 1;
+/// Offset of the access-type byte.
+pub const OFF_ACCESS: usize = 1;
+/// Offset of the password-check byte.
+pub const OFF_PASSWORD: usize = 2;
+/// Offset of the has-name byte.
+pub const OFF_HAS_NAME: usize = 3;
+/// Offset of the header-length byte.
+pub const OFF_HEADER_LEN: usize = 4;
+/// Offset of the name-length byte.
+pub const OFF_NAME_LEN: usize = 5;
+/// Offset of createdAt.
+pub const OFF_CREATED_AT: usize = 6;
+/// Offset of expiresAt.
+pub const OFF_EXPIRES_AT: usize = 14;
+/// Offset of lastViewedAt.
+pub const OFF_LAST_VIEWED_AT: usize = 22;
+/// Offset of the views-left counter.
+pub const OFF_VIEWS: usize = 30;
+/// Offset of the failure counter.
+pub const OFF_FAILURES: usize = 34;
+/// Offset of the delete-token digest.
+pub const OFF_DELETE_DIGEST: usize = 38;
+/// Offset of the password digest.
+pub const OFF_PASSWORD_DIGEST: usize = 70;
+/// Offset of the Argon2id salt.
+pub const OFF_PASSWORD_SALT: usize = 102;
+/// Length of the fixed part; the header starts here.
+pub const FIXED_LEN: usize = 118;
+/// The views-left value of a secret without a view limit.
+pub const UNLIMITED_VIEWS: u32 = u32::MAX;
+/// The longest prefix that holds a record's metadata (fixed part, header and name).
+pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255;
+
+/// The names and values the Lua scripts must use, for the test that compares them.
+pub const LUA_CONSTANTS: &[(&str, usize)] = &[
+    ("OFF_ACCESS", OFF_ACCESS),
+    ("OFF_PASSWORD", OFF_PASSWORD),
+    ("OFF_HEADER_LEN", OFF_HEADER_LEN),
+    ("OFF_NAME_LEN", OFF_NAME_LEN),
+    ("OFF_EXPIRES_AT", OFF_EXPIRES_AT),
+    ("OFF_LAST_VIEWED_AT", OFF_LAST_VIEWED_AT),
+    ("OFF_VIEWS", OFF_VIEWS),
+    ("OFF_FAILURES", OFF_FAILURES),
+    ("OFF_DELETE_DIGEST", OFF_DELETE_DIGEST),
+    ("OFF_PASSWORD_DIGEST", OFF_PASSWORD_DIGEST),
+    ("FIXED_LEN", FIXED_LEN),
+    ("UNLIMITED_VIEWS", UNLIMITED_VIEWS as usize),
+];
+
+const PASSWORD_NONE: u8 = 0;
+const PASSWORD_DIGEST: u8 = 1;
+const PASSWORD_DIGEST_AND_SALT: u8 = 2;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt secret record: {what}"))
+}
+
+/// Packs a new secret. The envelope must already be validated (`b64(header).b64(body)`).
+pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
+    let (header_b64, body_b64) = secret
+        .envelope
+        .split_once('.')
+        .ok_or_else(|| corrupt("envelope without a header"))?;
+    let header = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .map_err(|_| corrupt("envelope header"))?;
+    let body = URL_SAFE_NO_PAD
+        .decode(body_b64)
+        .map_err(|_| corrupt("envelope body"))?;
+    let name = secret.name.as_deref().unwrap_or("").as_bytes();
+    let header_len = u8::try_from(header.len()).map_err(|_| corrupt("header too long"))?;
+    let name_len = u8::try_from(name.len()).map_err(|_| corrupt("name too long"))?;
+    let views = match secret.max_views {
+        Some(v) if v < UNLIMITED_VIEWS => v,
+        Some(_) => return Err(corrupt("view limit too large")),
+        None => UNLIMITED_VIEWS,
+    };
+
+    let mut out = Vec::with_capacity(FIXED_LEN + header.len() + name.len() + body.len());
+    out.push(LAYOUT_VERSION);
+    out.push(match secret.access_type {
+        AccessType::Anyone => 0,
+        AccessType::Organization => 1,
+    });
+    out.push(match &secret.password {
+        None => PASSWORD_NONE,
+        Some(check) if check.salt.is_some() => PASSWORD_DIGEST_AND_SALT,
+        Some(_) => PASSWORD_DIGEST,
+    });
+    out.push(u8::from(secret.name.is_some()));
+    out.push(header_len);
+    out.push(name_len);
+    out.extend_from_slice(&secret.created_at.to_be_bytes());
+    out.extend_from_slice(&secret.expires_at.to_be_bytes());
+    out.extend_from_slice(&0i64.to_be_bytes());
+    out.extend_from_slice(&views.to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend_from_slice(&secret.delete_token_digest);
+    match &secret.password {
+        Some(check) => {
+            out.extend_from_slice(&check.digest);
+            out.extend_from_slice(&check.salt.unwrap_or_default());
+        }
+        None => out.extend_from_slice(&[0u8; 32 + 16]),
+    }
+    debug_assert_eq!(out.len(), FIXED_LEN);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(name);
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+fn be_i64(r: &[u8], at: usize) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&r[at..at + 8]);
+    i64::from_be_bytes(b)
+}
+
+fn be_u32(r: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&r[at..at + 4]);
+    u32::from_be_bytes(b)
+}
+
+/// The length of the metadata prefix (fixed part, header, name) of a record, after checking
+/// that `record` holds at least that much.
+fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
+    if record.len() < FIXED_LEN {
+        return Err(corrupt("shorter than its fixed part"));
+    }
+    if record[0] != LAYOUT_VERSION {
+        return Err(corrupt("unknown layout version"));
+    }
+    let len = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]) + usize::from(record[OFF_NAME_LEN]);
+    if record.len() < len {
+        return Err(corrupt("shorter than its header and name"));
+    }
+    Ok(len)
+}
+
+/// Decodes the metadata from a record or from any prefix of it at least [`meta_len`] long
+/// (what a metadata read of [`MAX_META_LEN`] bytes returns).
+pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
+    meta_len(record)?;
+    let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
+    let name_end = header_end + usize::from(record[OFF_NAME_LEN]);
+    let name = match record[OFF_HAS_NAME] {
+        0 => None,
+        1 => Some(
+            std::str::from_utf8(&record[header_end..name_end])
+                .map_err(|_| corrupt("name is not UTF-8"))?
+                .to_string(),
+        ),
+        _ => return Err(corrupt("has-name byte")),
+    };
+    let views = be_u32(record, OFF_VIEWS);
+    let last_viewed_at = be_i64(record, OFF_LAST_VIEWED_AT);
+    let password = record[OFF_PASSWORD];
+    Ok(SecretMeta {
+        id: id.to_string(),
+        envelope_header: URL_SAFE_NO_PAD.encode(&record[FIXED_LEN..header_end]),
+        name,
+        access_type: match record[OFF_ACCESS] {
+            0 => AccessType::Anyone,
+            1 => AccessType::Organization,
+            _ => return Err(corrupt("access type")),
+        },
+        created_at: be_i64(record, OFF_CREATED_AT),
+        expires_at: be_i64(record, OFF_EXPIRES_AT),
+        views_remaining: (views != UNLIMITED_VIEWS).then_some(views),
+        last_viewed_at: (last_viewed_at != 0).then_some(last_viewed_at),
+        password_protected: match password {
+            PASSWORD_NONE => false,
+            PASSWORD_DIGEST | PASSWORD_DIGEST_AND_SALT => true,
+            _ => return Err(corrupt("password byte")),
+        },
+        password_salt: (password == PASSWORD_DIGEST_AND_SALT).then(|| {
+            let mut salt = [0u8; 16];
+            salt.copy_from_slice(&record[OFF_PASSWORD_SALT..OFF_PASSWORD_SALT + 16]);
+            salt
+        }),
+    })
+}
+
+/// Decodes a whole record: its metadata and the envelope as the client sent it.
+pub fn decode(id: &str, record: &[u8]) -> Result<(SecretMeta, String), StoreError> {
+    let meta = decode_meta(id, record)?;
+    let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
+    let body = &record[meta_len(record)?..];
+    if body.is_empty() {
+        return Err(corrupt("no envelope body"));
+    }
+    let mut envelope = String::with_capacity((record.len() - FIXED_LEN) * 4 / 3 + 4);
+    URL_SAFE_NO_PAD.encode_string(&record[FIXED_LEN..header_end], &mut envelope);
+    envelope.push('.');
+    URL_SAFE_NO_PAD.encode_string(body, &mut envelope);
+    Ok((meta, envelope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::PasswordCheck;
+
+    fn b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn secret(name: Option<&str>, password: Option<PasswordCheck>) -> NewSecret {
+        let mut header = vec![0x01, 0x02];
+        header.extend((2u8..46).collect::<Vec<_>>());
+        let body: Vec<u8> = (0..12 + 256 + 16).map(|i| (i % 251) as u8).collect();
+        let envelope = format!("{}.{}", b64(&header), b64(&body));
+        NewSecret {
+            id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+            envelope_header: b64(&header),
+            envelope,
+            name: name.map(str::to_string),
+            access_type: AccessType::Anyone,
+            created_at: 1_795_000_000_123,
+            expires_at: 1_795_000_360_123,
+            max_views: Some(3),
+            password,
+            delete_token_digest: [7; 32],
+        }
+    }
+
+    #[test]
+    fn round_trip_with_every_optional_part() {
+        let check = PasswordCheck {
+            digest: [9; 32],
+            salt: Some([5; 16]),
+        };
+        for (name, password) in [
+            (None, None),
+            (Some(""), None),
+            (Some("déploiement ✓"), Some(check.clone())),
+            (
+                Some("n"),
+                Some(PasswordCheck {
+                    digest: [1; 32],
+                    salt: None,
+                }),
+            ),
+        ] {
+            let s = secret(name, password.clone());
+            let record = encode(&s).unwrap();
+            let (meta, envelope) = decode(&s.id, &record).unwrap();
+            assert_eq!(envelope, s.envelope);
+            assert_eq!(meta.envelope_header, s.envelope_header);
+            assert_eq!(meta.name.as_deref(), name);
+            assert_eq!(meta.created_at, s.created_at);
+            assert_eq!(meta.expires_at, s.expires_at);
+            assert_eq!(meta.views_remaining, Some(3));
+            assert_eq!(meta.last_viewed_at, None);
+            assert_eq!(meta.password_protected, password.is_some());
+            assert_eq!(meta.password_salt, password.and_then(|p| p.salt));
+            // Metadata decodes from the prefix alone.
+            let prefix = &record[..FIXED_LEN + 46 + name.map_or(0, str::len)];
+            assert_eq!(decode_meta(&s.id, prefix).unwrap(), meta);
+            assert!(decode(&s.id, prefix).is_err(), "no body");
+        }
+    }
+
+    #[test]
+    fn fixed_fields_sit_at_their_offsets() {
+        let mut s = secret(Some("ab"), None);
+        s.max_views = None;
+        let r = encode(&s).unwrap();
+        assert_eq!(r.len(), FIXED_LEN + 46 + 2 + 12 + 256 + 16);
+        assert_eq!(r[0], LAYOUT_VERSION);
+        assert_eq!(r[OFF_HEADER_LEN], 46);
+        assert_eq!(r[OFF_NAME_LEN], 2);
+        assert_eq!(be_i64(&r, OFF_EXPIRES_AT), s.expires_at);
+        assert_eq!(be_u32(&r, OFF_VIEWS), UNLIMITED_VIEWS);
+        assert_eq!(be_u32(&r, OFF_FAILURES), 0);
+        assert_eq!(&r[OFF_DELETE_DIGEST..OFF_DELETE_DIGEST + 32], &[7; 32]);
+        assert_eq!(&r[OFF_PASSWORD_DIGEST..FIXED_LEN], &[0; 48]);
+        assert_eq!(&r[FIXED_LEN + 46..FIXED_LEN + 48], b"ab");
+        let meta = decode_meta("x", &r).unwrap();
+        assert_eq!(meta.views_remaining, None);
+        // An in-place update (what consume_view.lua does) is read back.
+        let mut updated = r.clone();
+        updated[OFF_LAST_VIEWED_AT..OFF_LAST_VIEWED_AT + 8]
+            .copy_from_slice(&1_795_000_000_999i64.to_be_bytes());
+        updated[OFF_VIEWS..OFF_VIEWS + 4].copy_from_slice(&2u32.to_be_bytes());
+        let meta = decode_meta("x", &updated).unwrap();
+        assert_eq!(meta.last_viewed_at, Some(1_795_000_000_999));
+        assert_eq!(meta.views_remaining, Some(2));
+    }
+
+    #[test]
+    fn corrupt_records_are_errors_not_panics() {
+        let r = encode(&secret(Some("name"), None)).unwrap();
+        for len in 0..r.len() {
+            let _ = decode("x", &r[..len]);
+            let _ = decode_meta("x", &r[..len]);
+        }
+        for (at, value) in [
+            (0, 2),
+            (OFF_ACCESS, 7),
+            (OFF_PASSWORD, 3),
+            (OFF_HAS_NAME, 2),
+        ] {
+            let mut bad = r.clone();
+            bad[at] = value;
+            assert!(decode_meta("x", &bad).is_err(), "byte {at} = {value}");
+        }
+        let mut long_name = r.clone();
+        long_name[OFF_NAME_LEN] = 255;
+        assert!(decode_meta("x", &long_name).is_err());
+    }
+
+    #[test]
+    fn the_metadata_prefix_bound_covers_the_longest_header_and_name() {
+        // The longest name the API accepts: 50 characters of four UTF-8 bytes each.
+        let longest = "\u{10348}".repeat(crate::validate::MAX_NAME_CHARS);
+        let r = encode(&secret(Some(&longest), None)).unwrap();
+        let meta = decode_meta("x", &r[..MAX_META_LEN]).unwrap();
+        assert_eq!(meta.name.as_deref(), Some(longest.as_str()));
+    }
+}
