@@ -18,12 +18,17 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
-/// A new random request id, `req-` + 16 base64url characters.
+/// A new random request id, `req-` + 16 base64url characters. Drawn from a thread-local
+/// CSPRNG seeded by the operating system (no system call per request); ids and tokens of
+/// secrets come straight from the operating system ([`crate::random_bytes`]).
 pub fn new_request_id() -> String {
-    format!(
-        "req-{}",
-        URL_SAFE_NO_PAD.encode(crate::random_bytes::<12>())
-    )
+    use rand::Rng as _;
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    let mut id = String::with_capacity(20);
+    id.push_str("req-");
+    URL_SAFE_NO_PAD.encode_string(bytes, &mut id);
+    id
 }
 
 /// The current request's id (or a fresh one outside a request).
