@@ -1,5 +1,7 @@
 //! The /api/v1/shared-secrets handlers: extract, call one store function, shape the response.
 
+use std::sync::LazyLock;
+
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
+use crate::blocking::BlockingLimit;
 use crate::error::ApiError;
 use crate::policy::{self, Principal};
 use crate::store::{
@@ -198,21 +201,26 @@ fn sha256(bytes: &[u8]) -> Digest {
     Sha256::digest(bytes).into()
 }
 
+/// Argon2id computations at once: one per core. Each holds 19 MiB; without a bound, a burst of
+/// plain-password requests would take memory in proportion to the burst.
+static ARGON2_LIMIT: LazyLock<BlockingLimit> = LazyLock::new(|| BlockingLimit::per_core(1));
+
 /// Argon2id(password, salt, m=19456 KiB, t=2, p=1), 32 bytes, on the blocking pool.
 async fn argon2id(password: String, salt: PasswordSalt) -> Result<Digest, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let params = argon2::Params::new(19_456, 2, 1, Some(32))
-            .map_err(|e| ApiError::internal(format!("argon2 params: {e}")))?;
-        let argon =
-            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut out = [0u8; 32];
-        argon
-            .hash_password_into(password.as_bytes(), &salt, &mut out)
-            .map_err(|e| ApiError::internal(format!("argon2: {e}")))?;
-        Ok(out)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("argon2 task: {e}")))?
+    ARGON2_LIMIT
+        .run(move || {
+            let params = argon2::Params::new(19_456, 2, 1, Some(32))
+                .map_err(|e| ApiError::internal(format!("argon2 params: {e}")))?;
+            let argon =
+                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+            let mut out = [0u8; 32];
+            argon
+                .hash_password_into(password.as_bytes(), &salt, &mut out)
+                .map_err(|e| ApiError::internal(format!("argon2: {e}")))?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("argon2 task: {e}")))?
 }
 
 /// What to store for a creator's password: SHA-256 of a verifier, or Argon2id of a plain one.
@@ -250,8 +258,10 @@ async fn create_secret(
         None => None,
     };
     let now = now_millis();
-    let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>());
-    let delete_token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    // 16 bytes of id and 32 of delete token, in one request to the operating system.
+    let random: [u8; 48] = random_bytes();
+    let id = URL_SAFE_NO_PAD.encode(&random[..16]);
+    let delete_token = URL_SAFE_NO_PAD.encode(&random[16..]);
     let secret = NewSecret {
         id: id.clone(),
         envelope: valid.envelope,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod blocking;
 pub mod config;
 pub mod error;
 pub mod layers;

@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    disable_transparent_huge_pages();
     let config = Config::parse();
     if config.print_asset_hashes {
         let assets = WebAssets::load(config.web_dir.as_deref())?;
@@ -22,4 +23,16 @@ async fn main() -> anyhow::Result<()> {
     }
     init_tracing(&config.log)?;
     serve(config).await
+}
+
+/// mimalloc asks for transparent huge pages on its arenas, so with THP in `madvise` mode every
+/// touched region costs 2 MiB of resident memory: the embedded store's peak RSS measured
+/// 64.7 MB with them and 36.3 MB without (bench/README.md). The server's heap is small and
+/// short-lived; it gains nothing from huge pages.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = nix::sys::prctl::set_thp_disable(true) {
+        // Only memory use is at stake; say so and go on.
+        eprintln!("note: could not disable transparent huge pages: {e}");
+    }
 }

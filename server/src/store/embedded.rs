@@ -8,6 +8,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTran
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use crate::blocking::BlockingLimit;
+
 use super::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
     SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, digest_from_hex, salt_from_hex,
@@ -133,7 +135,12 @@ const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 pub struct EmbeddedStore {
     db: Arc<Database>,
     path: PathBuf,
+    /// redb serialises write transactions; more threads than this only wait on its lock.
+    limit: BlockingLimit,
 }
+
+/// Store operations running at once, per CPU core.
+const OPERATIONS_PER_CORE: usize = 4;
 
 impl EmbeddedStore {
     /// Opens (or creates) `<data_dir>/zkshare.redb`, creating the directory (mode 0700) if needed.
@@ -161,6 +168,7 @@ impl EmbeddedStore {
         Ok(Self {
             db: Arc::new(db),
             path,
+            limit: BlockingLimit::per_core(OPERATIONS_PER_CORE),
         })
     }
 
@@ -230,15 +238,17 @@ impl EmbeddedStore {
         .await
     }
 
-    /// Runs `f` on the blocking pool: redb does file I/O and fsync.
+    /// Runs `f` on the blocking pool (redb does file I/O and fsync), a few at a time.
     fn blocking<T, F>(&self, f: F) -> StoreFuture<'static, T>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     {
         let db = Arc::clone(&self.db);
+        let limit = self.limit.clone();
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || f(&db))
+            limit
+                .run(move || f(&db))
                 .await
                 .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
         })
