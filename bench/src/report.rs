@@ -116,8 +116,14 @@ pub struct Results {
     pub redis: Vec<Cell>,
     pub raw_lua: Vec<Cell>,
     pub snappass: Vec<Cell>,
+    /// Per connection count, zkshare access / raw Lua of every round, in the order they ran.
+    pub lua_rounds: Vec<(usize, Vec<f64>)>,
+    /// Per connection count, zkshare create+access / SnapPass of every round.
+    pub snappass_rounds: Vec<(usize, Vec<f64>)>,
     pub embedded: Vec<Cell>,
     pub half_peak: Vec<HalfPeak>,
+    /// zkshare's p99 at half the peak rate in every round, in the order they ran.
+    pub half_peak_rounds: Vec<f64>,
     pub memory: Option<Memory>,
     pub redis_rss: Option<(u64, u64)>,
     pub embedded_rss: Option<(u64, u64)>,
@@ -346,6 +352,28 @@ fn ms(v: f64) -> String {
     }
 }
 
+/// How the rounds of a comparison were run and which one is shown.
+fn rounds_note(rounds: &[(usize, Vec<f64>)]) -> String {
+    match rounds.iter().map(|(_, r)| r.len()).max() {
+        Some(n) if n > 1 => format!(
+            "Each connection count ran {n} rounds (zkshare's cell, then the reference's, back to \
+back); the row shows the round with the median ratio, and the last column every round's ratio in \
+the order they ran."
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Every round's ratio at `c` connections, formatted by `f`.
+fn round_ratios(rounds: &[(usize, Vec<f64>)], c: usize, f: impl Fn(f64) -> String) -> String {
+    rounds
+        .iter()
+        .find(|(at, _)| *at == c)
+        .map_or("–".into(), |(_, r)| {
+            r.iter().map(|&x| f(x)).collect::<Vec<_>>().join(" · ")
+        })
+}
+
 /// "server · Redis · generator" for the CPU column header.
 fn cpu_labels(cells: &[Cell]) -> String {
     cells
@@ -500,54 +528,60 @@ every secret has a verifier, `expiresIn` 1h. `access (unlimited views)` hits one
     );
     cells_table(&mut o, &r.redis);
 
-    o.push_str(
+    let _ = write!(
+        o,
         "## Reference: the raw-Redis limit\n\n`server/lua/consume_view.lua` (the same file, \
 `include_str!`) sent straight to the same Redis by EVALSHA, one connection per worker, on the same \
-unlimited-view secret, with the arguments the server passes. Ratio = zkshare access / raw Lua.\n\n",
+unlimited-view secret, with the arguments the server passes. Ratio = zkshare access / raw Lua. {}\n\n",
+        rounds_note(&r.lua_rounds)
     );
     let _ = writeln!(
         o,
-        "| connections | raw Lua evals/s | p50 ms | p99 ms | CPU µs/eval ({}) | other load / steal | zkshare access req/s | ratio |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| connections | raw Lua evals/s | p50 ms | p99 ms | CPU µs/eval ({}) | other load / steal | zkshare access req/s | ratio | ratio in each round |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         cpu_labels(&r.raw_lua)
     );
     for (c, zk, raw, ratio) in r.lua_ratios() {
         let cell = r.raw_lua.iter().find(|x| x.connections == c);
         let _ = writeln!(
             o,
-            "| {c} | {raw:.0} | {} | {} | {} | {} | {zk:.0} | {:.0}% |",
+            "| {c} | {raw:.0} | {} | {} | {} | {} | {zk:.0} | {:.0}% | {} |",
             cell.map_or("–".into(), |x| ms(x.p50)),
             cell.map_or("–".into(), |x| ms(x.p99)),
             cell.map_or("–".into(), cpu_values),
             cell.map_or("–".into(), disturbance),
-            ratio * 100.0
+            ratio * 100.0,
+            round_ratios(&r.lua_rounds, c, |x| format!("{:.0}%", x * 100.0)),
         );
     }
     o.push('\n');
 
     if !r.snappass.is_empty() {
-        o.push_str(
+        let _ = write!(
+            o,
             "## Reference: SnapPass\n\nSnapPass (PyPI `snappass`) under `gunicorn -w 2` (sync \
 workers: one connection per request) on the same Redis (database 1). One iteration = one create \
 (`POST /`, form `password`, `ttl=hour`, JSON answer) and one reveal (`POST /<token>`), as its web \
 form does; the same token as plaintext. zkshare's iteration = one create + one access (the \
 client-side encryption happens in the browser, not on the server, and is not part of it). \
-Ratio = zkshare / SnapPass.\n\n",
+Ratio = zkshare / SnapPass. {}\n\n",
+            rounds_note(&r.snappass_rounds),
         );
         let _ = writeln!(
             o,
-            "| connections | SnapPass iter/s | p50 ms | p99 ms | errors | CPU µs/iter ({}) | other load / steal | zkshare iter/s | ratio |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| connections | SnapPass iter/s | p50 ms | p99 ms | errors | CPU µs/iter ({}) | other load / steal | zkshare iter/s | ratio | ratio in each round |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             cpu_labels(&r.snappass)
         );
         for (c, zk, snap, ratio) in r.snappass_ratios() {
             let cell = r.snappass.iter().find(|x| x.connections == c);
             let _ = writeln!(
                 o,
-                "| {c} | {snap:.1} | {} | {} | {} | {} | {} | {zk:.0} | {ratio:.1}× |",
+                "| {c} | {snap:.1} | {} | {} | {} | {} | {} | {zk:.0} | {ratio:.1}× | {} |",
                 cell.map_or("–".into(), |x| ms(x.p50)),
                 cell.map_or("–".into(), |x| ms(x.p99)),
                 cell.map_or(0, |x| x.errors),
                 cell.map_or("–".into(), cpu_values),
                 cell.map_or("–".into(), disturbance),
+                round_ratios(&r.snappass_rounds, c, |x| format!("{x:.1}×")),
             );
         }
         if let Some(bound) = r.single_connection_bound() {
@@ -582,12 +616,27 @@ directory on the machine's disk (store file {:.1} MB at the end).\n",
     }
 
     if !r.half_peak.is_empty() {
-        o.push_str(
+        let _ = write!(
+            o,
             "## Latency at half the peak rate\n\nOpen loop: `access (unlimited views)` requests \
 due at a fixed rate of half the best closed-loop rate, taken by whichever of the connections is \
 free. Latency from the send, and from the due time (coordinated omission corrected; it includes the \
 generator's own lag, e.g. tokio's 1 ms timer). The `raw consume_view.lua` row sends the script straight to \
-Redis at the same rate: the tail this machine adds by itself.\n\n",
+Redis at the same rate: the tail this machine adds by itself.{}\n\n",
+            if r.half_peak_rounds.len() > 1 {
+                format!(
+                    " The pair ran {} rounds; shown is the round with zkshare's median p99 (p99 \
+in each round, in the order they ran: {} ms).",
+                    r.half_peak_rounds.len(),
+                    r.half_peak_rounds
+                        .iter()
+                        .map(|&p| ms(p))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                )
+            } else {
+                String::new()
+            }
         );
         o.push_str("| run | peak req/s | target req/s | achieved req/s | connections | p50 ms | p99 ms | p99.9 ms | p99 from due time ms | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for h in &r.half_peak {
