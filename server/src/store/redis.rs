@@ -42,9 +42,15 @@ impl RedisStore {
             .set_number_of_retries(2)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_with_config(client, config)
+        let mut conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Redis at {address}: {e}"))?;
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot ask Redis at {address} for its version: {e}"))?;
+        check_version(&info).map_err(|e| anyhow::anyhow!("Redis at {address}: {e}"))?;
         Ok(Self {
             conn,
             address,
@@ -52,6 +58,29 @@ impl RedisStore {
             delete_script: Script::new(DELETE_SECRET_LUA),
         })
     }
+}
+
+/// The oldest Redis with `SET … PXAT` (6.2).
+const MIN_REDIS_VERSION: (u32, u32) = (6, 2);
+
+/// Checks `redis_version` in an `INFO server` reply against [`MIN_REDIS_VERSION`].
+fn check_version(info: &str) -> Result<(), String> {
+    let version = info
+        .lines()
+        .find_map(|l| l.strip_prefix("redis_version:"))
+        .map(str::trim)
+        .ok_or("its INFO has no redis_version")?;
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
+        return Err(format!("unreadable version {version:?}"));
+    };
+    if (major, minor) < MIN_REDIS_VERSION {
+        let (want_major, want_minor) = MIN_REDIS_VERSION;
+        return Err(format!(
+            "version {version} is too old; zkshare needs Redis {want_major}.{want_minor} or later"
+        ));
+    }
+    Ok(())
 }
 
 trait KindDescription {
@@ -264,5 +293,24 @@ impl SecretStore for RedisStore {
                 .map_err(store_error)?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_version;
+
+    #[test]
+    fn redis_versions() {
+        let info = |v: &str| format!("# Server\r\nredis_version:{v}\r\nredis_mode:standalone\r\n");
+        for ok in ["6.2.0", "7.0.15", "7.4.2", "10.0.0"] {
+            assert_eq!(check_version(&info(ok)), Ok(()), "{ok}");
+        }
+        for old in ["6.0.16", "5.0.7", "2.8.24"] {
+            let e = check_version(&info(old)).unwrap_err();
+            assert!(e.contains("too old") && e.contains("6.2"), "{e}");
+        }
+        assert!(check_version(&info("x.y")).is_err());
+        assert!(check_version("# Server\r\n").is_err());
     }
 }
