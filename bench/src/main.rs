@@ -733,7 +733,7 @@ async fn redis_memory(
         "expected {count} new keys, Redis has {}",
         keys_after - keys_before
     );
-    let key = format!("zkshare:secret:{{{}}}", ids[0]);
+    let key = zkshare_server::store::redis::secret_key(&ids[0]);
     let usage: Option<i64> = redis::cmd("MEMORY")
         .arg("USAGE")
         .arg(&key)

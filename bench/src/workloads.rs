@@ -246,7 +246,7 @@ impl RawLua {
         Ok(RawLua {
             conn,
             sha,
-            key: format!("zkshare:secret:{{{id}}}"),
+            key: zkshare_server::store::redis::secret_key(id),
             digest,
         })
     }

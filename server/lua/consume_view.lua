@@ -3,7 +3,7 @@
 -- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
 -- below are that layout's, 0-based as SETRANGE takes them (Lua's string functions add 1).
 --
--- KEYS[1]  the secret's key, "zkshare:secret:{<id>}"
+-- KEYS[1]  the secret's key, "zkshare:s1:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds
 -- ARGV[2]  the presented digest, 32 raw bytes (SHA-256 of a verifier or Argon2id of a
 --          password), or "" when no password was presented
@@ -16,7 +16,7 @@
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or used up (one answer for all)
 --   {"restricted", accessType}                 the access type ("organization") is not anyone
---                                              and ARGV[4] is "0"; nothing is changed
+--                                              and ARGV[4] is not "1"; nothing is changed
 --   {"password_required", failures, destroyed}
 --                                              a password is set and ARGV[2] is "": counted
 --                                              exactly like invalid_credentials below
@@ -66,7 +66,7 @@ end
 if string.byte(r, OFF_PASSWORD + 1) ~= 0
     and presented ~= string.sub(r, OFF_PASSWORD_DIGEST + 1, OFF_PASSWORD_DIGEST + 32) then
   -- A missing proof counts like a wrong one: either way the caller cannot open the secret.
-  local failures = struct.unpack('>I4', r, OFF_FAILURES + 1) + 1
+  local failures = math.min(struct.unpack('>I4', r, OFF_FAILURES + 1) + 1, 4294967295)
   local destroyed = '0'
   if limit > 0 and failures >= limit then
     redis.call('DEL', key)

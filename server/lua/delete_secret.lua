@@ -3,12 +3,13 @@
 -- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
 -- below are that layout's, 0-based (Lua's string functions add 1).
 --
--- KEYS[1]  the secret's key, "zkshare:secret:{<id>}"
+-- KEYS[1]  the secret's key, "zkshare:s1:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds (an expired secret counts as missing and is deleted)
 -- ARGV[2]  SHA-256 of the presented delete token, 32 raw bytes
 --
 -- Returns one of:
---   {"not_found"}                              unknown or expired
+--   {"not_found"}                              unknown, expired or without views left (then
+--                                              deleted)
 --   {"forbidden"}                              ARGV[2] differs from the stored digest; nothing
 --                                              is changed
 --   {"deleted", metadata}                      deleted; the record's metadata prefix (fixed
@@ -17,6 +18,7 @@
 local OFF_HEADER_LEN = 4
 local OFF_NAME_LEN = 5
 local OFF_EXPIRES_AT = 14
+local OFF_VIEWS = 30
 local OFF_DELETE_DIGEST = 38
 local FIXED_LEN = 118
 
@@ -29,7 +31,8 @@ end
 if string.byte(r, 1) ~= 1 or #r < FIXED_LEN then
   return redis.error_reply('ERR zkshare: unknown record layout')
 end
-if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now then
+if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now
+    or struct.unpack('>I4', r, OFF_VIEWS + 1) == 0 then
   redis.call('DEL', key)
   return {'not_found'}
 end

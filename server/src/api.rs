@@ -345,7 +345,8 @@ async fn access_secret(
     };
     let request = ConsumeRequest {
         digest,
-        now,
+        // Again: an Argon2id computation may have waited for its turn.
+        now: now_millis(),
         max_failures: state.config.max_password_failures,
         allow_restricted: policy::may_view_restricted(&principal),
     };

@@ -10,6 +10,8 @@ use crate::store::AccessType;
 
 /// Longest accepted envelope: 10,000 four-byte characters in mode 0x02 (PROTOCOL.md §8).
 pub const MAX_ENVELOPE_CHARS: usize = 53_690;
+/// Most views a secret may allow (`maxViews`); without one, views are unlimited.
+pub const MAX_VIEWS: u32 = 1_000_000;
 /// Longest `name`, in characters.
 pub const MAX_NAME_CHARS: usize = 50;
 /// Longest plain password from a non-zkshare client, in characters.
@@ -133,9 +135,9 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
     let max_views = match &req.max_views {
         None => None,
         Some(n) => match n.as_u64().filter(|v| *v >= 1).map(u32::try_from) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(_)) => {
-                issue("maxViews", "maxViews must be at most 4294967295");
+            Some(Ok(v)) if v <= MAX_VIEWS => Some(v),
+            Some(_) => {
+                issue("maxViews", "maxViews must be at most 1000000");
                 None
             }
             None => {

@@ -575,6 +575,9 @@ async fn create_validation_limits(kind: StoreKind) {
     }
     // maxViews.
     app.create(ok(json!({ "maxViews": 1 }))).await;
+    let most = app.create(ok(json!({ "maxViews": 1_000_000 }))).await;
+    let most = app.get(most["id"].as_str().unwrap()).await.json();
+    assert_eq!(most["expiresAfterViews"], 1_000_000);
     for bad in [
         json!(0),
         json!(-1),
@@ -582,9 +585,16 @@ async fn create_validation_limits(kind: StoreKind) {
         json!("2"),
         json!(true),
         json!(1e20),
+        json!(1_000_001),
+        json!(4_294_967_295u64),
+        json!(4_294_967_296u64),
     ] {
         create_400(&app, ok(json!({ "maxViews": bad }))).await;
     }
+    assert_eq!(
+        create_400(&app, ok(json!({ "maxViews": 4_294_967_295u64 }))).await,
+        "maxViews must be at most 1000000"
+    );
     // password.
     assert_eq!(
         create_400(&app, ok(json!({ "password": "" }))).await,
@@ -1356,6 +1366,10 @@ async fn lua_delete_secret_contract() {
         "not_found"
     );
     assert_eq!(stored(&mut c, "d:exp").await, None);
+    // No views left counts as gone, as in consume_view.lua.
+    put(&mut c, "d:used", &packed(Some(0), None, AccessType::Anyone)).await;
+    assert_eq!(call("d:used", 5, &token).await.unwrap().0, "not_found");
+    assert_eq!(stored(&mut c, "d:used").await, None);
     put(&mut c, "d:other", b"\x02whatever").await;
     let err = call("d:other", 5, &token).await.unwrap_err().to_string();
     assert!(err.contains("unknown record layout"), "{err}");

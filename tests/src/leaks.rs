@@ -121,7 +121,8 @@ pub fn find(haystack: &[u8], needles: &[Needle]) -> Vec<String> {
 
 /// Undoes the quoting Redis applies to arguments in `MONITOR` output (`sdscatrepr`: `\\`, `\"`,
 /// `\n`, `\r`, `\t`, `\a`, `\b` and `\xHH` for other unprintable bytes), so that binary values
-/// are scanned as the bytes Redis received. Text outside quotes passes through unchanged.
+/// are scanned as the bytes Redis received. It is applied to the whole output; outside quotes
+/// MONITOR prints no backslashes, so the rest passes through unchanged.
 pub fn unescape_redis_monitor(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -169,14 +170,20 @@ mod tests {
         );
         // A secret stored as binary is found after decoding, not before.
         let secret = [
-            0x01u8, 0x9a, 0x22, 0x5c, 0x0a, 0x41, 0xff, 0x00, 0x10, 0x7f, 0x80, 0x42,
+            0x01u8, 0x9a, 0x22, 0x5c, 0x0a, 0x41, 0xff, 0x00, 0x10, 0x7f, 0x80, 0x42, 0x07, 0x08,
+            0x09, 0x0d,
         ];
+        // Quoted as Redis's sdscatrepr does.
         let mut quoted = b"\"".to_vec();
         for b in secret {
             match b {
                 b'\\' => quoted.extend_from_slice(b"\\\\"),
                 b'"' => quoted.extend_from_slice(b"\\\""),
                 b'\n' => quoted.extend_from_slice(b"\\n"),
+                b'\r' => quoted.extend_from_slice(b"\\r"),
+                b'\t' => quoted.extend_from_slice(b"\\t"),
+                0x07 => quoted.extend_from_slice(b"\\a"),
+                0x08 => quoted.extend_from_slice(b"\\b"),
                 0x20..=0x7e => quoted.push(b),
                 _ => quoted.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
             }

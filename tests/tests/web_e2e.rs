@@ -171,7 +171,7 @@ async fn a_one_view_secret_is_gone_after_its_view() {
         }
         other => panic!("expected the secret, got {other:?}"),
     }
-    let key = format!("zkshare:secret:{{{id}}}");
+    let key = zkshare_server::store::redis::secret_key(&id);
     let exists: i64 = redis::cmd("EXISTS")
         .arg(&key)
         .query(&mut stack.redis.connection())
@@ -207,7 +207,7 @@ async fn an_expired_secret_reads_as_gone() {
     .await;
     let (id, _) = flows::split_link(&link);
     // Expire it in the store instead of waiting five minutes.
-    let key = format!("zkshare:secret:{{{id}}}");
+    let key = zkshare_server::store::redis::secret_key(&id);
     let set: i64 = redis::cmd("PEXPIRE")
         .arg(&key)
         .arg(1)

@@ -16,9 +16,11 @@ pub const CONSUME_VIEW_LUA: &str = include_str!("../../lua/consume_view.lua");
 /// `delete_secret.lua`: see its header for the KEYS/ARGV/returns contract.
 pub const DELETE_SECRET_LUA: &str = include_str!("../../lua/delete_secret.lua");
 
-/// The Redis key of a secret. The `{id}` hash tag keeps every script on one Cluster slot.
+/// The Redis key of a secret: `s1` for a record of layout 1 (earlier layouts used other keys,
+/// so their leftovers are never misread and expire on their own). The `{id}` hash tag keeps
+/// every script on one Cluster slot.
 pub fn secret_key(id: &str) -> String {
-    format!("zkshare:secret:{{{id}}}")
+    format!("zkshare:s1:{{{id}}}")
 }
 
 /// A [`SecretStore`] on Redis through a self-reconnecting [`ConnectionManager`].
@@ -45,12 +47,22 @@ impl RedisStore {
         let mut conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Redis at {address}: {e}"))?;
-        let info: String = redis::cmd("INFO")
+        match redis::cmd("INFO")
             .arg("server")
-            .query_async(&mut conn)
+            .query_async::<String>(&mut conn)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot ask Redis at {address} for its version: {e}"))?;
-        check_version(&info).map_err(|e| anyhow::anyhow!("Redis at {address}: {e}"))?;
+        {
+            Ok(info) => {
+                check_server(&info).map_err(|e| anyhow::anyhow!("Redis at {address}: {e}"))?
+            }
+            // A least-privilege ACL user may not run INFO; the scripts still need what
+            // check_server checks, so say that it could not be checked.
+            Err(e) if e.code() == Some("NOPERM") => tracing::warn!(
+                "cannot check the version of Redis at {address} (INFO not permitted); \
+                 zkshare needs Redis 6.2 or later, 64-bit"
+            ),
+            Err(e) => anyhow::bail!("cannot ask Redis at {address} for its version: {e}"),
+        }
         Ok(Self {
             conn,
             address,
@@ -63,13 +75,21 @@ impl RedisStore {
 /// The oldest Redis with `SET … PXAT` (6.2).
 const MIN_REDIS_VERSION: (u32, u32) = (6, 2);
 
-/// Checks `redis_version` in an `INFO server` reply against [`MIN_REDIS_VERSION`].
-fn check_version(info: &str) -> Result<(), String> {
-    let version = info
-        .lines()
-        .find_map(|l| l.strip_prefix("redis_version:"))
-        .map(str::trim)
-        .ok_or("its INFO has no redis_version")?;
+/// Checks an `INFO server` reply: `redis_version` at least [`MIN_REDIS_VERSION`], and a 64-bit
+/// build (the scripts read and write 8-byte times with Lua's `struct`, which a 32-bit build
+/// truncates).
+fn check_server(info: &str) -> Result<(), String> {
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    if let Some(bits) = field("arch_bits")
+        && bits != "64"
+    {
+        return Err(format!("a {bits}-bit build; zkshare needs a 64-bit Redis"));
+    }
+    let version = field("redis_version").ok_or("its INFO has no redis_version")?;
     let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
     let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
         return Err(format!("unreadable version {version:?}"));
@@ -193,7 +213,8 @@ impl SecretStore for RedisStore {
                 return Ok(None);
             }
             let meta = record::decode_meta(id, &prefix)?;
-            // Redis deletes at expiresAt on its own; this closes the gap of its lazy expiry.
+            // Redis deletes at expiresAt by its own clock; this applies the server's clock too,
+            // as the scripts do.
             if meta.expires_at <= now || meta.views_remaining == Some(0) {
                 return Ok(None);
             }
@@ -298,19 +319,23 @@ impl SecretStore for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::check_version;
+    use super::check_server;
 
     #[test]
     fn redis_versions() {
-        let info = |v: &str| format!("# Server\r\nredis_version:{v}\r\nredis_mode:standalone\r\n");
+        let info = |v: &str| {
+            format!("# Server\r\nredis_version:{v}\r\nredis_mode:standalone\r\narch_bits:64\r\n")
+        };
         for ok in ["6.2.0", "7.0.15", "7.4.2", "10.0.0"] {
-            assert_eq!(check_version(&info(ok)), Ok(()), "{ok}");
+            assert_eq!(check_server(&info(ok)), Ok(()), "{ok}");
         }
         for old in ["6.0.16", "5.0.7", "2.8.24"] {
-            let e = check_version(&info(old)).unwrap_err();
+            let e = check_server(&info(old)).unwrap_err();
             assert!(e.contains("too old") && e.contains("6.2"), "{e}");
         }
-        assert!(check_version(&info("x.y")).is_err());
-        assert!(check_version("# Server\r\n").is_err());
+        assert!(check_server(&info("x.y")).is_err());
+        assert!(check_server("# Server\r\n").is_err());
+        let e = check_server(&info("7.0.15").replace("arch_bits:64", "arch_bits:32")).unwrap_err();
+        assert!(e.contains("64-bit"), "{e}");
     }
 }
