@@ -319,25 +319,20 @@ async fn run(args: Args) -> anyhow::Result<Results> {
         ));
         let server_run = HalfPeak::new("redis", peak, connections, m);
         // The same open loop straight at Redis: the machine's own tail at that rate.
-        let mut workers = Vec::new();
-        for _ in 0..connections {
-            workers
-                .push(RawLua::connect(redis_addr, &unlimited, material.verifier_digest()).await?);
-        }
+        let workers = raw.workers(connections).await?;
         let m = open_loop(workers, peak / 2.0, warmup, duration, &raw_watch).await;
-        let raw = HalfPeak::new(
+        let raw_run = HalfPeak::new(
             "raw consume_view.lua at the same rate",
             peak,
             connections,
             m,
         );
-        rounds.push((server_run, raw));
+        rounds.push((server_run, raw_run));
     }
     results.half_peak_rounds = rounds.iter().map(|(run, _)| run.p99).collect();
-    rounds.sort_by(|a, b| a.0.p99.total_cmp(&b.0.p99));
-    let (server_run, raw) = rounds.swap_remove(rounds.len() / 2);
+    let (server_run, raw_run) = take_median(rounds, |(run, _)| run.p99);
     results.half_peak.push(server_run);
-    results.half_peak.push(raw);
+    results.half_peak.push(raw_run);
 
     if let Some(snap) = &snap {
         results.snappass_pid_rss = sysinfo::tree_rss_kib(snap.server.pid());
@@ -452,6 +447,18 @@ struct RawTarget<'a> {
     watch: &'a CpuWatch,
 }
 
+impl RawTarget<'_> {
+    /// `c` connections, each with the script loaded.
+    async fn workers(&self, c: usize) -> anyhow::Result<Vec<RawLua>> {
+        let mut workers = Vec::with_capacity(c);
+        for _ in 0..c {
+            workers
+                .push(RawLua::connect(self.addr, self.id, self.material.verifier_digest()).await?);
+        }
+        Ok(workers)
+    }
+}
+
 /// Removes and returns the cell of `workload`.
 fn take_cell(cells: &mut Vec<Cell>, workload: &str) -> anyhow::Result<Cell> {
     let i = cells
@@ -461,9 +468,15 @@ fn take_cell(cells: &mut Vec<Cell>, workload: &str) -> anyhow::Result<Cell> {
     Ok(cells.remove(i))
 }
 
+/// The element with the median `key` (the upper of the two middle ones for an even count).
+fn take_median<T>(mut items: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    items.swap_remove(items.len() / 2)
+}
+
 /// Of (zkshare, reference) rounds, the one with the median ratio of rates, and every round's
 /// ratio in the order they ran.
-fn median_round(mut pairs: Vec<(Cell, Cell)>) -> (Cell, Cell, Vec<f64>) {
+fn median_round(pairs: Vec<(Cell, Cell)>) -> (Cell, Cell, Vec<f64>) {
     let ratio = |(zk, reference): &(Cell, Cell)| {
         if reference.rate > 0.0 {
             zk.rate / reference.rate
@@ -472,9 +485,7 @@ fn median_round(mut pairs: Vec<(Cell, Cell)>) -> (Cell, Cell, Vec<f64>) {
         }
     };
     let ratios: Vec<f64> = pairs.iter().map(ratio).collect();
-    let mut order: Vec<usize> = (0..pairs.len()).collect();
-    order.sort_by(|&a, &b| ratios[a].total_cmp(&ratios[b]));
-    let (zk, reference) = pairs.swap_remove(order[order.len() / 2]);
+    let (zk, reference) = take_median(pairs, ratio);
     (zk, reference, ratios)
 }
 
@@ -486,11 +497,7 @@ async fn raw_cell(
     duration: Duration,
     clock: &Clock,
 ) -> anyhow::Result<Cell> {
-    let mut workers = Vec::new();
-    for _ in 0..c {
-        workers.push(RawLua::connect(raw.addr, raw.id, raw.material.verifier_digest()).await?);
-    }
-    let m = closed_loop(workers, warmup, duration, raw.watch).await;
+    let m = closed_loop(raw.workers(c).await?, warmup, duration, raw.watch).await;
     clock.say(&format!(
         "raw consume_view.lua  c={c:<3} {:>9.0}/s",
         m.rate()
