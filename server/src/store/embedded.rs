@@ -349,17 +349,11 @@ impl SecretStore for EmbeddedStore {
                         write_meta(&txn, &id, &stored)?;
                     }
                     txn.commit().map_err(db_error)?;
-                    return Ok(if presented.is_none() {
-                        ConsumeOutcome::PasswordRequired {
-                            failures,
-                            destroyed,
-                        }
-                    } else {
-                        ConsumeOutcome::InvalidCredentials {
-                            failures,
-                            destroyed,
-                        }
-                    });
+                    return Ok(ConsumeOutcome::refused(
+                        presented.is_some(),
+                        failures,
+                        destroyed,
+                    ));
                 }
             }
             let envelope = txn

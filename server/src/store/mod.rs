@@ -172,6 +172,24 @@ pub enum ConsumeOutcome {
     },
 }
 
+impl ConsumeOutcome {
+    /// A refused view of a password-protected secret: [`ConsumeOutcome::PasswordRequired`]
+    /// when no proof was presented, else [`ConsumeOutcome::InvalidCredentials`].
+    pub fn refused(proof_presented: bool, failures: u32, destroyed: bool) -> Self {
+        if proof_presented {
+            ConsumeOutcome::InvalidCredentials {
+                failures,
+                destroyed,
+            }
+        } else {
+            ConsumeOutcome::PasswordRequired {
+                failures,
+                destroyed,
+            }
+        }
+    }
+}
+
 /// Result of [`SecretStore::delete`].
 #[derive(Clone, Debug)]
 pub enum DeleteOutcome {

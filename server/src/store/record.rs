@@ -222,7 +222,8 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
 pub fn decode(id: &str, record: &[u8]) -> Result<(SecretMeta, String), StoreError> {
     let meta = decode_meta(id, record)?;
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
-    let body = &record[meta_len(record)?..];
+    let body_start = header_end + usize::from(record[OFF_NAME_LEN]);
+    let body = &record[body_start..];
     if body.is_empty() {
         return Err(corrupt("no envelope body"));
     }

@@ -249,19 +249,11 @@ impl SecretStore for RedisStore {
                         .ok_or_else(|| corrupt("access type"))?,
                 )),
                 (status @ ("invalid_credentials" | "password_required"), [failures, destroyed]) => {
-                    let failures = number(failures, "failures")?;
-                    let destroyed = bytes(destroyed)? == b"1";
-                    Ok(if status == "password_required" {
-                        ConsumeOutcome::PasswordRequired {
-                            failures,
-                            destroyed,
-                        }
-                    } else {
-                        ConsumeOutcome::InvalidCredentials {
-                            failures,
-                            destroyed,
-                        }
-                    })
+                    Ok(ConsumeOutcome::refused(
+                        status == "invalid_credentials",
+                        number(failures, "failures")?,
+                        bytes(destroyed)? == b"1",
+                    ))
                 }
                 ("granted", [after]) => {
                     let (meta, envelope) = record::decode(id, bytes(after)?)?;
