@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # redis-server and chromium: the same installer the test suite uses.
-scripts/ensure-deps.sh test
+scripts/ensure-deps.sh
 
 venv=bench/work/venv
 # snappass imports distutils, which setuptools provides on Python 3.12+.
