@@ -147,8 +147,8 @@ Examples:
   zkshare get 'https://share.example.com/s/ID%23KEY'          # '#' mangled by a mail scanner
   ZKSHARE_PW=... zkshare get --password-env ZKSHARE_PW - < link.txt
 
-Exit codes: 0 ok, 1 other, 2 bad link or no password, 3 gone, 4 wrong key or password,
-5 server unreachable.";
+Exit codes: 0 ok, 1 other (also: a key-less secret for a link with a key, a redirect),
+2 bad link or no password, 3 gone, 4 wrong key or password, 5 server unreachable.";
 
 const INSPECT_AFTER_HELP: &str = "\
 The link comes from the argument, from stdin when it is '-', or from ZKSHARE_LINK.

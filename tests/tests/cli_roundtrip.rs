@@ -370,6 +370,41 @@ fn links_and_delete_tokens_from_stdin_or_the_environment() {
 }
 
 #[test]
+fn a_secret_shown_on_a_terminal_cannot_drive_it() {
+    let script = zkshare_tests::require_program("script", "bsdutils");
+    let (_dir, server) = embedded();
+    let secret = "\u{1b}]0;owned\u{7}\u{1b}[2Jred\u{202e}\tcol\nline two\n";
+    let link = send(&server, secret.as_bytes(), &["--views", "2"], &[]);
+
+    // On a terminal (a pseudo-terminal made by script(1)): escaped, with a note.
+    let command = format!(
+        "{} get '{link}'",
+        workspace_binary("zkshare").to_str().unwrap()
+    );
+    let out = Command::new(script)
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("ZKSHARE_NO_PROMPT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2Jred\\u{202e}\tcol"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("shown escaped"), "{shown:?}");
+
+    // Redirected: byte for byte.
+    let run = zkshare(&["get", &link], b"", &[]);
+    assert_eq!(run.stdout, secret.as_bytes());
+}
+
+#[test]
 fn inspect_does_not_consume_a_view() {
     let (dir, server) = embedded();
     let file = dir.path().join("secret.txt");
