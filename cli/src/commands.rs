@@ -7,7 +7,6 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
 use reqwest::Url;
-
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 use zkshare_crypto::{
