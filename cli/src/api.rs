@@ -1,14 +1,20 @@
 //! The HTTP client for `/api/v1/shared-secrets` (docs/openapi.json). It only ever sends
 //! envelopes and verifiers; plaintext, link keys and passwords never reach this module.
+//!
+//! Transport rules (SECURITY.md, "The CLI's transport"): plain `http://` only to loopback
+//! unless `--insecure-http`, and redirects are never followed, because following one would
+//! resend the verifier or the delete token to wherever the answer points.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::{StatusCode, Url, redirect};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Exit, Failure};
+use crate::terminal;
 
 /// Body of `POST /api/v1/shared-secrets`.
 #[derive(Serialize, Debug)]
@@ -101,6 +107,15 @@ pub enum ApiFailure {
     },
     /// A success status with a body that is not what the API documents.
     BadAnswer(String),
+    /// A redirect, which is not followed.
+    Redirect {
+        /// The URL called.
+        url: String,
+        /// The HTTP status (3xx).
+        status: StatusCode,
+        /// Where the server pointed (escaped for the terminal).
+        location: String,
+    },
 }
 
 impl ApiFailure {
@@ -120,6 +135,16 @@ impl ApiFailure {
             }
             ApiFailure::Status { message, .. } => message.clone(),
             ApiFailure::BadAnswer(what) => what.clone(),
+            ApiFailure::Redirect {
+                url,
+                status,
+                location,
+            } => format!(
+                "{url} answered with a redirect (HTTP {}) to {location}; zkshare does not follow \
+                 redirects, since that would send the verifier or delete token on to another \
+                 address: use the final address of the server yourself",
+                status.as_u16()
+            ),
         }
     }
 }
@@ -163,9 +188,12 @@ pub struct Api {
 
 impl Api {
     /// A client for the server whose public base URL is `base` (`https://host[/prefix]`).
-    pub fn new(base: &str) -> Result<Api, Failure> {
+    /// `http://` is refused unless the host is loopback or `insecure_http` is set.
+    pub fn new(base: &str, insecure_http: bool) -> Result<Api, Failure> {
+        check_transport(base, insecure_http)?;
         let http = Client::builder()
             .user_agent(concat!("zkshare-cli/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()
@@ -185,7 +213,10 @@ impl Api {
     pub fn metadata(&self, id: &str) -> Result<(ShareMetadata, serde_json::Value), ApiFailure> {
         let raw: serde_json::Value = call(self.http.get(self.secret_url(id)))?;
         let meta = serde_json::from_value(raw.clone()).map_err(|e| {
-            ApiFailure::BadAnswer(format!("unexpected metadata from the server: {e}"))
+            ApiFailure::BadAnswer(format!(
+                "unexpected metadata from the server: {}",
+                terminal::escape(&e.to_string())
+            ))
         })?;
         Ok((meta, raw))
     }
@@ -214,6 +245,43 @@ impl Api {
     }
 }
 
+/// Refuses a base URL that is not `https://`, or `http://` to a loopback host (127.0.0.0/8,
+/// `::1`, `localhost`), unless `insecure_http`: over plain HTTP anyone on the path reads the
+/// verifier and the delete token and can rewrite the server's answers.
+pub fn check_transport(base: &str, insecure_http: bool) -> Result<(), Failure> {
+    let url = Url::parse(base).map_err(|e| {
+        Failure::usage(format!(
+            "{:?} is not a URL ({e}); e.g. https://share.example.com",
+            terminal::escape(base)
+        ))
+    })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if insecure_http || is_loopback(&url) => Ok(()),
+        "http" => Err(Failure::usage(format!(
+            "refusing plain http:// to {}: the verifier, the envelope and the delete token would \
+             cross the network unencrypted, and anyone on the way could alter the answers. Use \
+             https://, or pass --insecure-http to accept that",
+            terminal::escape(url.host_str().unwrap_or("?"))
+        ))),
+        other => Err(Failure::usage(format!(
+            "{other}:// is not supported: use an https:// server address"
+        ))),
+    }
+}
+
+/// Whether `url`'s host is this machine's loopback: 127.0.0.0/8, `::1` or `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 /// Sends, and reads the JSON answer or the API's error body.
 fn call<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiFailure> {
     let response = request.send().map_err(|e| ApiFailure::Unreachable {
@@ -222,6 +290,18 @@ fn call<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiFailure> {
     })?;
     let status = response.status();
     let url = response.url().to_string();
+    if status.is_redirection() {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| terminal::escape(&String::from_utf8_lossy(v.as_bytes())))
+            .unwrap_or_else(|| "(no Location)".to_string());
+        return Err(ApiFailure::Redirect {
+            url,
+            status,
+            location,
+        });
+    }
     let body = response.bytes().map_err(|e| ApiFailure::Unreachable {
         url: url.clone(),
         cause: innermost_cause(&e),
@@ -229,14 +309,15 @@ fn call<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiFailure> {
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|e| {
             ApiFailure::BadAnswer(format!(
-                "unexpected answer from {url} (HTTP {}): {e}; is this a zkshare server?",
-                status.as_u16()
+                "unexpected answer from {url} (HTTP {}): {}; is this a zkshare server?",
+                status.as_u16(),
+                terminal::escape(&e.to_string())
             ))
         });
     }
     let message = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+        .and_then(|v| v.get("message")?.as_str().map(terminal::escape))
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| {
             format!(
@@ -258,4 +339,39 @@ fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        for ok in [
+            "https://share.example.com",
+            "https://192.0.2.1:8443/prefix",
+            "http://127.0.0.1:8080",
+            "http://127.255.0.9",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+        ] {
+            assert!(check_transport(ok, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://share.example.com",
+            "http://192.0.2.1",
+            "http://0.0.0.0:8080",
+            "http://[::ffff:127.0.0.1]",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+        ] {
+            let e = check_transport(refused, false).unwrap_err();
+            assert_eq!(e.exit, Exit::Usage, "{refused}");
+            assert!(e.message.contains("--insecure-http"), "{}", e.message);
+            assert!(check_transport(refused, true).is_ok(), "{refused}");
+        }
+        assert!(check_transport("ftp://h", true).is_err());
+        assert!(check_transport("not a url", true).is_err());
+    }
 }

@@ -26,13 +26,21 @@ const MAIN_AFTER_HELP: &str = concat!(
 Examples:
   printf '%s' 'db password: hunter2' | zkshare send --server https://share.example.com
   zkshare send --file id_ed25519 --password --expires 1d --views 2
-  zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt
-  zkshare inspect 'https://share.example.com/s/ID#KEY'
-  zkshare delete 'https://share.example.com/s/ID' --token TOKEN
+  zkshare get - < link.txt > secret.txt         # the link from stdin, not the command line
+  ZKSHARE_LINK='https://share.example.com/s/ID#KEY' zkshare get > secret.txt
+  zkshare inspect - < link.txt
+  zkshare delete 'https://share.example.com/s/ID' --token - < token.txt
+
+A link given as an argument is visible to other users of this machine (ps, /proc) and stays
+in the shell history; '-' (stdin) or ZKSHARE_LINK keep it out of both.
 
 The secret is encrypted on this machine (docs/PROTOCOL.md). The server stores only the
 ciphertext envelope and a verifier; the link key after '#' never leaves the client.
-Environment: ZKSHARE_SERVER, ZKSHARE_DELETE_TOKEN, ZKSHARE_LINK_KEY, ZKSHARE_NO_PROMPT.
+Servers are reached over https://; plain http:// only on loopback or with --insecure-http.
+Redirects are never followed. Text the server sends is printed with control and bidi
+characters escaped (e.g. \\u{202e}).
+Environment: ZKSHARE_SERVER, ZKSHARE_LINK, ZKSHARE_DELETE_TOKEN, ZKSHARE_LINK_KEY,
+ZKSHARE_NO_PROMPT, ZKSHARE_INSECURE_HTTP.
 
 ",
     exit_codes!()
@@ -46,6 +54,12 @@ pub struct Cli {
     /// (for scripts).
     #[arg(long, global = true, env = "ZKSHARE_NO_PROMPT", value_parser = FalseyValueParser::new())]
     pub no_prompt: bool,
+
+    /// Allow plain http:// to a host that is not loopback (127.0.0.0/8, ::1, localhost).
+    /// Anyone on the network path then sees the verifier and delete token and can rewrite
+    /// the server's answers; use only on a network you trust.
+    #[arg(long, global = true, env = "ZKSHARE_INSECURE_HTTP", value_parser = FalseyValueParser::new())]
+    pub insecure_http: bool,
 
     /// What to do.
     #[command(subcommand)]
@@ -114,29 +128,47 @@ Examples:
 Exit codes: 0 ok, 1 other, 2 usage or refused by the server, 5 server unreachable.";
 
 const GET_AFTER_HELP: &str = "\
+The link comes from the argument, from stdin when the argument is '-', or from the
+environment variable ZKSHARE_LINK when there is no argument. stdin is read only for '-';
+a password is asked for on the terminal (/dev/tty), never read from stdin.
+
 Writes the secret to stdout exactly as it was sent (no newline added) and nothing else;
-views left go to stderr. Nothing is consumed when the link has no key or no password is
-available: the metadata is checked first.
+views left go to stderr. When stdout is a terminal, control characters in the secret other
+than line breaks and tabs are shown escaped (e.g. \\u{1b}) so that the secret cannot drive the
+terminal; redirect stdout to get the exact bytes. Nothing is consumed when the link has no
+key or no password is available: the metadata is checked first. A link with a key is never
+opened as a password-only secret: if the server says the secret needs no key, zkshare
+refuses before asking for a password or using a view.
 
 Examples:
-  zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt
+  zkshare get - < link.txt > secret.txt
+  ZKSHARE_LINK='https://share.example.com/s/ID#KEY' zkshare get > secret.txt
+  zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt   # visible in ps and history
   zkshare get 'https://share.example.com/s/ID%23KEY'          # '#' mangled by a mail scanner
-  ZKSHARE_PW=... zkshare get --password-env ZKSHARE_PW 'https://share.example.com/s/ID#KEY'
+  ZKSHARE_PW=... zkshare get --password-env ZKSHARE_PW - < link.txt
 
-Exit codes: 0 ok, 1 other, 2 bad link or no password, 3 gone, 4 wrong key or password,
-5 server unreachable.";
+Exit codes: 0 ok, 1 other (also: a key-less secret for a link with a key, a redirect),
+2 bad link or no password, 3 gone, 4 wrong key or password, 5 server unreachable.";
 
 const INSPECT_AFTER_HELP: &str = "\
+The link comes from the argument, from stdin when it is '-', or from ZKSHARE_LINK.
+Text from the server is shown with control and bidi characters escaped.
+
 Examples:
-  zkshare inspect 'https://share.example.com/s/ID#KEY'
+  zkshare inspect - < link.txt
   zkshare inspect --json 'https://share.example.com/s/ID'
 
 Exit codes: 0 ok, 1 other, 2 bad link, 3 gone, 5 server unreachable.";
 
 const DELETE_AFTER_HELP: &str = "\
+The token comes from --token, from stdin with --token -, or from ZKSHARE_DELETE_TOKEN; the
+link from the argument, from stdin when it is '-', or from ZKSHARE_LINK. Only one of the two
+can come from stdin.
+
 Examples:
-  zkshare delete 'https://share.example.com/s/ID' --token TOKEN
-  ZKSHARE_DELETE_TOKEN=TOKEN zkshare delete 'https://share.example.com/s/ID#KEY'
+  zkshare delete 'https://share.example.com/s/ID' --token - < token.txt
+  ZKSHARE_DELETE_TOKEN=TOKEN zkshare delete 'https://share.example.com/s/ID'
+  zkshare delete 'https://share.example.com/s/ID' --token TOKEN   # visible in ps and history
 
 Exit codes: 0 deleted, 1 other, 2 bad link, 3 gone already, 4 wrong token, 5 server unreachable.";
 
@@ -219,11 +251,19 @@ pub struct SendArgs {
     pub json: bool,
 }
 
+/// Where a command's link comes from: the argument, stdin (`-`) or `ZKSHARE_LINK`.
+#[derive(Args, Debug)]
+pub struct LinkArg {
+    /// The link, https://HOST/s/ID#KEY; '-' reads it from stdin; without it, ZKSHARE_LINK.
+    #[arg(value_name = "LINK", env = "ZKSHARE_LINK", hide_env_values = true)]
+    pub value: Option<String>,
+}
+
 /// Options of `get`.
 #[derive(Args, Debug)]
 pub struct GetArgs {
-    /// The link: https://HOST/s/ID#KEY.
-    pub link: String,
+    #[command(flatten)]
+    pub link: LinkArg,
 
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -232,8 +272,8 @@ pub struct GetArgs {
 /// Options of `inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// The link: https://HOST/s/ID (the key is not needed).
-    pub link: String,
+    #[command(flatten)]
+    pub link: LinkArg,
 
     /// Print the metadata as JSON (the server's answer plus `mode`).
     #[arg(long)]
@@ -243,10 +283,10 @@ pub struct InspectArgs {
 /// Options of `delete`.
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
-    /// The link: https://HOST/s/ID (the key is not needed).
-    pub link: String,
+    #[command(flatten)]
+    pub link: LinkArg,
 
-    /// The delete token that `send` printed.
+    /// The delete token that `send` printed; '-' reads it from stdin.
     // Tokens are random base64url and may start with '-'.
     #[arg(
         long,
@@ -364,6 +404,12 @@ mod tests {
             panic!("delete")
         };
         assert_eq!(args.token, "-Exyz_1");
+        assert_eq!(args.link.value.as_deref(), Some("http://h/s/ID"));
+        let cli = Cli::try_parse_from(["zkshare", "get", "-"]).expect("'-' is the stdin link");
+        let Command::Get(args) = cli.command else {
+            panic!("get")
+        };
+        assert_eq!(args.link.value.as_deref(), Some("-"));
         let cli = Cli::try_parse_from(["zkshare", "open", "--key", "-abc"]).expect("key with '-'");
         let Command::Open(args) = cli.command else {
             panic!("open")

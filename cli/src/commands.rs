@@ -6,6 +6,7 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
+use reqwest::Url;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 use zkshare_crypto::{
@@ -15,27 +16,31 @@ use zkshare_crypto::{
 
 use crate::api::{Api, ApiFailure, CreateRequest};
 use crate::args::{
-    Cli, Command, DeleteArgs, GetArgs, InspectArgs, OpenArgs, SealArgs, SendArgs, VectorsArgs,
-    VerifierArgs,
+    Cli, Command, DeleteArgs, GetArgs, InspectArgs, LinkArg, OpenArgs, SealArgs, SendArgs,
+    VectorsArgs, VerifierArgs,
 };
 use crate::error::{Exit, Failure, Result};
 use crate::link::{self, ShareLink};
 use crate::password::{Password, PasswordArgs};
+use crate::terminal;
 
 /// Most bytes a secret can have: `MAX_TEXT_CHARS` four-byte characters. One more byte read
 /// proves the input too long without reading all of it.
 const MAX_SECRET_BYTES: usize = 4 * MAX_TEXT_CHARS;
 /// A generous bound on an envelope or access answer read from stdin.
 const MAX_ENVELOPE_INPUT_BYTES: u64 = 1024 * 1024;
+/// A generous bound on a link or delete token read from stdin.
+const MAX_LINK_INPUT_BYTES: u64 = 64 * 1024;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let prompt_allowed = !cli.no_prompt;
+    let insecure_http = cli.insecure_http;
     match cli.command {
-        Command::Send(args) => send(args),
-        Command::Get(args) => get(args, prompt_allowed),
-        Command::Inspect(args) => inspect(args),
-        Command::Delete(args) => delete(args),
+        Command::Send(args) => send(args, insecure_http),
+        Command::Get(args) => get(args, prompt_allowed, insecure_http),
+        Command::Inspect(args) => inspect(args, insecure_http),
+        Command::Delete(args) => delete(args, insecure_http),
         Command::Seal(args) => seal(args),
         Command::Open(args) => open(args, prompt_allowed),
         Command::Verifier(args) => verifier(args, prompt_allowed),
@@ -44,7 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// `zkshare send`.
-fn send(args: SendArgs) -> Result<()> {
+fn send(args: SendArgs, insecure_http: bool) -> Result<()> {
     if args.no_key && !args.password.given() {
         return Err(Failure::usage(
             "--no-key makes a password-only link: add --password, --password-file or --password-env",
@@ -60,6 +65,8 @@ fn send(args: SendArgs) -> Result<()> {
             args.server
         )));
     }
+    // Before reading the secret, so that a refused address costs the user nothing.
+    let api = Api::new(&args.server, insecure_http)?;
     let text = read_secret(args.file.as_deref())?;
     if text.trim().is_empty() {
         return Err(Failure::usage(
@@ -71,7 +78,6 @@ fn send(args: SendArgs) -> Result<()> {
         seal_with_new_key(&text, args.no_key, password.as_deref().map(String::as_str))?;
     drop(text);
 
-    let api = Api::new(&args.server)?;
     let created = api
         .create(&CreateRequest {
             secret_value: &sealed.envelope,
@@ -82,15 +88,31 @@ fn send(args: SendArgs) -> Result<()> {
         })
         .map_err(|e| with_context(e, "the server refused the secret"))?;
 
-    // The link comes from the server's public URL, which may differ from --server (proxies).
+    // The link must point at the server the secret was sent to: a link to another origin
+    // would send readers (and their verifiers) to a server the sender never chose.
     let returned = link::parse(&created.shared_secret_link).ok();
-    if returned
-        .as_ref()
-        .is_none_or(|l| l.id != created.id || l.key.is_some())
-    {
+    let well_formed = created
+        .shared_secret_link
+        .chars()
+        .all(|c| c.is_ascii_graphic())
+        && returned
+            .as_ref()
+            .is_some_and(|l| l.id == created.id && l.key.is_none());
+    if !well_formed || !same_origin(&args.server, &created.shared_secret_link) {
+        let deleted = link::is_secret_id(&created.id)
+            && api.delete(&created.id, &created.delete_token).is_ok();
         return Err(Failure::other(format!(
-            "the server returned an unexpected link {:?} for secret {}",
-            created.shared_secret_link, created.id
+            "the server returned the link {:?} for secret {}, which is not {}/s/ID on the \
+             server given with --server; it is refused (a link must lead readers back to that \
+             server). {}",
+            terminal::escape(&created.shared_secret_link),
+            terminal::escape(&created.id),
+            args.server.trim_end_matches('/'),
+            if deleted {
+                "The secret was deleted again."
+            } else {
+                "The secret could not be deleted; it expires on its own."
+            }
         )));
     }
     let link = match &key {
@@ -106,7 +128,7 @@ fn send(args: SendArgs) -> Result<()> {
             "expiresAfterViews": created.expires_after_views,
             "deleteToken": created.delete_token,
         });
-        return write_stdout(format!("{out}\n").as_bytes());
+        return write_stdout(format!("{}\n", terminal::escape_json(&out.to_string())).as_bytes());
     }
     write_stdout(format!("{}\n", link.as_str()).as_bytes())?;
     let views = match created.expires_after_views {
@@ -131,9 +153,9 @@ fn send(args: SendArgs) -> Result<()> {
 }
 
 /// `zkshare get`.
-fn get(args: GetArgs, prompt_allowed: bool) -> Result<()> {
-    let link = parse_link(&args.link)?;
-    let api = Api::new(&link.base)?;
+fn get(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> Result<()> {
+    let link = link_from(&args.link, false)?;
+    let api = Api::new(&link.base, insecure_http)?;
     let (meta, _) = api.metadata(&link.id).map_err(gone_or)?;
     let header = server_header(&meta.envelope_header)?;
 
@@ -145,7 +167,19 @@ fn get(args: GetArgs, prompt_allowed: bool) -> Result<()> {
             ));
         }
         (true, Some(k64)) => Some(link_key(k64, "the link's key (the part after #)")?),
-        (false, _) => None,
+        // A reader holding a key never accepts a header that does not use it (PROTOCOL.md
+        // §9): the verifier would then depend on the password alone, which the server could
+        // guess offline, and the server could forge a password-mode envelope.
+        (false, Some(_)) => {
+            return Err(Failure::other(format!(
+                "the link has a key, but the server says this secret is mode {} and needs no \
+                 key. zkshare never makes such links: the server, or someone between you and \
+                 it, may be trying to learn the password. Refused before asking for a \
+                 password; no view was used",
+                header.mode()
+            )));
+        }
+        (false, None) => None,
     };
     let password = opening_password(&header, &args.password, prompt_allowed, "this secret")?;
     let keys = derive_keys(&header, key.as_ref(), password.as_ref())?;
@@ -165,10 +199,23 @@ fn get(args: GetArgs, prompt_allowed: bool) -> Result<()> {
     let text = keys
         .open_text(&accessed.secret_value)
         .map_err(|e| Failure::new(Exit::Denied, e.to_string()))?;
-    write_stdout(text.as_bytes())?;
-    if io::stdout().is_terminal() && !text.ends_with('\n') {
-        // Keeps the shell prompt off the secret's last line without touching stdout.
-        note("");
+    if io::stdout().is_terminal() {
+        // A terminal obeys escape sequences; the sender's text must not drive it. Redirected
+        // output stays byte for byte what was sent.
+        let shown = terminal::escape_for_display(&text);
+        write_stdout(shown.as_bytes())?;
+        if !text.ends_with('\n') {
+            // Keeps the shell prompt off the secret's last line without touching stdout.
+            note("");
+        }
+        if *shown != *text {
+            note(
+                "note: control characters in the secret are shown escaped (\\u{...}); \
+                 redirect stdout to a file to get it exactly",
+            );
+        }
+    } else {
+        write_stdout(text.as_bytes())?;
     }
     note(&match accessed.expires_after_views {
         Some(0 | 1) => "That was the last view: the secret is now deleted from the server.".into(),
@@ -184,9 +231,9 @@ fn get(args: GetArgs, prompt_allowed: bool) -> Result<()> {
 }
 
 /// `zkshare inspect`.
-fn inspect(args: InspectArgs) -> Result<()> {
-    let link = parse_link(&args.link)?;
-    let api = Api::new(&link.base)?;
+fn inspect(args: InspectArgs, insecure_http: bool) -> Result<()> {
+    let link = link_from(&args.link, false)?;
+    let api = Api::new(&link.base, insecure_http)?;
     let (meta, mut raw) = api.metadata(&link.id).map_err(gone_or)?;
     let mode = Header::parse_b64(&meta.envelope_header)
         .ok()
@@ -195,7 +242,7 @@ fn inspect(args: InspectArgs) -> Result<()> {
         if let Value::Object(map) = &mut raw {
             map.insert("mode".into(), json!(mode.map(|m| m.name())));
         }
-        return write_stdout(format!("{raw}\n").as_bytes());
+        return write_stdout(format!("{}\n", terminal::escape_json(&raw.to_string())).as_bytes());
     }
     let protection = match mode {
         Some(m) if m.needs_link_key() && m.needs_password() => {
@@ -208,11 +255,13 @@ fn inspect(args: InspectArgs) -> Result<()> {
     let key_note = match (mode.map(|m| m.needs_link_key()), &link.key) {
         (Some(true), None) => "missing: this link cannot open the secret",
         (Some(true), Some(_)) => "present",
+        (Some(false), Some(_)) => "present, but this mode does not use it: `get` refuses it",
         _ => "not needed",
     };
     let views = meta
         .expires_after_views
         .map_or_else(|| "unlimited".to_string(), |n| n.to_string());
+    // Every field but the ones computed here comes from the server.
     let text = format!(
         "Secret:       {}\n\
          Name:         {}\n\
@@ -222,23 +271,29 @@ fn inspect(args: InspectArgs) -> Result<()> {
          Expires:      {}\n\
          Views left:   {views}\n\
          Last viewed:  {}\n",
-        meta.id,
-        meta.name.as_deref().unwrap_or("(none)"),
-        meta.created_at,
-        meta.expires_at,
-        meta.last_viewed_at.as_deref().unwrap_or("never"),
+        terminal::escape(&meta.id),
+        terminal::escape(meta.name.as_deref().unwrap_or("(none)")),
+        terminal::escape(&meta.created_at),
+        terminal::escape(&meta.expires_at),
+        terminal::escape(meta.last_viewed_at.as_deref().unwrap_or("never")),
     );
     write_stdout(text.as_bytes())
 }
 
 /// `zkshare delete`.
-fn delete(args: DeleteArgs) -> Result<()> {
-    let link = parse_link(&args.link)?;
-    let token = args.token.trim();
+fn delete(args: DeleteArgs, insecure_http: bool) -> Result<()> {
+    let token_from_stdin = args.token == "-";
+    let link = link_from(&args.link, token_from_stdin)?;
+    let token = if token_from_stdin {
+        Zeroizing::new(read_stdin_text(MAX_LINK_INPUT_BYTES, "the delete token")?)
+    } else {
+        Zeroizing::new(args.token.clone())
+    };
+    let token = token.trim();
     if token.is_empty() {
         return Err(Failure::usage("the delete token is empty"));
     }
-    let api = Api::new(&link.base)?;
+    let api = Api::new(&link.base, insecure_http)?;
     let deleted =
         api.delete(&link.id, token)
             .map_err(|e| match e.status().map(|s| s.as_u16()) {
@@ -249,7 +304,9 @@ fn delete(args: DeleteArgs) -> Result<()> {
                 _ => gone_or(e),
             })?;
     if args.json {
-        return write_stdout(format!("{deleted}\n").as_bytes());
+        return write_stdout(
+            format!("{}\n", terminal::escape_json(&deleted.to_string())).as_bytes(),
+        );
     }
     note(&format!("Deleted secret {}.", link.id));
     Ok(())
@@ -395,10 +452,13 @@ fn offline_key(header: &Header, key: Option<&str>) -> Result<Option<LinkKey>> {
             header.mode()
         ))),
         (true, Some(k64)) => link_key(k64.trim(), "--key").map(Some),
-        (false, Some(_)) => {
-            note("note: mode password needs no link key; --key is ignored");
-            Ok(None)
-        }
+        // The rule of `get` (PROTOCOL.md §9): a key is never dropped to open a key-less mode.
+        (false, Some(_)) => Err(Failure::usage(format!(
+            "a link key was given (--key or ZKSHARE_LINK_KEY), but this is mode {}, which does \
+             not use one; refusing, since a reader with a key never falls back to a \
+             password-only secret. Leave the key out if you expect a password-only secret",
+            header.mode()
+        ))),
         (false, None) => Ok(None),
     }
 }
@@ -424,6 +484,39 @@ fn server_header(envelope_header: &str) -> Result<Header> {
 
 fn parse_link(input: &str) -> Result<ShareLink> {
     link::parse(input).map_err(Failure::usage)
+}
+
+/// The link from the argument, from stdin when it is `-`, or from `ZKSHARE_LINK` (which
+/// clap puts in the argument). `stdin_taken` says another input already comes from stdin.
+fn link_from(arg: &LinkArg, stdin_taken: bool) -> Result<ShareLink> {
+    match arg.value.as_deref() {
+        None => Err(Failure::usage(
+            "no link: give it as an argument, as '-' to read it from stdin, or in ZKSHARE_LINK",
+        )),
+        Some("-") if stdin_taken => Err(Failure::usage(
+            "the link and the delete token cannot both come from stdin: give one of them \
+             another way (ZKSHARE_LINK, ZKSHARE_DELETE_TOKEN)",
+        )),
+        Some("-") => {
+            let input = Zeroizing::new(read_stdin_text(MAX_LINK_INPUT_BYTES, "the link")?);
+            if input.trim().is_empty() {
+                return Err(Failure::usage(format!(
+                    "stdin is empty; {}",
+                    link::EXPECTED_SHAPE
+                )));
+            }
+            parse_link(&input)
+        }
+        Some(input) => parse_link(input),
+    }
+}
+
+/// Whether two URLs have the same scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.origin().is_tuple(),
+        _ => false,
+    }
 }
 
 /// The envelope in `open`'s input: the bare envelope, or `secretValue` / `envelope` of a
@@ -545,9 +638,10 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
         .map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
 }
 
-/// A line for the user on stderr (a closed stderr is not worth failing over).
+/// A line for the user on stderr (a closed stderr is not worth failing over). Notes quote
+/// the server (dates, tokens), so they are escaped for the terminal.
 fn note(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let _ = writeln!(io::stderr().lock(), "{}", terminal::escape_lines(line));
 }
 
 #[cfg(test)]

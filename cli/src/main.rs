@@ -6,6 +6,7 @@ mod commands;
 mod error;
 mod link;
 mod password;
+mod terminal;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -17,7 +18,9 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(std::io::stderr().lock(), "zkshare: {failure}");
+            // Messages quote the server; nothing in them may drive the terminal.
+            let message = terminal::escape_lines(&failure.to_string());
+            let _ = writeln!(std::io::stderr().lock(), "zkshare: {message}");
             failure.exit_code()
         }
     }

@@ -9,6 +9,7 @@ pub mod leaks;
 pub mod proxy;
 pub mod redis_server;
 pub mod server;
+pub mod stub;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -59,6 +59,8 @@ fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
         .env_remove("ZKSHARE_SERVER")
         .env_remove("ZKSHARE_DELETE_TOKEN")
         .env_remove("ZKSHARE_LINK_KEY")
+        .env_remove("ZKSHARE_LINK")
+        .env_remove("ZKSHARE_INSECURE_HTTP")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -310,6 +312,96 @@ fn delete_with_token_then_gone() {
     zkshare(&["get", link], b"", &[]).fails(3);
     zkshare(&["delete", link, "--token", token], b"", &[]).fails(3);
     zkshare(&["inspect", link], b"", &[]).fails(3);
+}
+
+#[test]
+fn links_and_delete_tokens_from_stdin_or_the_environment() {
+    let (_dir, server) = embedded();
+    let link = send(&server, b"kept out of argv", &["--views", "3"], &[]);
+
+    // `get -`: the link on stdin (as a file would give it, with a newline).
+    let run = zkshare(&["get", "-"], format!("{link}\n").as_bytes(), &[]);
+    assert_eq!(run.ok(), "kept out of argv");
+    // ZKSHARE_LINK when there is no argument.
+    let run = zkshare(&["get"], b"", &[("ZKSHARE_LINK", &link)]);
+    assert_eq!(run.ok(), "kept out of argv");
+    let text = zkshare(&["inspect", "-"], link.as_bytes(), &[]).ok();
+    assert!(text.contains("Views left:   1"), "{text}");
+    // Neither: a usage error that says where a link can come from; an empty stdin too.
+    let err = zkshare(&["get"], b"", &[]).fails(2).to_string();
+    assert!(err.contains("ZKSHARE_LINK"), "{err}");
+    let err = zkshare(&["get", "-"], b"\n", &[]).fails(2).to_string();
+    assert!(err.contains("stdin is empty"), "{err}");
+
+    // The delete token from stdin with `--token -`; not both link and token from stdin.
+    let run = zkshare(
+        &["send", "--server", server.base_url(), "--json"],
+        b"delete me",
+        &[],
+    );
+    let out: Value = serde_json::from_str(&run.ok()).unwrap();
+    let (link, token) = (
+        out["link"].as_str().unwrap(),
+        out["deleteToken"].as_str().unwrap(),
+    );
+    let err = zkshare(&["delete", "-", "--token", "-"], b"x", &[])
+        .fails(2)
+        .to_string();
+    assert!(err.contains("cannot both come from stdin"), "{err}");
+    let run = zkshare(
+        &["delete", "--token", "-"],
+        format!("{token}\n").as_bytes(),
+        &[("ZKSHARE_LINK", link)],
+    );
+    run.ok();
+    assert!(run.stderr.contains("Deleted"), "{}", run.stderr);
+    zkshare(&["inspect", link], b"", &[]).fails(3);
+
+    // The help puts these ways first.
+    let help = zkshare(&["get", "--help"], b"", &[]).ok();
+    let examples = help.split("Examples:").nth(1).expect("examples");
+    assert!(
+        examples.trim_start().starts_with("zkshare get - <"),
+        "{examples}"
+    );
+    assert!(help.contains("ZKSHARE_LINK"), "{help}");
+    let help = zkshare(&["delete", "--help"], b"", &[]).ok();
+    assert!(help.contains("--token -"), "{help}");
+}
+
+#[test]
+fn a_secret_shown_on_a_terminal_cannot_drive_it() {
+    let script = zkshare_tests::require_program("script", "bsdutils");
+    let (_dir, server) = embedded();
+    let secret = "\u{1b}]0;owned\u{7}\u{1b}[2Jred\u{202e}\tcol\nline two\n";
+    let link = send(&server, secret.as_bytes(), &["--views", "2"], &[]);
+
+    // On a terminal (a pseudo-terminal made by script(1)): escaped, with a note.
+    let command = format!(
+        "{} get '{link}'",
+        workspace_binary("zkshare").to_str().unwrap()
+    );
+    let out = Command::new(script)
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("ZKSHARE_NO_PROMPT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2Jred\\u{202e}\tcol"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("shown escaped"), "{shown:?}");
+
+    // Redirected: byte for byte.
+    let run = zkshare(&["get", &link], b"", &[]);
+    assert_eq!(run.stdout, secret.as_bytes());
 }
 
 #[test]

@@ -24,7 +24,7 @@ function fail(message) {
 }
 
 secret.addEventListener('input', updateCounter);
-protocol().catch(() => fail('The encryption module failed to load. Reload the page.'));
+protocol().catch((e) => fail((e && e.message) || 'The encryption module failed to load. Reload the page.'));
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();

@@ -3,11 +3,25 @@ import { protocol, api, ApiError, formatTime, copyText, show } from '/js/zk.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The key must not stay in the address bar, the history, or a bookmark, even when the link
+// turns out to be malformed: strip it first, before anything that could throw. The raw path
+// is cut at a '%23' (a '#' rewritten by a mail scanner), since the key follows it.
+const rawPath = location.pathname;
+const rawHash = location.hash;
+const encodedHash = rawPath.search(/%23/i);
+const keyInPath = encodedHash >= 0 && rawPath.length > encodedHash + 3;
+history.replaceState(null, '', encodedHash >= 0 ? rawPath.slice(0, encodedHash) : rawPath);
+
 // The link is /s/{id}#{key}. A mail scanner may have rewritten '#' to '%23'; accept that too.
+// Returns null when the link cannot be read.
 function parseLink() {
-  let path = location.pathname;
-  let key = location.hash.startsWith('#') ? location.hash.slice(1) : '';
-  const rest = decodeURIComponent(path.slice('/s/'.length));
+  let key = rawHash.startsWith('#') ? rawHash.slice(1) : '';
+  let rest;
+  try {
+    rest = decodeURIComponent(rawPath.slice('/s/'.length));
+  } catch (e) {
+    return null;
+  }
   let id = rest;
   const hash = rest.indexOf('#');
   if (hash >= 0) {
@@ -18,9 +32,9 @@ function parseLink() {
   return { id, key };
 }
 
-const { id, key } = parseLink();
-// The key must not stay in the address bar, the history, or a bookmark.
-history.replaceState(null, '', `/s/${encodeURIComponent(id)}`);
+const parsed = parseLink();
+const id = parsed ? parsed.id : '';
+const key = parsed ? parsed.key : '';
 
 let header = null;
 
@@ -31,10 +45,11 @@ function gone() {
   show($('gone'));
 }
 
-function broken(reason) {
+function broken(reason, title) {
   show($('loading'), false);
   show($('ask'), false);
   if (reason) $('broken-reason').textContent = reason;
+  if (title) $('broken-title').textContent = title;
   show($('broken'));
 }
 
@@ -44,6 +59,12 @@ function viewsText(n) {
 }
 
 async function load() {
+  if (!parsed) {
+    return broken('This link is damaged (it contains an invalid %-escape). Ask the sender for the full link.');
+  }
+  // A key that travelled in the path reached the server and any proxy on the way in their
+  // request logs: it still opens the secret, but the reader should ask for a new one.
+  if (keyInPath) show($('key-exposed'));
   let meta;
   try {
     meta = await api.metadata(id);
@@ -54,7 +75,13 @@ async function load() {
     return broken(e.message);
   }
   header = meta.envelopeHeader;
-  const zk = await protocol();
+  let zk;
+  try {
+    zk = await protocol();
+  } catch (e) {
+    return broken(e.message || 'The encryption module failed to load. Reload the page.',
+      'This page cannot open the secret');
+  }
   let needsKey, needsPassword;
   try {
     needsKey = zk.headerNeedsLinkKey(header);
@@ -63,6 +90,14 @@ async function load() {
     return broken('This secret was stored in a format this page does not understand.');
   }
   if (needsKey && !/^[A-Za-z0-9_-]{43}$/.test(key)) return broken();
+  // A link with a key is never opened as a key-less secret (PROTOCOL.md §9): the proof sent
+  // would depend on the password alone, which the server could then guess offline.
+  if (!needsKey && key) {
+    return broken('This link carries a key, but the server says the secret needs only a password. ' +
+      'zkshare never makes such links: the server, or someone on the way, may be trying to learn ' +
+      'your password. Do not enter it here; nothing was sent and no view was used.',
+      'This link was refused');
+  }
 
   $('meta-name').textContent = meta.name || '—';
   $('meta-expires').textContent = formatTime(meta.expiresAt);

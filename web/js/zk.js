@@ -1,6 +1,6 @@
 // zk.js — loads the protocol (Rust compiled to WebAssembly) and talks to the zkshare API.
 // The WASM is fetched with the integrity hash the server published in the page, so a swapped
-// binary fails to load instead of running.
+// binary fails to load instead of running; without a hash it is not loaded at all.
 import init, * as wasm from '/pkg/zkshare_crypto.js';
 
 const API = '/api/v1/shared-secrets';
@@ -11,10 +11,17 @@ let ready = null;
 export function protocol() {
   if (!ready) {
     const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
-    const integrity = meta ? meta.content : '';
-    const url = '/pkg/zkshare_crypto_bg.wasm';
-    const response = integrity.startsWith('sha') ? fetch(url, { integrity }) : fetch(url);
-    ready = init({ module_or_path: response }).then(() => wasm);
+    const integrity = meta ? meta.content.trim() : '';
+    // Fail closed: without an integrity value the binary could not be checked, so it is not
+    // loaded at all.
+    if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
+      ready = Promise.reject(new Error(
+        'This page cannot check its encryption code (the WebAssembly integrity value is missing), ' +
+        'so it refuses to run it. Nothing was sent. Tell the operator of this site.'));
+      return ready;
+    }
+    ready = init({ module_or_path: fetch('/pkg/zkshare_crypto_bg.wasm', { integrity }) })
+      .then(() => wasm);
   }
   return ready;
 }
