@@ -51,6 +51,15 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
     pub max_concurrent_requests: usize,
 
+    /// Of those, how many one client IP (an IPv6 /64) may have at once; more get 429, so one
+    /// client cannot take them all. 0 = no per-client share.
+    #[arg(
+        long,
+        env = "ZKSHARE_MAX_CONCURRENT_REQUESTS_PER_CLIENT",
+        default_value_t = 64
+    )]
+    pub max_concurrent_requests_per_client: usize,
+
     /// Secrets one client IP (an IPv6 /64) may create per hour; 0 = no quota.
     #[arg(long, env = "ZKSHARE_CREATES_PER_HOUR", default_value_t = 600)]
     pub creates_per_hour: u32,
@@ -94,6 +103,7 @@ impl Config {
             rate_limit_per_second: 20,
             rate_limit_burst: 60,
             max_concurrent_requests: 256,
+            max_concurrent_requests_per_client: 64,
             creates_per_hour: 600,
             request_timeout_secs: 30,
             redis_timeout_ms: 2000,
@@ -125,6 +135,10 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field(
+                "max_concurrent_requests_per_client",
+                &self.max_concurrent_requests_per_client,
+            )
             .field("creates_per_hour", &self.creates_per_hour)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("redis_timeout_ms", &self.redis_timeout_ms)

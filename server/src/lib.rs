@@ -173,9 +173,11 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::new());
     let app = match config.max_concurrent_requests {
         0 => app,
-        permits => app.layer(axum::middleware::from_fn_with_state(
-            Arc::new(tokio::sync::Semaphore::new(
-                permits.min(tokio::sync::Semaphore::MAX_PERMITS),
+        total => app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::InFlight::new(
+                total,
+                config.max_concurrent_requests_per_client,
+                net::ClientIpKeyExtractor::new(config.trusted_proxies.clone()),
             )),
             limits::cap_concurrency,
         )),

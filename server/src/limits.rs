@@ -1,8 +1,9 @@
-//! Load limits: a global cap on requests in flight, and a per-client quota of new secrets.
+//! Load limits: caps on requests in flight (in all and per client), a per-client quota of new secrets.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -22,6 +23,9 @@ pub type KeyedLimiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultCloc
 
 /// Said with the 503 of a request over the cap.
 pub const BUSY_MESSAGE: &str = "The server is busy; try again in a moment";
+/// Said with the 429 of a request over its client's share of the cap.
+pub const CLIENT_BUSY_MESSAGE: &str =
+    "Too many requests in flight from this address; try again in a moment";
 /// Said with the 429 of a create over the quota.
 pub const CREATE_QUOTA_MESSAGE: &str =
     "Too many secrets created from this address; try again later";
@@ -31,27 +35,96 @@ fn is_probe(path: &str) -> bool {
     path == "/healthz" || path == "/readyz"
 }
 
-/// Middleware: at most the semaphore's permits of requests run at once; any more are answered
-/// 503 at once, so a flood (for example of slow bodies) costs a refusal, not a buffer.
+/// Requests in flight: a global cap, and a share of it per client.
+pub struct InFlight {
+    permits: Arc<Semaphore>,
+    per_client: usize,
+    clients: ClientIpKeyExtractor,
+    counts: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl InFlight {
+    /// At most `total` requests at once, and at most `per_client` of them from one client (an
+    /// IP, or an IPv6 /64); a `per_client` of 0 means only the global cap applies.
+    pub fn new(total: usize, per_client: usize, clients: ClientIpKeyExtractor) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(total.min(Semaphore::MAX_PERMITS))),
+            per_client,
+            clients,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one more request of `client`, if it has room.
+    fn enter(self: &Arc<Self>, client: IpAddr) -> Option<ClientSlot> {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = counts.entry(client).or_insert(0);
+        if *count >= self.per_client {
+            return None;
+        }
+        *count += 1;
+        Some(ClientSlot {
+            in_flight: Arc::clone(self),
+            client,
+        })
+    }
+}
+
+/// One request of a client in flight; dropped (answered, failed or cancelled), it leaves.
+struct ClientSlot {
+    in_flight: Arc<InFlight>,
+    client: IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .in_flight
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Middleware: at most the cap of requests run at once, any more are answered 503 at once, so
+/// a flood (for example of slow bodies) costs a refusal, not a buffer; and one client may hold
+/// only its share of the cap (429 beyond it), so that it cannot keep everyone else out.
 pub async fn cap_concurrency(
-    State(permits): State<Arc<Semaphore>>,
+    State(in_flight): State<Arc<InFlight>>,
     request: Request,
     next: Next,
 ) -> Response {
     if is_probe(request.uri().path()) {
         return next.run(request).await;
     }
-    match permits.try_acquire_owned() {
-        Ok(permit) => {
-            let response = next.run(request).await;
-            drop(permit);
-            response
-        }
-        Err(_) => with_retry_after(
+    let Ok(permit) = Arc::clone(&in_flight.permits).try_acquire_owned() else {
+        return with_retry_after(
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, BUSY_MESSAGE).into_response(),
             1,
-        ),
-    }
+        );
+    };
+    let slot = match in_flight.clients.bucket(&request) {
+        Some(client) if in_flight.per_client > 0 => match in_flight.enter(client) {
+            Some(slot) => Some(slot),
+            None => {
+                return with_retry_after(
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, CLIENT_BUSY_MESSAGE)
+                        .into_response(),
+                    1,
+                );
+            }
+        },
+        _ => None,
+    };
+    let response = next.run(request).await;
+    drop((slot, permit));
+    response
 }
 
 fn with_retry_after(mut response: Response, seconds: u64) -> Response {

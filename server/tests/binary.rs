@@ -731,6 +731,26 @@ async fn link_keys_in_paths_never_reach_the_log_at_any_level() {
     }
 }
 
+/// Like [`raw_http`], from another loopback address (another client to the server).
+fn raw_http_from(local_ip: &str, addr: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(format!("{local_ip}:0").parse().unwrap())
+            .unwrap();
+        let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    })
+}
+
 /// The server's resident memory in KiB (Linux `/proc`).
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -742,7 +762,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 #[test]
-fn a_thousand_slow_bodies_from_one_client_neither_grow_memory_nor_block_health() {
+fn a_thousand_slow_bodies_from_one_client_neither_grow_memory_nor_shut_others_out() {
     let started = std::time::Instant::now();
     let server = Server::start(&["--rate-limit-per-second", "0"]);
     let pid = server.child.id();
@@ -791,8 +811,24 @@ fn a_thousand_slow_bodies_from_one_client_neither_grow_memory_nor_block_health()
         "server RSS {} MiB with 1,000 slow bodies",
         rss / 1024
     );
-    assert!(busy.starts_with("HTTP/1.1 503"), "{busy:.300}");
-    assert_error_body(&body_json(&busy), 503);
+    // This client has used its share of the places: 429 with the error body.
+    assert!(busy.starts_with("HTTP/1.1 429"), "{busy:.300}");
+    assert_eq!(
+        body_json(&busy)["message"],
+        "Too many requests in flight from this address; try again in a moment"
+    );
+    assert_error_body(&body_json(&busy), 429);
+    // Another client is served as usual.
+    let other = raw_http_from(
+        "127.0.0.2",
+        &server.addr,
+        format!(
+            "GET /api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+    );
+    assert!(other.starts_with("HTTP/1.1 404"), "{other:.300}");
     // Once they go, the API answers again.
     drop(stalled);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

@@ -152,8 +152,10 @@ pub fn test_config() -> Config {
     c.rate_limit_per_second = 0;
     c.public_url = Some("https://zkshare.test".into());
     c.max_password_failures = 5;
-    // Suites create many secrets from one address; the quota has its own test.
+    // Suites create many secrets, and race many readers, from one address; the quota and the
+    // per-client share of requests in flight have their own tests.
     c.creates_per_hour = 0;
+    c.max_concurrent_requests_per_client = 0;
     c
 }
 
