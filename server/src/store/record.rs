@@ -19,7 +19,7 @@
 //! | 38 | 32 | SHA-256 of the delete token |
 //! | 70 | 32 | password digest: SHA-256 of the verifier or Argon2id of a plain password; zeros if none |
 //! | 102 | 16 | Argon2id salt of a plain password; zeros if none |
-//! | 118 | H | envelope header |
+//! | 118 | H | envelope header; its byte 1 (offset 119) is the mode, which decides whether failures count |
 //! | 118+H | N | name |
 //! | 118+H+N | rest | envelope body (nonce, ciphertext, tag) |
 //!
