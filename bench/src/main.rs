@@ -30,8 +30,8 @@ use crate::load::{Worker, closed_loop, open_loop};
 use crate::report::{Cell, HalfPeak, Memory, Results};
 use crate::sysinfo::CpuWatch;
 use crate::workloads::{
-    API, Access, AccessOnce, Create, CreateAccess, Material, Metadata, RawLua, SnapPass,
-    TYPICAL_SECRET, create_many,
+    API, Access, AccessOnce, Create, CreateAccess, LargestCreate, Material, Metadata, RawLua,
+    SnapPass, TYPICAL_SECRET, create_many,
 };
 
 /// Benchmarks zkshare against raw Redis and SnapPass; writes bench/results/latest.md.
@@ -423,13 +423,15 @@ pub const WL_METADATA: &str = "metadata";
 pub const WL_ACCESS: &str = "access (unlimited views)";
 pub const WL_ACCESS_ONCE: &str = "access (one-view secrets)";
 pub const WL_CREATE_ACCESS: &str = "create + access";
+pub const WL_LARGEST_CREATE: &str = "create, largest body (128 KiB, refused)";
 /// The workloads in the order the tables list them.
-const WORKLOADS: [&str; 5] = [
+const WORKLOADS: [&str; 6] = [
     WL_CREATE,
     WL_METADATA,
     WL_ACCESS,
     WL_ACCESS_ONCE,
     WL_CREATE_ACCESS,
+    WL_LARGEST_CREATE,
 ];
 
 /// SnapPass, running, and what to watch while it is measured.
@@ -602,7 +604,7 @@ struct Sut<'a> {
     clock: &'a Clock,
 }
 
-/// The five zkshare workloads at `c` connections.
+/// The six zkshare workloads at `c` connections.
 async fn zkshare_cells(t: &Sut<'_>, c: usize, best_access: &mut f64) -> anyhow::Result<Vec<Cell>> {
     let Sut {
         addr,
@@ -665,6 +667,28 @@ async fn zkshare_cells(t: &Sut<'_>, c: usize, best_access: &mut f64) -> anyhow::
 
     let workers = create_access_workers(addr, material, c).await?;
     cells.push(measure(WL_CREATE_ACCESS, c, workers, warmup, duration, watch, clock).await);
+
+    let largest = material.largest_create_body();
+    let workers = connect_all(addr, c)
+        .await?
+        .into_iter()
+        .map(|conn| LargestCreate {
+            conn,
+            body: largest.clone(),
+        })
+        .collect();
+    cells.push(
+        measure(
+            WL_LARGEST_CREATE,
+            c,
+            workers,
+            warmup,
+            duration,
+            watch,
+            clock,
+        )
+        .await,
+    );
     Ok(cells)
 }
 

@@ -18,6 +18,9 @@ use crate::resp::{self, Reply, RespConn};
 /// The consume script, byte for byte the server's (see its header for KEYS/ARGV).
 pub const CONSUME_VIEW_LUA: &str = include_str!("../../server/lua/consume_view.lua");
 
+/// The server's request body limit (`zkshare_server::BODY_LIMIT_BYTES`).
+pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
+
 /// The API's collection path.
 pub const API: &str = "/api/v1/shared-secrets";
 
@@ -62,6 +65,33 @@ impl Material {
         if let Some(v) = max_views {
             body["maxViews"] = v.into();
         }
+        Bytes::from(serde_json::to_vec(&body).expect("json"))
+    }
+
+    /// The largest create body the server accepts (128 KiB): this envelope, its verifier, and as
+    /// many `authorizedEmails` as fit. Without an account the policy refuses it (401) before
+    /// reading the list; the cell measures what such a body costs the server.
+    pub fn largest_create_body(&self) -> Bytes {
+        let mut body = serde_json::json!({
+            "secretValue": self.envelope,
+            "password": self.verifier,
+            "expiresIn": "1h",
+            "authorizedEmails": [],
+        });
+        let base = serde_json::to_vec(&body).expect("json").len();
+        let mut size = base;
+        let mut emails = Vec::new();
+        for i in 0.. {
+            let email = format!("reader{i}@example.com");
+            // The address, its quotes, and a comma.
+            let grown = size + email.len() + 3;
+            if grown > BODY_LIMIT_BYTES {
+                break;
+            }
+            size = grown;
+            emails.push(serde_json::Value::String(email));
+        }
+        body["authorizedEmails"] = serde_json::Value::Array(emails);
         Bytes::from(serde_json::to_vec(&body).expect("json"))
     }
 
@@ -138,6 +168,29 @@ impl Worker for Create {
             .send(&Req::post_json(API, self.body.clone()))
             .await?;
         expect_ok(status, &body, "create")?;
+        Ok(true)
+    }
+}
+
+/// `POST /api/v1/shared-secrets` with the largest body ([`Material::largest_create_body`]),
+/// answered 401 (an e-mail list needs an account).
+pub struct LargestCreate {
+    pub conn: Conn,
+    pub body: Bytes,
+}
+
+impl Worker for LargestCreate {
+    async fn call(&mut self) -> anyhow::Result<bool> {
+        let (status, body) = self
+            .conn
+            .send(&Req::post_json(API, self.body.clone()))
+            .await?;
+        if status != StatusCode::UNAUTHORIZED {
+            bail!(
+                "largest create: expected 401, got HTTP {status}: {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            );
+        }
         Ok(true)
     }
 }
@@ -365,6 +418,17 @@ mod tests {
     #[test]
     fn form_values_are_encoded() {
         assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
+    fn the_largest_create_body_just_fits_the_limit() {
+        let m = Material::seal(TYPICAL_SECRET).unwrap();
+        let body = m.largest_create_body();
+        assert!(body.len() <= BODY_LIMIT_BYTES, "{}", body.len());
+        assert!(body.len() > BODY_LIMIT_BYTES - 64, "{}", body.len());
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["authorizedEmails"].as_array().unwrap().len() > 5_000);
+        assert_eq!(v["secretValue"], m.envelope);
     }
 
     #[test]

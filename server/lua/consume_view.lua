@@ -21,10 +21,13 @@
 --                                              a password is set and ARGV[2] is "": counted
 --                                              exactly like invalid_credentials below
 --   {"invalid_credentials", failures, destroyed}
---                                              ARGV[2] differs from the stored digest: the
---                                              failure counter is incremented; when it reaches
---                                              ARGV[3] (> 0) the key is deleted and destroyed is
---                                              "1", else "0"
+--                                              ARGV[2] differs from the stored digest. Where a
+--                                              guess can succeed (a plain password, or an
+--                                              envelope mode other than key) the failure
+--                                              counter is incremented; when it reaches ARGV[3]
+--                                              (> 0) the key is deleted and destroyed is "1",
+--                                              else "0". A key-mode secret with a verifier is
+--                                              left unchanged (failures as stored, "0").
 --   {"granted", record}                        one view consumed: the record as after this view
 --                                              (views left decremented unless unlimited,
 --                                              lastViewedAt = ARGV[1]); the key is deleted when
@@ -38,6 +41,9 @@ local OFF_VIEWS = 30
 local OFF_FAILURES = 34
 local OFF_PASSWORD_DIGEST = 70
 local FIXED_LEN = 118
+local OFF_ENVELOPE_MODE = 119
+local ENVELOPE_MODE_KEY = 1
+local PASSWORD_PLAIN = 2
 local UNLIMITED_VIEWS = 4294967295
 
 local key = KEYS[1]
@@ -65,14 +71,21 @@ if string.byte(r, OFF_ACCESS + 1) ~= 0 and ARGV[4] ~= '1' then
 end
 if string.byte(r, OFF_PASSWORD + 1) ~= 0
     and presented ~= string.sub(r, OFF_PASSWORD_DIGEST + 1, OFF_PASSWORD_DIGEST + 32) then
+  -- Only where guessing can succeed is a failure counted (store::counts_failures): a key-mode
+  -- verifier carries 256 bits, and counting would let anyone with the id destroy the secret.
   -- A missing proof counts like a wrong one: either way the caller cannot open the secret.
-  local failures = math.min(struct.unpack('>I4', r, OFF_FAILURES + 1) + 1, 4294967295)
+  local failures = struct.unpack('>I4', r, OFF_FAILURES + 1)
+  local counted = string.byte(r, OFF_PASSWORD + 1) == PASSWORD_PLAIN
+      or string.byte(r, OFF_ENVELOPE_MODE + 1) ~= ENVELOPE_MODE_KEY
   local destroyed = '0'
-  if limit > 0 and failures >= limit then
-    redis.call('DEL', key)
-    destroyed = '1'
-  else
-    redis.call('SETRANGE', key, OFF_FAILURES, struct.pack('>I4', failures))
+  if counted then
+    failures = math.min(failures + 1, 4294967295)
+    if limit > 0 and failures >= limit then
+      redis.call('DEL', key)
+      destroyed = '1'
+    else
+      redis.call('SETRANGE', key, OFF_FAILURES, struct.pack('>I4', failures))
+    end
   end
   local status = 'invalid_credentials'
   if presented == '' then

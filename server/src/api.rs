@@ -17,6 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::blocking::BlockingLimit;
 use crate::error::ApiError;
+use crate::limits::{self, CreateQuota};
 use crate::policy::{self, Principal};
 use crate::store::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, NewSecret, PasswordCheck,
@@ -29,11 +30,21 @@ use crate::{AppState, format_timestamp, now_millis, random_bytes};
 pub const NOT_FOUND_MESSAGE: &str =
     "The shared secret you are looking for is missing or has expired";
 
-/// Routes under `/api` (nested by [`crate::app`]).
-pub fn router() -> Router<AppState> {
+/// Routes under `/api` (nested by [`crate::app`]); creates count against `create_quota`.
+pub fn router(create_quota: Option<CreateQuota>) -> Router<AppState> {
+    let create = || {
+        let route = post(create_secret);
+        match &create_quota {
+            Some(quota) => route.layer(axum::middleware::from_fn_with_state(
+                quota.clone(),
+                limits::create_quota,
+            )),
+            None => route,
+        }
+    };
     Router::new()
-        .route("/v1/shared-secrets", post(create_secret).get(list_secrets))
-        .route("/v1/shared-secrets/public", post(create_secret))
+        .route("/v1/shared-secrets", create().get(list_secrets))
+        .route("/v1/shared-secrets/public", create())
         .route(
             "/v1/shared-secrets/{id}",
             get(get_secret).delete(delete_secret),
@@ -248,11 +259,17 @@ async fn create_secret(
     principal: Principal,
     ApiJson(request): ApiJson<CreateSecretRequest>,
 ) -> Result<Json<CreatedShare>, ApiError> {
-    let valid = validate::create(request)?;
-    let access_type = valid
+    // The policy first: it needs only the access type and whether e-mails were named, and a
+    // caller who may not restrict a secret gets no work spent on validating a long list.
+    let access_type = request
         .access_type
         .unwrap_or_else(|| policy::default_access_type(&principal));
-    policy::authorize_create(&principal, access_type, &valid.authorized_emails)?;
+    let names_emails = request
+        .authorized_emails
+        .as_ref()
+        .is_some_and(|list| !list.is_empty());
+    policy::authorize_create(&principal, access_type, names_emails)?;
+    let valid = validate::create(request)?;
     let password = match valid.password {
         Some(pw) => Some(password_check(pw).await?),
         None => None,

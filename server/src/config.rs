@@ -46,6 +46,24 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_RATE_LIMIT_BURST", default_value_t = 60)]
     pub rate_limit_burst: u32,
 
+    /// Requests handled at once (health probes aside); more get 503 at once instead of
+    /// holding memory. 0 = no cap.
+    #[arg(long, env = "ZKSHARE_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    pub max_concurrent_requests: usize,
+
+    /// Of those, how many one client IP (an IPv6 /64) may have at once; more get 429, so one
+    /// client cannot take them all. 0 = no per-client share.
+    #[arg(
+        long,
+        env = "ZKSHARE_MAX_CONCURRENT_REQUESTS_PER_CLIENT",
+        default_value_t = 64
+    )]
+    pub max_concurrent_requests_per_client: usize,
+
+    /// Secrets one client IP (an IPv6 /64) may create per hour; 0 = no quota.
+    #[arg(long, env = "ZKSHARE_CREATES_PER_HOUR", default_value_t = 600)]
+    pub creates_per_hour: u32,
+
     /// Seconds after which a request is answered with 408.
     #[arg(long, env = "ZKSHARE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -84,6 +102,9 @@ impl Config {
             trusted_proxies: Vec::new(),
             rate_limit_per_second: 20,
             rate_limit_burst: 60,
+            max_concurrent_requests: 256,
+            max_concurrent_requests_per_client: 64,
+            creates_per_hour: 600,
             request_timeout_secs: 30,
             redis_timeout_ms: 2000,
             log: "info".to_string(),
@@ -113,6 +134,12 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
+            .field(
+                "max_concurrent_requests_per_client",
+                &self.max_concurrent_requests_per_client,
+            )
+            .field("creates_per_hour", &self.creates_per_hour)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("redis_timeout_ms", &self.redis_timeout_ms)
             .field("log", &self.log)

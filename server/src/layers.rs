@@ -1,29 +1,85 @@
 //! Cross-cutting HTTP behaviour: request ids, request logs, the error body on every error, security headers.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
 
+use crate::assets::WebAssets;
 use crate::error::{ApiError, ErrorBodyMarker, REQUEST_ID, new_request_id};
+use crate::validate;
 
 /// The Content-Security-Policy of every response: same-origin only, WASM allowed, no inline code.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Outermost middleware. Gives the request an id and a log span, logs method, path, status and
-/// latency (never bodies, headers or query strings), turns every error without the API's body
-/// (404 route, 405, 408, 413, 429, panics) into one, and adds the security headers.
-pub async fn finalize(request: Request, next: Next) -> Response {
+/// The Strict-Transport-Security of every response when the public URL is https: two years,
+/// subdomains included.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
+/// What [`finalize`] knows of the application.
+#[derive(Clone)]
+pub struct Finalize {
+    /// The web page's files: their paths are logged as they are.
+    pub assets: Arc<WebAssets>,
+    /// Whether to send [`STRICT_TRANSPORT_SECURITY`] (the public URL is https).
+    pub hsts: bool,
+}
+
+/// The routes whose paths carry nothing chosen by the client.
+const FIXED_PATHS: &[&str] = &[
+    "/",
+    "/healthz",
+    "/readyz",
+    "/assets.json",
+    "/api/openapi.json",
+    "/api/v1/shared-secrets",
+    "/api/v1/shared-secrets/public",
+];
+
+/// The request path as it may be logged: a route, with a secret's id but nothing after it.
+///
+/// A link key can arrive in the path: a mail scanner's `%23` for `#` makes the browser ask for
+/// `/s/{id}%23{key}`, and a careless client may append a key to an API path. So the log gets
+/// the fixed routes, the web page's own files (`is_asset`), and `/s/{id}` or
+/// `/api/v1/shared-secrets/{id}[/access]` with a well-formed id; whatever else follows the id
+/// becomes `…`, and any other path is `/…`. The query string is never part of it.
+pub fn loggable_path(path: &str, is_asset: impl Fn(&str) -> bool) -> String {
+    if FIXED_PATHS.contains(&path) || is_asset(path) {
+        return path.to_string();
+    }
+    for (prefix, routes) in [
+        ("/s/", &[""][..]),
+        ("/api/v1/shared-secrets/", &["", "/access"][..]),
+    ] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            return match rest.get(..22).filter(|id| validate::is_secret_id(id)) {
+                Some(_) if routes.contains(&&rest[22..]) => path.to_string(),
+                Some(id) => format!("{prefix}{id}…"),
+                None => format!("{prefix}…"),
+            };
+        }
+    }
+    "/…".to_string()
+}
+
+/// Outermost middleware. Gives the request an id and a log span, logs method, route, status
+/// and latency (never bodies, headers, query strings or anything after a secret's id; see
+/// [`loggable_path`]), turns every error without the API's body (404 route, 405, 408, 413,
+/// 429, panics) into one, and adds the security headers.
+pub async fn finalize(State(app): State<Finalize>, request: Request, next: Next) -> Response {
     let req_id = new_request_id();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let span = tracing::info_span!("request", req_id = %req_id, method = %method, path = %path);
+    let logged_path = loggable_path(&path, |p| app.assets.get(p).is_some());
+    let span =
+        tracing::info_span!("request", req_id = %req_id, method = %method, path = %logged_path);
     let started = Instant::now();
 
     let response = REQUEST_ID
@@ -72,6 +128,12 @@ pub async fn finalize(request: Request, next: Next) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if app.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     headers.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
@@ -94,4 +156,45 @@ pub async fn finalize(request: Request, next: Next) -> Response {
         )
     });
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_paths_end_at_the_secret_id() {
+        let id = "AAAAAAAAAAAAAAAAAAAAAA";
+        let key = "kE7E1KDcDz_36bpcYxK-KcB6Wr-Hw5WvnabbM4TSSw0";
+        let asset = |p: &str| p == "/js/app.js";
+        for (path, logged) in [
+            ("/", "/".to_string()),
+            ("/healthz", "/healthz".to_string()),
+            ("/js/app.js", "/js/app.js".to_string()),
+            (
+                "/api/v1/shared-secrets",
+                "/api/v1/shared-secrets".to_string(),
+            ),
+            (&format!("/s/{id}"), format!("/s/{id}")),
+            (&format!("/s/{id}%23{key}"), format!("/s/{id}…")),
+            (&format!("/s/{id}/{key}"), format!("/s/{id}…")),
+            (&format!("/s/{key}"), "/s/…".to_string()),
+            (
+                &format!("/api/v1/shared-secrets/{id}"),
+                format!("/api/v1/shared-secrets/{id}"),
+            ),
+            (
+                &format!("/api/v1/shared-secrets/{id}/access"),
+                format!("/api/v1/shared-secrets/{id}/access"),
+            ),
+            (
+                &format!("/api/v1/shared-secrets/{id}{key}"),
+                format!("/api/v1/shared-secrets/{id}…"),
+            ),
+            (&format!("/{key}"), "/…".to_string()),
+            ("/s/é", "/s/…".to_string()),
+        ] {
+            assert_eq!(loggable_path(path, asset), logged, "{path}");
+        }
+    }
 }

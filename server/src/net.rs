@@ -64,10 +64,25 @@ impl fmt::Debug for IpNet {
     }
 }
 
+/// The IPv6 prefix of one client: a host usually has a whole /64.
+pub const CLIENT_IPV6_PREFIX: u8 = 64;
+/// The IPv6 prefix of one site: a client that rotates through its /64s stays inside its /48.
+pub const SITE_IPV6_PREFIX: u8 = 48;
+
 /// The rate-limit bucket of an address: IPv4 as is, IPv6 by its /64 (one host usually has a whole /64).
 pub fn bucket_of(ip: IpAddr) -> IpAddr {
+    bucket_with_prefix(ip, CLIENT_IPV6_PREFIX)
+}
+
+/// IPv4 as is; IPv6 by its first `ipv6_prefix` bits.
+pub fn bucket_with_prefix(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
     match ip.to_canonical() {
-        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        IpAddr::V6(v6) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(ipv6_prefix.min(128)))
+                .unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask))
+        }
         v4 => v4,
     }
 }
@@ -117,14 +132,26 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[derive(Clone, Debug)]
 pub struct ClientIpKeyExtractor {
     trusted: Arc<Vec<IpNet>>,
+    ipv6_prefix: u8,
 }
 
 impl ClientIpKeyExtractor {
-    /// Trusts X-Forwarded-For from these networks only.
+    /// Trusts X-Forwarded-For from these networks only; IPv6 clients by their /64.
     pub fn new(trusted: Vec<IpNet>) -> Self {
+        Self::with_ipv6_prefix(trusted, CLIENT_IPV6_PREFIX)
+    }
+
+    /// Like [`ClientIpKeyExtractor::new`], with IPv6 clients grouped by `ipv6_prefix` bits.
+    pub fn with_ipv6_prefix(trusted: Vec<IpNet>, ipv6_prefix: u8) -> Self {
         Self {
             trusted: Arc::new(trusted),
+            ipv6_prefix,
         }
+    }
+
+    /// The bucket of `req`'s client, if it has a peer address.
+    pub fn bucket<T>(&self, req: &Request<T>) -> Option<IpAddr> {
+        client_ip(req, &self.trusted).map(|ip| bucket_with_prefix(ip, self.ipv6_prefix))
     }
 }
 
@@ -132,9 +159,7 @@ impl KeyExtractor for ClientIpKeyExtractor {
     type Key = IpAddr;
 
     fn extract<T>(&self, req: &Request<T>) -> Result<Self::Key, GovernorError> {
-        client_ip(req, &self.trusted)
-            .map(bucket_of)
-            .ok_or(GovernorError::UnableToExtractKey)
+        self.bucket(req).ok_or(GovernorError::UnableToExtractKey)
     }
 }
 
@@ -202,5 +227,17 @@ mod tests {
             bucket_of("::ffff:192.0.2.1".parse().unwrap()),
             "192.0.2.1".parse::<IpAddr>().unwrap()
         );
+    }
+
+    #[test]
+    fn ipv6_site_bucket_is_the_slash_48() {
+        let site = |ip: &str| bucket_with_prefix(ip.parse().unwrap(), SITE_IPV6_PREFIX);
+        assert_eq!(site("2001:db8:1:2::1"), site("2001:db8:1:ffff::9"));
+        assert_ne!(site("2001:db8:1::1"), site("2001:db8:2::1"));
+        assert_eq!(
+            site("2001:db8:1:2::1"),
+            "2001:db8:1::".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(site("192.0.2.1"), "192.0.2.1".parse::<IpAddr>().unwrap());
     }
 }

@@ -1,5 +1,7 @@
 //! Input rules of the API: envelope shape (docs/PROTOCOL.md §4, §8), verifiers, ids, expiresIn, limits.
 
+use std::collections::HashSet;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -37,6 +39,22 @@ pub const NOT_AN_ENVELOPE: &str = "secretValue must be a zkshare envelope (docs/
 /// Said when `secretValue` is longer than any envelope can be.
 pub const ENVELOPE_TOO_LONG: &str = "secretValue is too long: a zkshare envelope has at most \
      53,690 characters (10,000 characters of text)";
+
+/// Said when `name` holds a control or bidirectional formatting character.
+pub const NAME_FORMATTING: &str =
+    "name must not contain control or bidirectional formatting characters";
+
+/// Whether `c` may not appear in a `name`: C0 and C1 control characters (terminal escape
+/// sequences, line breaks) and the bidirectional formatting characters (U+061C, U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069), which can make a label read differently from its
+/// bytes on a terminal or a page.
+pub fn is_refused_in_name(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
 
 /// Body of `POST /api/v1/shared-secrets` and `POST /api/v1/shared-secrets/public`.
 #[derive(Deserialize)]
@@ -112,10 +130,12 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
             String::new()
         }
     };
-    if let Some(name) = &req.name
-        && name.chars().count() > MAX_NAME_CHARS
-    {
-        issue("name", "name must be at most 50 characters");
+    if let Some(name) = &req.name {
+        if name.chars().count() > MAX_NAME_CHARS {
+            issue("name", "name must be at most 50 characters");
+        } else if name.chars().any(is_refused_in_name) {
+            issue("name", NAME_FORMATTING);
+        }
     }
     if let Some(password) = &req.password {
         if password.is_empty() {
@@ -271,23 +291,32 @@ pub fn is_secret_id(id: &str) -> bool {
 }
 
 /// Trims, lower-cases and de-duplicates e-mail addresses; checks each and the count.
-pub fn normalize_emails(list: &[String]) -> Result<Vec<String>, String> {
-    let mut out: Vec<String> = Vec::with_capacity(list.len().min(MAX_AUTHORIZED_EMAILS + 1));
-    for (i, raw) in list.iter().enumerate() {
-        let email = raw.trim().to_lowercase();
+///
+/// A list of more than [`MAX_AUTHORIZED_EMAILS`] entries is refused as soon as entry 101 is
+/// seen, without reading the rest (a 128 KiB body holds some 13,000 addresses), and duplicates
+/// are found with a set: the work is linear and bounded by the limit.
+pub fn normalize_emails<I>(list: I) -> Result<Vec<String>, String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out: Vec<String> = Vec::new();
+    for (i, raw) in list.into_iter().enumerate() {
+        if i >= MAX_AUTHORIZED_EMAILS {
+            return Err(format!(
+                "authorizedEmails can hold at most {MAX_AUTHORIZED_EMAILS} addresses"
+            ));
+        }
+        let email = raw.as_ref().trim().to_lowercase();
         if !is_plausible_email(&email) {
             return Err(format!(
                 "authorizedEmails[{i}] is not a valid e-mail address"
             ));
         }
-        if !out.contains(&email) {
+        if seen.insert(email.clone()) {
             out.push(email);
         }
-    }
-    if out.len() > MAX_AUTHORIZED_EMAILS {
-        return Err(format!(
-            "authorizedEmails can hold at most {MAX_AUTHORIZED_EMAILS} different addresses"
-        ));
     }
     Ok(out)
 }
@@ -428,7 +457,7 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            normalize_emails(&["A@Example.com".into(), " a@example.com ".into()]).unwrap(),
+            normalize_emails(["A@Example.com", " a@example.com "]).unwrap(),
             vec!["a@example.com".to_string()]
         );
         for bad in [
@@ -446,8 +475,33 @@ mod tests {
         let many: Vec<String> = (0..101).map(|i| format!("u{i}@example.com")).collect();
         assert!(normalize_emails(&many[..100]).is_ok());
         assert!(normalize_emails(&many).is_err());
-        let mut dup = many[..100].to_vec();
+        let mut dup = many[..99].to_vec();
         dup.push("U0@example.com".into());
-        assert_eq!(normalize_emails(&dup).unwrap().len(), 100);
+        assert_eq!(normalize_emails(&dup).unwrap().len(), 99);
+    }
+
+    #[test]
+    fn a_list_longer_than_the_limit_is_refused_after_limit_plus_one_addresses() {
+        // About as many addresses as a 128 KiB body carries.
+        let pulled = std::cell::Cell::new(0usize);
+        let list = (0..13_000).map(|i| {
+            pulled.set(pulled.get() + 1);
+            format!("user{i}@example.com")
+        });
+        let e = normalize_emails(list).unwrap_err();
+        assert!(e.contains("at most 100"), "{e}");
+        assert!(
+            pulled.get() <= MAX_AUTHORIZED_EMAILS + 1,
+            "examined {} addresses",
+            pulled.get()
+        );
+        // The same when every address is the same one: the count is of entries.
+        pulled.set(0);
+        let same = (0..13_000).map(|_| {
+            pulled.set(pulled.get() + 1);
+            "same@example.com"
+        });
+        assert!(normalize_emails(same).is_err());
+        assert!(pulled.get() <= MAX_AUTHORIZED_EMAILS + 1);
     }
 }

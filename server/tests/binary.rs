@@ -240,6 +240,11 @@ fn help_documents_every_option_and_its_environment_variable() {
         ("--trusted-proxies", "ZKSHARE_TRUSTED_PROXIES"),
         ("--rate-limit-per-second", "ZKSHARE_RATE_LIMIT_PER_SECOND"),
         ("--rate-limit-burst", "ZKSHARE_RATE_LIMIT_BURST"),
+        (
+            "--max-concurrent-requests",
+            "ZKSHARE_MAX_CONCURRENT_REQUESTS",
+        ),
+        ("--creates-per-hour", "ZKSHARE_CREATES_PER_HOUR"),
         ("--request-timeout-secs", "ZKSHARE_REQUEST_TIMEOUT_SECS"),
         ("--log", "ZKSHARE_LOG"),
         ("--web-dir", "ZKSHARE_WEB_DIR"),
@@ -658,4 +663,212 @@ async fn logs_at_trace_never_contain_envelopes_verifiers_passwords_or_tokens() {
         &redis.url(),
     ]);
     exercise_and_check_logs(&on_redis).await;
+}
+
+/// Requests that carry a link key `k` in their path or query, the ways a mangled link or a
+/// careless client sends one.
+fn key_bearing_paths(id: &str, k: &str) -> Vec<String> {
+    vec![
+        format!("/s/{id}%23{k}"),
+        format!("/s/{id}/{k}"),
+        format!("/s/{id}?k={k}"),
+        format!("/s/{id}{k}"),
+        format!("/api/v1/shared-secrets/{id}%23{k}"),
+        format!("/api/v1/shared-secrets/{id}/{k}"),
+        format!("/api/v1/shared-secrets/{id}{k}"),
+        format!("/api/v1/shared-secrets/{id}/access/{k}"),
+        format!("/api/v1/shared-secrets/{id}?k={k}"),
+        format!("/{k}"),
+        format!("/s/%23{k}"),
+    ]
+}
+
+#[tokio::test]
+async fn link_keys_in_paths_never_reach_the_log_at_any_level() {
+    for level in ["error", "warn", "info", "debug", "trace"] {
+        let server = Server::start(&["--rate-limit-per-second", "0", "--log", level]);
+        let c = client();
+        let (status, v) = json_of(
+            c.post(server.url("/api/v1/shared-secrets"))
+                .json(&json!({ "secretValue": envelope(1, 1), "password": verifier() }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let id = v["id"].as_str().unwrap().to_string();
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(verifier().as_bytes())
+            .chars()
+            .take(43)
+            .collect::<String>();
+        for path in key_bearing_paths(&id, &k) {
+            for method in [reqwest::Method::GET, reqwest::Method::POST] {
+                let r = c
+                    .request(method.clone(), server.url(&path))
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().as_u16() < 500, "{method} {path}: {}", r.status());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let log = server.stderr();
+        // The request lines are there at info and below (else the scan proves nothing), and
+        // a planted key is found.
+        if matches!(level, "info" | "debug" | "trace") {
+            assert!(log.contains(&format!("/s/{id}")), "{level}: {log}");
+        }
+        let secrets = [("link key", k.clone())];
+        let planted = format!("{log}\nINFO request path=/s/{id}%23{k}");
+        assert_eq!(leaks(&planted, &secrets), vec!["link key"]);
+        assert_eq!(
+            leaks(&log, &secrets),
+            Vec::<&str>::new(),
+            "{level}: the link key is in the log:\n{log}"
+        );
+    }
+}
+
+/// Like [`raw_http`], from another loopback address (another client to the server).
+fn raw_http_from(local_ip: &str, addr: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(format!("{local_ip}:0").parse().unwrap())
+            .unwrap();
+        let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
+    })
+}
+
+/// The server's resident memory in KiB (Linux `/proc`).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+#[test]
+fn a_thousand_slow_bodies_from_one_client_neither_grow_memory_nor_shut_others_out() {
+    let started = std::time::Instant::now();
+    let server = Server::start(&["--rate-limit-per-second", "0"]);
+    let pid = server.child.id();
+    // 1,000 connections (1,000 descriptors here, as many in the server: well under the
+    // usual limits) each promise a body of nearly 128 KiB, send half of it and stall.
+    let head = format!(
+        "POST /api/v1/shared-secrets HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"secretValue\":\"",
+        server.addr,
+        128 * 1024 - 1
+    );
+    let half = vec![b'A'; 64 * 1024];
+    let mut stalled = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let mut s = TcpStream::connect(&server.addr).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        // A refused request (503) may close the connection before all of it is written.
+        let _ = s
+            .write_all(head.as_bytes())
+            .and_then(|_| s.write_all(&half));
+        stalled.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let rss = rss_kib(pid);
+    // Still alive, and the API says it is busy, with the error body.
+    let health = raw_http(
+        &server.addr,
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+        None,
+    );
+    assert!(health.starts_with("HTTP/1.1 200"), "{health:.200}");
+    let busy = raw_http(
+        &server.addr,
+        format!(
+            "GET /api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+        None,
+    );
+    assert!(
+        rss < 64 * 1024,
+        "server RSS {} MiB with 1,000 slow bodies",
+        rss / 1024
+    );
+    // This client has used its share of the places: 429 with the error body.
+    assert!(busy.starts_with("HTTP/1.1 429"), "{busy:.300}");
+    assert_eq!(
+        body_json(&busy)["message"],
+        "Too many requests in flight from this address; try again in a moment"
+    );
+    assert_error_body(&body_json(&busy), 429);
+    // Another client is served as usual.
+    let other = raw_http_from(
+        "127.0.0.2",
+        &server.addr,
+        format!(
+            "GET /api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
+    );
+    assert!(other.starts_with("HTTP/1.1 404"), "{other:.300}");
+    // Once they go, the API answers again.
+    drop(stalled);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let again = raw_http(
+            &server.addr,
+            format!(
+                "GET /api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                server.addr
+            )
+            .as_bytes(),
+            None,
+        );
+        if again.starts_with("HTTP/1.1 404") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{again:.300}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(started.elapsed() < Duration::from_secs(40));
+}
+
+#[tokio::test]
+async fn a_redis_that_may_evict_keys_is_warned_about_at_start() {
+    let evicting = RedisServer::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+    let server = Server::start(&["--redis-url", &evicting.url()]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = server.stderr();
+    assert!(
+        log.contains("WARN") && log.contains("maxmemory-policy allkeys-lru"),
+        "{log}"
+    );
+    assert!(log.contains("noeviction"), "{log}");
+    // The recommended policy: no warning.
+    let safe = RedisServer::start_with(&["--maxmemory-policy", "noeviction"]);
+    let server = Server::start(&["--redis-url", &safe.url()]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !server.stderr().contains("maxmemory-policy"),
+        "{}",
+        server.stderr()
+    );
 }

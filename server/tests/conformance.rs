@@ -54,6 +54,7 @@ for_both_stores!(
     unlimited_secrets_survive_many_views,
     verifier_protects_and_failures_below_limit_pass,
     failure_limit_destroys_the_secret,
+    key_mode_secrets_survive_failed_accesses,
     plain_password_is_hashed_server_side,
     delete_needs_the_token,
     unknown_expired_and_used_up_look_the_same,
@@ -63,6 +64,9 @@ for_both_stores!(
     request_shape_errors,
     routes_and_ids,
     headers_and_probes,
+    names_with_control_or_bidi_characters_are_refused,
+    anonymous_email_lists_are_refused_before_they_are_read,
+    a_request_dropped_midway_spends_one_view_or_none,
 );
 
 fn is_timestamp(v: &Value) -> bool {
@@ -306,8 +310,9 @@ async fn verifier_protects_and_failures_below_limit_pass(kind: StoreKind) {
 async fn failure_limit_destroys_the_secret(kind: StoreKind) {
     let app = TestApp::new(kind).await; // limit 5
     let good = verifier();
+    // Mode password: the verifier is derived from the password alone, so it can be guessed.
     let v = app
-        .create(json!({ "secretValue": envelope(1, 1), "password": good }))
+        .create(json!({ "secretValue": envelope(3, 1), "password": good }))
         .await;
     let id = v["id"].as_str().unwrap();
     for _ in 0..5 {
@@ -322,23 +327,67 @@ async fn failure_limit_destroys_the_secret(kind: StoreKind) {
         NOT_FOUND_MESSAGE
     );
     app.get(id).await.assert_error(404);
-    // Missing proofs count too: five requests without a password destroy a secret as well.
+    // Mode key+password, with missing proofs: they count too.
     let other = app
-        .create(json!({ "secretValue": envelope(1, 1), "password": verifier() }))
+        .create(json!({ "secretValue": envelope(2, 1), "password": verifier() }))
         .await;
     let other = other["id"].as_str().unwrap();
     for _ in 0..5 {
         app.access(other, None).await.assert_error(401);
     }
     app.get(other).await.assert_error(404);
+    // A plain password on a key-mode envelope: the server hashes it, and it can be guessed.
+    let plain = app
+        .create(json!({ "secretValue": envelope(1, 1), "password": "hunter2-plain" }))
+        .await;
+    let plain = plain["id"].as_str().unwrap();
+    for _ in 0..5 {
+        app.access(plain, Some("not it")).await.assert_error(401);
+    }
+    app.access(plain, Some("hunter2-plain"))
+        .await
+        .assert_error(404);
     if let Some(redis) = app.redis() {
         let mut c = redis.client().await;
-        let exists: i64 = c
-            .exists(zkshare_server::store::redis::secret_key(id))
-            .await
-            .unwrap();
-        assert_eq!(exists, 0);
+        for gone in [id, other, plain] {
+            let exists: i64 = c
+                .exists(zkshare_server::store::redis::secret_key(gone))
+                .await
+                .unwrap();
+            assert_eq!(exists, 0);
+        }
     }
+}
+
+async fn key_mode_secrets_survive_failed_accesses(kind: StoreKind) {
+    let app = TestApp::new(kind).await; // limit 5
+    let good = verifier();
+    let v = app
+        .create(json!({ "secretValue": envelope(1, 1), "password": good, "maxViews": 2 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    // Fifty refusals from someone who saw the id but not the link key: empty bodies, empty
+    // passwords, wrong verifiers and plain guesses.
+    for i in 0..50 {
+        let r = match i % 4 {
+            0 => {
+                app.call(
+                    Method::POST,
+                    &format!("/api/v1/shared-secrets/{id}/access"),
+                    None,
+                )
+                .await
+            }
+            1 => app.access(id, Some("")).await,
+            2 => app.access(id, Some(&verifier())).await,
+            _ => app.access(id, Some("guess")).await,
+        };
+        r.assert_error(401);
+    }
+    assert_eq!(app.get(id).await.json()["expiresAfterViews"], 2);
+    let a = app.access(id, Some(&good)).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.json()["expiresAfterViews"], 2);
 }
 
 async fn plain_password_is_hashed_server_side(kind: StoreKind) {
@@ -432,7 +481,9 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
     let used_up = app.access(used, None).await;
     assert_eq!(used_up.assert_error(404), NOT_FOUND_MESSAGE);
 
-    // Expiry: ask the store with a clock 31 days ahead (it deletes the secret), then over HTTP.
+    // Expiry: ask the store with a clock 31 days ahead; then, over HTTP, a secret stored with
+    // an expiry already past (Redis drops it at once, the embedded store leaves it to its
+    // sweeper).
     let exp = app.create(json!({ "secretValue": small_envelope() })).await;
     let exp = exp["id"].as_str().unwrap();
     let later = now_millis() + 31 * 86_400_000;
@@ -451,7 +502,24 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
         .await
         .unwrap();
     assert!(matches!(outcome, ConsumeOutcome::NotFound));
-    let expired = app.access(exp, None).await;
+    let past = common::b64(&[5u8; 16]);
+    let env = small_envelope();
+    app.store
+        .create(NewSecret {
+            id: past.clone(),
+            envelope_header: env.split('.').next().unwrap().to_string(),
+            envelope: env,
+            name: None,
+            access_type: AccessType::Anyone,
+            created_at: now_millis() - 600_000,
+            expires_at: now_millis() - 1_000,
+            max_views: None,
+            password: None,
+            delete_token_digest: [1; 32],
+        })
+        .await
+        .unwrap();
+    let expired = app.access(&past, None).await;
     assert_eq!(expired.assert_error(404), NOT_FOUND_MESSAGE);
 
     // Same body apart from the request id.
@@ -603,7 +671,8 @@ async fn create_validation_limits(kind: StoreKind) {
     create_400(&app, ok(json!({ "password": "p".repeat(1025) }))).await;
     app.create(ok(json!({ "password": "p".repeat(1024) })))
         .await;
-    // accessType / e-mails: validated (400) before the policy (401).
+    // accessType / e-mails: the policy (401) comes first, so an anonymous caller's list is
+    // never read; lists are validated (400) only for callers who may send one.
     let emails = |n: usize| {
         (0..n)
             .map(|i| format!("user{i}@example.com"))
@@ -621,7 +690,14 @@ async fn create_validation_limits(kind: StoreKind) {
         "Authentication required to create organization or email-restricted secrets"
     );
     assert!(r.json().get("details").is_none());
-    create_400(&app, ok(json!({ "authorizedEmails": emails(101) }))).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(ok(json!({ "authorizedEmails": emails(101) }))),
+        )
+        .await;
+    r.assert_error(401);
     let mut dup = emails(100);
     dup.push("USER7@example.com".into());
     let r = app
@@ -632,7 +708,6 @@ async fn create_validation_limits(kind: StoreKind) {
         )
         .await;
     r.assert_error(401); // 100 after de-duplication: valid, but needs an account
-    create_400(&app, ok(json!({ "authorizedEmails": ["not-an-email"] }))).await;
     let r = app
         .call(
             Method::POST,
@@ -647,14 +722,16 @@ async fn create_validation_limits(kind: StoreKind) {
         create_400(&app, ok(json!({ "allowExternalEmails": true }))).await,
         "Emails are required when allowing external emails"
     );
-    assert_eq!(
-        create_400(
-            &app,
-            ok(json!({ "allowExternalEmails": true, "authorizedEmails": ["a@example.com"], "accessType": "organization" }))
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(ok(
+                json!({ "allowExternalEmails": true, "authorizedEmails": ["a@example.com"], "accessType": "organization" }),
+            )),
         )
-        .await,
-        "Cannot allow external emails when access is restricted to organization members"
-    );
+        .await;
+    r.assert_error(401);
     app.create(ok(json!({ "allowExternalEmails": false })))
         .await;
     // secretValue must be an envelope.
@@ -856,6 +933,143 @@ async fn headers_and_probes(kind: StoreKind) {
             .unwrap()
             .starts_with("application/json")
     );
+}
+
+async fn names_with_control_or_bidi_characters_are_refused(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let mut refused: Vec<char> = (0x00..=0x1f)
+        .chain(0x7f..=0x9f)
+        .filter_map(char::from_u32)
+        .collect();
+    refused.extend([
+        '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}',
+        '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    ]);
+    for c in refused {
+        let name = format!("deploy{c}key");
+        let r = app
+            .call(
+                Method::POST,
+                "/api/v1/shared-secrets",
+                Some(json!({ "secretValue": small_envelope(), "name": name })),
+            )
+            .await;
+        assert_eq!(
+            r.assert_error(400),
+            "name must not contain control or bidirectional formatting characters",
+            "U+{:04X}",
+            c as u32
+        );
+        assert_eq!(r.json()["details"][0]["path"][0], "name");
+    }
+    // Ordinary text, right-to-left scripts and emoji stay allowed.
+    for name in [
+        "déploiement ✓",
+        "מפתח API",
+        "مفتاح",
+        "key 🔑",
+        "tab-free name",
+    ] {
+        let v = app
+            .create(json!({ "secretValue": small_envelope(), "name": name }))
+            .await;
+        assert_eq!(v["name"], name);
+    }
+}
+
+async fn anonymous_email_lists_are_refused_before_they_are_read(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    // About the most a 128 KiB body can carry: refused by the policy, not validated one by one.
+    let emails: Vec<String> = (0..8_000).map(|i| format!("u{i}@ex.co")).collect();
+    let body = json!({ "secretValue": small_envelope(), "authorizedEmails": emails });
+    assert!(serde_json::to_vec(&body).unwrap().len() < zkshare_server::BODY_LIMIT_BYTES);
+    let r = app
+        .call(Method::POST, "/api/v1/shared-secrets", Some(body))
+        .await;
+    assert_eq!(
+        r.assert_error(401),
+        "Authentication required to create organization or email-restricted secrets"
+    );
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/shared-secrets",
+            Some(json!({ "secretValue": small_envelope(), "authorizedEmails": ["not-an-email"] })),
+        )
+        .await;
+    r.assert_error(401);
+}
+
+async fn a_request_dropped_midway_spends_one_view_or_none(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let v = app
+        .create(json!({ "secretValue": small_envelope(), "maxViews": 1000 }))
+        .await;
+    let id = v["id"].as_str().unwrap().to_string();
+    // 200 accesses, each dropped after a growing delay (as a timeout or a client that hangs
+    // up would): some before the store's atomic step, some during, some after.
+    let (mut answered, mut dropped) = (0u32, 0u32);
+    for i in 0..200u64 {
+        let request = Request::post(format!("/api/v1/shared-secrets/{id}/access"))
+            .body(Body::empty())
+            .unwrap();
+        let call = app.router.clone().oneshot(request);
+        match tokio::time::timeout(Duration::from_micros(i * i), call).await {
+            Ok(response) => {
+                assert_eq!(response.unwrap().status(), 200);
+                answered += 1;
+            }
+            Err(_) => dropped += 1,
+        }
+    }
+    assert!(
+        answered > 0 && dropped > 0,
+        "{answered} answered, {dropped} dropped"
+    );
+    // Let steps already handed to the store finish.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let left = app.get(&id).await.json()["expiresAfterViews"]
+        .as_u64()
+        .unwrap();
+    let spent = 1000 - left;
+    // Every answered view was spent; a dropped one was spent whole or not at all.
+    assert!(
+        spent >= u64::from(answered) && spent <= u64::from(answered + dropped),
+        "{spent} spent, {answered} answered, {dropped} dropped"
+    );
+    // The count is intact: the next view sees exactly what metadata said, and takes one.
+    let a = app.access(&id, None).await;
+    assert_eq!(a.json()["expiresAfterViews"].as_u64(), Some(left));
+    assert_eq!(
+        app.get(&id).await.json()["expiresAfterViews"].as_u64(),
+        Some(left - 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_only_when_the_public_url_is_https() {
+    let https = TestApp::new(StoreKind::Embedded).await; // public URL https://zkshare.test
+    for path in [
+        "/healthz",
+        "/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA",
+        "/nope",
+    ] {
+        let r = https.call(Method::GET, path, None).await;
+        assert_eq!(
+            r.headers["strict-transport-security"], "max-age=63072000; includeSubDomains",
+            "{path}"
+        );
+    }
+    let mut config = test_config();
+    config.public_url = Some("http://127.0.0.1:8080".into());
+    let http = TestApp::with_config(StoreKind::Embedded, config).await;
+    let r = http.call(Method::GET, "/healthz", None).await;
+    assert!(r.headers.get("strict-transport-security").is_none());
+    let mut config = test_config();
+    config.public_url = None;
+    let default = TestApp::with_config(StoreKind::Embedded, config).await;
+    let r = default.call(Method::GET, "/healthz", None).await;
+    assert!(r.headers.get("strict-transport-security").is_none());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1150,9 +1364,20 @@ fn words(items: &[Vec<u8>]) -> Vec<&str> {
         .collect()
 }
 
-/// A record as the server would store it.
+/// A record as the server would store it; a password-mode envelope when `password` is set.
 fn packed(views: Option<u32>, password: Option<Digest>, access: AccessType) -> Vec<u8> {
-    let envelope = small_envelope();
+    let mode = if password.is_some() { 3 } else { 1 };
+    let password = password.map(|digest| PasswordCheck { digest, salt: None });
+    packed_with(mode, views, password, access)
+}
+
+fn packed_with(
+    mode: u8,
+    views: Option<u32>,
+    password: Option<PasswordCheck>,
+    access: AccessType,
+) -> Vec<u8> {
+    let envelope = envelope(mode, 1);
     record::encode(&NewSecret {
         id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
         envelope_header: envelope.split('.').next().unwrap().to_string(),
@@ -1162,7 +1387,7 @@ fn packed(views: Option<u32>, password: Option<Digest>, access: AccessType) -> V
         created_at: 1,
         expires_at: 2_000_000,
         max_views: views,
-        password: password.map(|digest| PasswordCheck { digest, salt: None }),
+        password,
         delete_token_digest: [0xdd; 32],
     })
     .unwrap()
@@ -1276,6 +1501,43 @@ async fn lua_consume_view_contract() {
         ("invalid_credentials", vec!["4", "1"])
     );
     assert_eq!(stored(&mut c, "k:pw").await, None);
+
+    // Mode key with a verifier: refusals are not counted and change nothing.
+    let key_mode = packed_with(
+        1,
+        Some(1),
+        Some(PasswordCheck {
+            digest: good,
+            salt: None,
+        }),
+        AccessType::Anyone,
+    );
+    put(&mut c, "k:keymode", &key_mode).await;
+    for digest in [&b""[..], &bad[..], &bad[..], &bad[..], &bad[..]] {
+        let r = call("k:keymode", now, digest, 2, "0").await.unwrap();
+        assert_eq!(words(&r.1), vec!["0", "0"]);
+    }
+    assert_eq!(stored(&mut c, "k:keymode").await.unwrap(), key_mode);
+    assert_eq!(
+        call("k:keymode", now, &good, 2, "0").await.unwrap().0,
+        "granted"
+    );
+    // Mode key with a plain password (digest and salt): counted.
+    let plain = packed_with(
+        1,
+        None,
+        Some(PasswordCheck {
+            digest: good,
+            salt: Some([3; 16]),
+        }),
+        AccessType::Anyone,
+    );
+    put(&mut c, "k:plain", &plain).await;
+    let r = call("k:plain", now, &bad, 2, "0").await.unwrap();
+    assert_eq!(words(&r.1), vec!["1", "0"]);
+    let r = call("k:plain", now, &bad, 2, "0").await.unwrap();
+    assert_eq!(words(&r.1), vec!["2", "1"]);
+    assert_eq!(stored(&mut c, "k:plain").await, None);
 
     // limit 0 = never destroyed.
     put(
@@ -1574,4 +1836,268 @@ async fn embedded_background_sweeper_runs() {
 /// Whether `needle` occurs in `haystack`.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_expired_but_unswept_ids_answer_like_unknown_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(test_config());
+    let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
+    let dyn_store: Arc<dyn SecretStore> = store.clone();
+    let router = router_for(Arc::clone(&config), Arc::clone(&dyn_store));
+    let now = now_millis();
+    let token = "a-delete-token";
+    let expired = common::b64(&[9u8; 16]);
+    let unknown = common::b64(&[8u8; 16]);
+    let envelope = small_envelope();
+    dyn_store
+        .create(NewSecret {
+            id: expired.clone(),
+            envelope_header: envelope.split('.').next().unwrap().to_string(),
+            envelope,
+            name: None,
+            access_type: AccessType::Anyone,
+            created_at: now - 600_000,
+            expires_at: now - 1_000,
+            max_views: Some(3),
+            password: None,
+            delete_token_digest: Sha256::digest(token.as_bytes()).into(),
+        })
+        .await
+        .unwrap();
+    let requests = |id: &str| {
+        let path = format!("/api/v1/shared-secrets/{id}");
+        vec![
+            Request::get(&path).body(Body::empty()).unwrap(),
+            Request::post(format!("{path}/access"))
+                .body(Body::empty())
+                .unwrap(),
+            Request::post(format!("{path}/access"))
+                .header("content-type", "application/json")
+                .body(Body::from(json!({ "password": verifier() }).to_string()))
+                .unwrap(),
+            Request::delete(&path)
+                .header("x-delete-token", token)
+                .body(Body::empty())
+                .unwrap(),
+        ]
+    };
+    let strip = |r: &Reply| {
+        let mut v = r.json();
+        v.as_object_mut().unwrap().remove("reqId");
+        (r.status, v)
+    };
+    for (a, b) in requests(&expired).into_iter().zip(requests(&unknown)) {
+        let (a, b) = (send(&router, a).await, send(&router, b).await);
+        assert_eq!(a.status, 404, "{}", a.text);
+        assert_eq!(strip(&a), strip(&b));
+    }
+    // None of those requests wrote anything: the expired secret is left for the sweeper, as an
+    // unknown id leaves nothing, so both take the same read-only path.
+    assert_eq!(store.sweep_expired(now_millis()).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_beyond_the_hourly_quota_get_429_with_the_error_body() {
+    let mut config = test_config();
+    config.creates_per_hour = 3;
+    let app = TestApp::with_config(StoreKind::Embedded, config).await;
+    let mut ids = Vec::new();
+    for path in [
+        "/api/v1/shared-secrets",
+        "/api/v1/shared-secrets/public",
+        "/api/v1/shared-secrets",
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                path,
+                Some(json!({ "secretValue": small_envelope() })),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    for path in ["/api/v1/shared-secrets", "/api/v1/shared-secrets/public"] {
+        let r = app
+            .call(
+                Method::POST,
+                path,
+                Some(json!({ "secretValue": small_envelope() })),
+            )
+            .await;
+        assert_eq!(
+            r.assert_error(429),
+            "Too many secrets created from this address; try again later"
+        );
+        let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=1200).contains(&retry), "{retry}");
+    }
+    // Reading is not creating: the quota does not touch the other routes.
+    assert_eq!(app.get(&ids[0]).await.status, 200);
+    assert_eq!(app.access(&ids[0], None).await.status, 200);
+    // Another client has its own quota.
+    let mut other = Request::post("/api/v1/shared-secrets")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({ "secretValue": small_envelope() }).to_string(),
+        ))
+        .unwrap();
+    other
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [192, 0, 2, 7],
+            5000,
+        ))));
+    assert_eq!(app.raw(other).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_clients_rotating_through_their_slash_64s_share_the_slash_48s_limit() {
+    let mut config = test_config();
+    config.rate_limit_per_second = 1;
+    config.rate_limit_burst = 2;
+    let app = TestApp::with_config(StoreKind::Embedded, config).await;
+    let from = |ip: std::net::IpAddr| {
+        let mut r = Request::get("/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA")
+            .body(Body::empty())
+            .unwrap();
+        r.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                ip, 5000,
+            )));
+        r
+    };
+    // One /64: its own burst of 2.
+    let one: std::net::IpAddr = "2001:db8:1:1::1".parse().unwrap();
+    assert_eq!(app.raw(from(one)).await.status, 404);
+    assert_eq!(app.raw(from(one)).await.status, 404);
+    app.raw(from(one)).await.assert_error(429);
+    // A new /64 for every request, all in one /48: the /48 runs out after 8 × 2 requests
+    // (minus the 2 already spent above), whatever the /64.
+    let mut statuses = Vec::new();
+    for i in 0..40u16 {
+        let ip = std::net::IpAddr::V6(std::net::Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            1,
+            100 + i,
+            0,
+            0,
+            0,
+            1,
+        ));
+        statuses.push(app.raw(from(ip)).await.status.as_u16());
+    }
+    let allowed = statuses.iter().filter(|s| **s == 404).count();
+    assert!(
+        (13..=16).contains(&allowed),
+        "{allowed} of 40 /64s got through: {statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429));
+    // Another /48 is not affected.
+    let elsewhere: std::net::IpAddr = "2001:db8:2::1".parse().unwrap();
+    assert_eq!(app.raw(from(elsewhere)).await.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_deleted_secrets_leave_no_envelope_bytes_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(test_config());
+    // Distinct, random, several blocks each: a piece of one cannot appear by chance.
+    let consumed = envelope(1, 6);
+    let deleted = envelope(2, 6);
+    let expired = envelope(1, 6);
+    let kept = envelope(1, 6);
+    {
+        let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
+        let dyn_store: Arc<dyn SecretStore> = store.clone();
+        let router = router_for(Arc::clone(&config), Arc::clone(&dyn_store));
+        let create = |body: Value| {
+            let router = router.clone();
+            async move {
+                let r = send(
+                    &router,
+                    Request::post("/api/v1/shared-secrets")
+                        .header("content-type", "application/json")
+                        .body(Body::from(body.to_string()))
+                        .unwrap(),
+                )
+                .await;
+                assert_eq!(r.status, 200, "{}", r.text);
+                let v = r.json();
+                (
+                    v["id"].as_str().unwrap().to_string(),
+                    v["deleteToken"].as_str().unwrap().to_string(),
+                )
+            }
+        };
+        // The three that go, then live ones after them (so their pages lie inside the file,
+        // not at its end, where a shrinking file would cut them off); nothing is written after
+        // they go, so no later write happens to reuse (and overwrite) their pages.
+        let (consumed_id, _) = create(json!({ "secretValue": consumed, "maxViews": 1 })).await;
+        let (deleted_id, token) = create(json!({ "secretValue": deleted })).await;
+        let (_, _) = create(json!({ "secretValue": expired, "expiresIn": "5m" })).await;
+        create(json!({ "secretValue": kept })).await;
+        for _ in 0..40 {
+            create(json!({ "secretValue": envelope(1, 6) })).await;
+        }
+        // The one-view secret, viewed.
+        let id = consumed_id;
+        let r = send(
+            &router,
+            Request::post(format!("/api/v1/shared-secrets/{id}/access"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        // One deleted with its token.
+        let id = deleted_id;
+        let r = send(
+            &router,
+            Request::delete(format!("/api/v1/shared-secrets/{id}"))
+                .header("x-delete-token", token)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        // One that expires and is swept.
+        assert_eq!(
+            store
+                .sweep_expired(now_millis() + 10 * 60_000)
+                .await
+                .unwrap(),
+            1
+        );
+        // The router and the store are dropped here: the file is closed.
+    }
+    let file = std::fs::read(dir.path().join(zkshare_server::store::embedded::DB_FILE)).unwrap();
+    let pieces = |envelope: &str| {
+        let body = envelope.split_once('.').unwrap().1;
+        let raw = URL_SAFE_NO_PAD.decode(body).unwrap();
+        [
+            body.as_bytes()[100..148].to_vec(),
+            body.as_bytes()[body.len() - 60..body.len() - 12].to_vec(),
+            raw[200..232].to_vec(),
+        ]
+    };
+    // The scan sees a live secret's bytes (else it proves nothing).
+    assert!(
+        pieces(&kept).iter().any(|p| contains(&file, p)),
+        "the kept envelope is not found in the file"
+    );
+    for (what, envelope) in [
+        ("consumed", &consumed),
+        ("deleted", &deleted),
+        ("swept", &expired),
+    ] {
+        for piece in pieces(envelope) {
+            assert!(
+                !contains(&file, &piece),
+                "the {what} secret's envelope is still in the data file"
+            );
+        }
+    }
 }

@@ -24,7 +24,8 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts the server with logging at TRACE (so the audit sees everything it could log),
-    /// rate limits off, and `extra` arguments appended.
+    /// rate limits, the creation quota and the per-client share of requests in flight off
+    /// (benchmarks drive it from one address), and `extra` arguments appended.
     pub fn start(store: Store<'_>, extra: &[&str]) -> ServerProcess {
         Self::start_with_log(store, "trace", extra)
     }
@@ -33,7 +34,8 @@ impl ServerProcess {
     pub fn start_with_log(store: Store<'_>, log: &str, extra: &[&str]) -> ServerProcess {
         let mut cmd = Command::new(workspace_binary("zkshare-server"));
         cmd.args(["--listen", "127.0.0.1:0", "--log", log])
-            .args(["--rate-limit-per-second", "0"])
+            .args(["--rate-limit-per-second", "0", "--creates-per-hour", "0"])
+            .args(["--max-concurrent-requests-per-client", "0"])
             .env_remove("REDIS_URL")
             .env_remove("ZKSHARE_DATA_DIR")
             .env_remove("ZKSHARE_LISTEN")

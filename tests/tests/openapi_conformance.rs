@@ -2,8 +2,9 @@
 //! is validated against the document's schema for its path, method and status, and a status the
 //! document does not list fails the test.
 //!
-//! Statuses are provoked for real: 503 by stopping the Redis a server uses, 429 with a server
-//! whose rate limit is one request per second, 413 with a body over the limit. Only 500 (a bug
+//! Statuses are provoked for real: 503 by stopping the Redis a server uses and by a server
+//! whose one place for a request is taken, 429 with a server whose rate limit is one request
+//! per second, 413 with a body over the limit. Only 500 (a bug
 //! or a panic in the server) is documented but not provoked.
 
 use std::collections::{BTreeSet, HashMap};
@@ -561,7 +562,7 @@ async fn store_outage(spec: &Spec) {
     api.expect(200, Method::GET, HEALTHZ, None, |r| r).await;
 }
 
-/// A server started with a rate limit (the harness always turns it off).
+/// A server started with a rate limit (the harness always turns it off), or other limits.
 struct LimitedServer {
     child: Child,
     base_url: String,
@@ -570,10 +571,14 @@ struct LimitedServer {
 
 impl LimitedServer {
     fn start() -> LimitedServer {
+        Self::start_with(&["--rate-limit-per-second", "1", "--rate-limit-burst", "1"])
+    }
+
+    fn start_with(limits: &[&str]) -> LimitedServer {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(workspace_binary("zkshare-server"))
             .args(["--listen", "127.0.0.1:0", "--log", "warn"])
-            .args(["--rate-limit-per-second", "1", "--rate-limit-burst", "1"])
+            .args(limits)
             .arg("--data-dir")
             .arg(dir.path())
             .env_remove("REDIS_URL")
@@ -642,12 +647,61 @@ async fn rate_limit(spec: &Spec) {
     }
 }
 
+/// 503 from every API operation while the server is at its cap of requests in flight: one
+/// request that promises a body and never sends it holds the only place.
+async fn busy(spec: &Spec) {
+    use std::io::Write as _;
+    let server = LimitedServer::start_with(&["--max-concurrent-requests", "1"]);
+    let api = Caller::new(spec, &server.base_url);
+    let addr = server.base_url.trim_start_matches("http://").to_string();
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stalled,
+        "POST {SECRETS} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .unwrap();
+    let (env, verifier) = envelope(None);
+    let create = create_body(&env, &verifier, None);
+    let access = json!({ "password": verifier });
+    let operations: Vec<(Method, &str, Option<&str>, Option<&Value>)> = vec![
+        (Method::POST, SECRETS, None, Some(&create)),
+        (Method::POST, PUBLIC, None, Some(&create)),
+        (Method::GET, SECRETS, None, None),
+        (Method::GET, SECRET, Some(UNKNOWN_ID), None),
+        (Method::POST, ACCESS, Some(UNKNOWN_ID), Some(&access)),
+        (Method::DELETE, SECRET, Some(UNKNOWN_ID), None),
+        (Method::GET, OPENAPI, None, None),
+    ];
+    for (method, path, id, body) in operations {
+        // The stalled request may take a moment to be read.
+        let mut busy = false;
+        for _ in 0..50 {
+            let (status, _) = api
+                .call(method.clone(), path, id, |r| match body {
+                    Some(b) => r.json(b).header("X-Delete-Token", "x"),
+                    None => r.header("X-Delete-Token", "x"),
+                })
+                .await;
+            if status == 503 {
+                busy = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(busy, "{method} {path} was never refused as busy");
+    }
+    // Probes bypass the cap.
+    api.expect(200, Method::GET, HEALTHZ, None, |r| r).await;
+    drop(stalled);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_operation_answers_as_documented() {
     let spec = Spec::new();
     healthy_server(&spec).await;
     store_outage(&spec).await;
     rate_limit(&spec).await;
+    busy(&spec).await;
 
     let seen = spec.seen.lock().unwrap().clone();
     let documented = spec.documented();

@@ -1,9 +1,12 @@
 //! Embedded backend on redb: one file, no server. Same semantics as Redis; one write transaction per change.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -12,7 +15,8 @@ use crate::blocking::BlockingLimit;
 
 use super::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
-    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, digest_from_hex, salt_from_hex,
+    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, counts_failures, digest_from_hex,
+    salt_from_hex,
 };
 
 /// id → JSON of [`StoredMeta`] (everything but the envelope).
@@ -63,6 +67,16 @@ impl StoredMeta {
         })
     }
 
+    /// The envelope's mode byte (PROTOCOL.md §4), from the first four base64url characters of
+    /// the header; 0 (counted as a password mode) if it cannot be read.
+    fn envelope_mode(&self) -> u8 {
+        self.header
+            .get(..4)
+            .and_then(|prefix| URL_SAFE_NO_PAD.decode(prefix).ok())
+            .and_then(|bytes| bytes.get(1).copied())
+            .unwrap_or(0)
+    }
+
     fn is_dead(&self, now: UnixMillis) -> bool {
         self.expires_at <= now || self.views == Some(0)
     }
@@ -93,6 +107,15 @@ fn read_meta(txn: &WriteTransaction, id: &str) -> Result<Option<StoredMeta>, Sto
     let table = txn.open_table(META).map_err(db_error)?;
     let raw = table.get(id).map_err(db_error)?;
     raw.map(|guard| decode(guard.value())).transpose()
+}
+
+/// A secret's metadata if it exists and is live at `now`; expired or used up reads as absent.
+fn live_meta(
+    txn: &WriteTransaction,
+    id: &str,
+    now: UnixMillis,
+) -> Result<Option<StoredMeta>, StoreError> {
+    Ok(read_meta(txn, id)?.filter(|stored| !stored.is_dead(now)))
 }
 
 fn write_meta(txn: &WriteTransaction, id: &str, meta: &StoredMeta) -> Result<(), StoreError> {
@@ -131,12 +154,38 @@ fn digests_equal(stored_hex: &str, presented: &Digest) -> bool {
 /// and short-lived, and the interior B-tree pages of even a large store fit in a few MiB.
 const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A [`SecretStore`] in one redb file. Survives restarts; a sweeper deletes expired secrets.
+/// A [`SecretStore`] in one redb file. Survives restarts; a sweeper deletes expired secrets and
+/// then compacts the file, so that deleted envelopes do not stay on disk (see [`Self::scrub`]).
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    /// Store operations share it; [`Self::scrub`] takes it alone to compact the file.
+    db: Arc<RwLock<Database>>,
     path: PathBuf,
     /// redb serialises write transactions; more threads than this only wait on its lock.
     limit: BlockingLimit,
+    /// A secret was deleted since the last compaction.
+    deleted: Arc<AtomicBool>,
+}
+
+/// Compacts until redb finds nothing more to move (bounded, in case it keeps finding some).
+fn compact(db: &RwLock<Database>) -> Result<(), StoreError> {
+    let mut db = db.write().unwrap_or_else(PoisonError::into_inner);
+    for _ in 0..64 {
+        if !db.compact().map_err(db_error)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl Drop for EmbeddedStore {
+    // Closing the store leaves no deleted envelope behind in the file.
+    fn drop(&mut self) {
+        if self.deleted.load(Ordering::Acquire)
+            && let Err(e) = compact(&self.db)
+        {
+            tracing::warn!(error = %e, "compacting the embedded store at close failed");
+        }
+    }
 }
 
 /// Store operations running at once, per CPU core.
@@ -166,9 +215,10 @@ impl EmbeddedStore {
         txn.open_table(EXPIRY)?;
         txn.commit()?;
         Ok(Self {
-            db: Arc::new(db),
+            db: Arc::new(RwLock::new(db)),
             path,
             limit: BlockingLimit::per_core(OPERATIONS_PER_CORE),
+            deleted: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -199,43 +249,72 @@ impl EmbeddedStore {
                     Ok(n) => tracing::debug!(removed = n, "swept expired secrets"),
                     Err(e) => tracing::warn!(error = %e, "sweeping expired secrets failed"),
                 }
+                if let Err(e) = store.scrub().await {
+                    tracing::warn!(error = %e, "compacting the embedded store failed");
+                }
             }
         })
     }
 
-    /// Deletes every secret with `expiresAt <= now`; returns how many.
-    pub async fn sweep_expired(&self, now: UnixMillis) -> Result<usize, StoreError> {
-        self.blocking(move |db| {
-            let txn = db.begin_write().map_err(db_error)?;
-            let due: Vec<(u64, String)> = {
-                let expiry = txn.open_table(EXPIRY).map_err(db_error)?;
-                let end = expiry_key(now).saturating_add(1);
-                let mut due = Vec::new();
-                for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
-                    let (key, _) = entry.map_err(db_error)?;
-                    let (at, id) = key.value();
-                    due.push((at, id.to_string()));
-                }
-                due
-            };
-            if due.is_empty() {
-                txn.abort().map_err(db_error)?;
-                return Ok(0);
-            }
-            {
-                let mut meta = txn.open_table(META).map_err(db_error)?;
-                let mut envelopes = txn.open_table(ENVELOPES).map_err(db_error)?;
-                let mut expiry = txn.open_table(EXPIRY).map_err(db_error)?;
-                for (at, id) in &due {
-                    meta.remove(id.as_str()).map_err(db_error)?;
-                    envelopes.remove(id.as_str()).map_err(db_error)?;
-                    expiry.remove((*at, id.as_str())).map_err(db_error)?;
-                }
-            }
-            txn.commit().map_err(db_error)?;
-            Ok(due.len())
+    /// Compacts the file if a secret was deleted since the last time; returns whether it did.
+    ///
+    /// redb copies a page on write and frees the old one, and a freed page keeps its bytes
+    /// until it is reused: a deleted envelope would stay in the file for an unknown time.
+    /// Compaction moves the live pages down over the free ones and cuts the file after them.
+    /// Store operations wait while it runs (milliseconds for a small store; see SECURITY.md).
+    pub async fn scrub(&self) -> Result<bool, StoreError> {
+        if !self.deleted.swap(false, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        let db = Arc::clone(&self.db);
+        let deleted = Arc::clone(&self.deleted);
+        tokio::task::spawn_blocking(move || {
+            compact(&db).inspect_err(|_| deleted.store(true, Ordering::Release))
         })
         .await
+        .map_err(|e| StoreError::Internal(format!("compaction task failed: {e}")))??;
+        Ok(true)
+    }
+
+    /// Deletes every secret with `expiresAt <= now`; returns how many.
+    pub async fn sweep_expired(&self, now: UnixMillis) -> Result<usize, StoreError> {
+        let deleted = Arc::clone(&self.deleted);
+        let swept = self
+            .blocking(move |db| {
+                let txn = db.begin_write().map_err(db_error)?;
+                let due: Vec<(u64, String)> = {
+                    let expiry = txn.open_table(EXPIRY).map_err(db_error)?;
+                    let end = expiry_key(now).saturating_add(1);
+                    let mut due = Vec::new();
+                    for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
+                        let (key, _) = entry.map_err(db_error)?;
+                        let (at, id) = key.value();
+                        due.push((at, id.to_string()));
+                    }
+                    due
+                };
+                if due.is_empty() {
+                    txn.abort().map_err(db_error)?;
+                    return Ok(0);
+                }
+                {
+                    let mut meta = txn.open_table(META).map_err(db_error)?;
+                    let mut envelopes = txn.open_table(ENVELOPES).map_err(db_error)?;
+                    let mut expiry = txn.open_table(EXPIRY).map_err(db_error)?;
+                    for (at, id) in &due {
+                        meta.remove(id.as_str()).map_err(db_error)?;
+                        envelopes.remove(id.as_str()).map_err(db_error)?;
+                        expiry.remove((*at, id.as_str())).map_err(db_error)?;
+                    }
+                }
+                txn.commit().map_err(db_error)?;
+                Ok(due.len())
+            })
+            .await?;
+        if swept > 0 {
+            deleted.store(true, Ordering::Release);
+        }
+        Ok(swept)
     }
 
     /// Runs `f` on the blocking pool (redb does file I/O and fsync), a few at a time.
@@ -248,7 +327,7 @@ impl EmbeddedStore {
         let limit = self.limit.clone();
         Box::pin(async move {
             limit
-                .run(move || f(&db))
+                .run(move || f(&db.read().unwrap_or_else(PoisonError::into_inner)))
                 .await
                 .map_err(|e| StoreError::Internal(format!("store task failed: {e}")))?
         })
@@ -303,15 +382,13 @@ impl SecretStore for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(db_error)?;
             let table = txn.open_table(META).map_err(db_error)?;
-            let Some(raw) = table.get(id.as_str()).map_err(db_error)? else {
-                return Ok(None);
-            };
-            let stored = decode(raw.value())?;
-            if stored.is_dead(now) {
-                // The sweeper or the next write deletes it; to readers it is already gone.
-                return Ok(None);
-            }
-            stored.to_meta(&id).map(Some)
+            let raw = table.get(id.as_str()).map_err(db_error)?;
+            // Expired and unknown alike: `None` (the sweeper deletes the expired one).
+            raw.map(|guard| decode(guard.value()))
+                .transpose()?
+                .filter(|stored| !stored.is_dead(now))
+                .map(|stored| stored.to_meta(&id))
+                .transpose()
         })
     }
 
@@ -321,17 +398,14 @@ impl SecretStore for EmbeddedStore {
         request: ConsumeRequest,
     ) -> StoreFuture<'a, ConsumeOutcome> {
         let id = id.to_string();
-        self.blocking(move |db| {
+        let consumed = self.blocking(move |db| {
             let txn = db.begin_write().map_err(db_error)?;
-            let Some(mut stored) = read_meta(&txn, &id)? else {
+            // An expired secret the sweeper has not reached is an unknown id: the same answer
+            // by the same path, with no write (the sweeper deletes it).
+            let Some(mut stored) = live_meta(&txn, &id, request.now)? else {
                 txn.abort().map_err(db_error)?;
                 return Ok(ConsumeOutcome::NotFound);
             };
-            if stored.is_dead(request.now) {
-                remove_secret(&txn, &id, stored.expires_at)?;
-                txn.commit().map_err(db_error)?;
-                return Ok(ConsumeOutcome::NotFound);
-            }
             if stored.access_type != AccessType::Anyone && !request.allow_restricted {
                 txn.abort().map_err(db_error)?;
                 return Ok(ConsumeOutcome::Restricted(stored.access_type));
@@ -339,6 +413,15 @@ impl SecretStore for EmbeddedStore {
             if let Some(vdig) = &stored.vdig {
                 let presented = request.digest.as_ref();
                 if !presented.is_some_and(|p| digests_equal(vdig, p)) {
+                    if !counts_failures(stored.envelope_mode(), stored.pwsalt.is_some()) {
+                        // Nothing to guess: refused, and nothing changes.
+                        txn.abort().map_err(db_error)?;
+                        return Ok(ConsumeOutcome::refused(
+                            presented.is_some(),
+                            stored.failures,
+                            false,
+                        ));
+                    }
                     // A missing proof counts like a wrong one.
                     stored.failures = stored.failures.saturating_add(1);
                     let failures = stored.failures;
@@ -377,6 +460,20 @@ impl SecretStore for EmbeddedStore {
                 views_before,
                 envelope,
             }))
+        });
+        let deleted = Arc::clone(&self.deleted);
+        Box::pin(async move {
+            let outcome = consumed.await?;
+            let gone = match &outcome {
+                ConsumeOutcome::Granted(view) => view.meta.views_remaining == Some(0),
+                ConsumeOutcome::PasswordRequired { destroyed, .. }
+                | ConsumeOutcome::InvalidCredentials { destroyed, .. } => *destroyed,
+                ConsumeOutcome::NotFound | ConsumeOutcome::Restricted(_) => false,
+            };
+            if gone {
+                deleted.store(true, Ordering::Release);
+            }
+            Ok(outcome)
         })
     }
 
@@ -387,17 +484,12 @@ impl SecretStore for EmbeddedStore {
         now: UnixMillis,
     ) -> StoreFuture<'a, DeleteOutcome> {
         let id = id.to_string();
-        self.blocking(move |db| {
+        let deletion = self.blocking(move |db| {
             let txn = db.begin_write().map_err(db_error)?;
-            let Some(stored) = read_meta(&txn, &id)? else {
+            let Some(stored) = live_meta(&txn, &id, now)? else {
                 txn.abort().map_err(db_error)?;
                 return Ok(DeleteOutcome::NotFound);
             };
-            if stored.is_dead(now) {
-                remove_secret(&txn, &id, stored.expires_at)?;
-                txn.commit().map_err(db_error)?;
-                return Ok(DeleteOutcome::NotFound);
-            }
             if !digests_equal(&stored.dtok, &token_digest) {
                 txn.abort().map_err(db_error)?;
                 return Ok(DeleteOutcome::Forbidden);
@@ -405,6 +497,14 @@ impl SecretStore for EmbeddedStore {
             remove_secret(&txn, &id, stored.expires_at)?;
             txn.commit().map_err(db_error)?;
             Ok(DeleteOutcome::Deleted(stored.to_meta(&id)?))
+        });
+        let deleted = Arc::clone(&self.deleted);
+        Box::pin(async move {
+            let outcome = deletion.await?;
+            if matches!(outcome, DeleteOutcome::Deleted(_)) {
+                deleted.store(true, Ordering::Release);
+            }
+            Ok(outcome)
         })
     }
 

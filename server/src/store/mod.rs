@@ -190,6 +190,17 @@ impl ConsumeOutcome {
     }
 }
 
+/// Whether refused views of a secret count toward the failure limit (`--max-password-failures`).
+///
+/// The limit exists to stop password guessing, so it applies only where a guess can succeed: a
+/// plain password (hashed by the server), or an envelope in a password mode (`key+password`,
+/// `password`), whose verifier is derived from a password. In mode `key` the verifier carries
+/// the link key's 256 bits; counting there would let anyone who saw the id destroy the secret
+/// with a few requests. `consume_view.lua` applies the same rule to the packed record.
+pub fn counts_failures(envelope_mode: u8, plain_password: bool) -> bool {
+    plain_password || envelope_mode != record::ENVELOPE_MODE_KEY
+}
+
 /// Result of [`SecretStore::delete`].
 #[derive(Clone, Debug)]
 pub enum DeleteOutcome {

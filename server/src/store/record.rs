@@ -19,7 +19,7 @@
 //! | 38 | 32 | SHA-256 of the delete token |
 //! | 70 | 32 | password digest: SHA-256 of the verifier or Argon2id of a plain password; zeros if none |
 //! | 102 | 16 | Argon2id salt of a plain password; zeros if none |
-//! | 118 | H | envelope header |
+//! | 118 | H | envelope header; its byte 1 (offset 119) is the mode, which decides whether failures count |
 //! | 118+H | N | name |
 //! | 118+H+N | rest | envelope body (nonce, ciphertext, tag) |
 //!
@@ -62,6 +62,12 @@ pub const OFF_PASSWORD_DIGEST: usize = 70;
 pub const OFF_PASSWORD_SALT: usize = 102;
 /// Length of the fixed part; the header starts here.
 pub const FIXED_LEN: usize = 118;
+/// Offset of the envelope's mode byte (the header's second byte, PROTOCOL.md §4).
+pub const OFF_ENVELOPE_MODE: usize = FIXED_LEN + 1;
+/// The envelope mode `key` (PROTOCOL.md §2): no password, nothing to guess.
+pub const ENVELOPE_MODE_KEY: u8 = 0x01;
+/// The password-check byte of a plain (non-verifier) password, hashed with Argon2id.
+pub const PASSWORD_PLAIN: u8 = PASSWORD_DIGEST_AND_SALT;
 /// The views-left value of a secret without a view limit.
 pub const UNLIMITED_VIEWS: u32 = u32::MAX;
 /// The longest prefix that holds a record's metadata (fixed part, header and name).
@@ -80,6 +86,9 @@ pub const LUA_CONSTANTS: &[(&str, usize)] = &[
     ("OFF_DELETE_DIGEST", OFF_DELETE_DIGEST),
     ("OFF_PASSWORD_DIGEST", OFF_PASSWORD_DIGEST),
     ("FIXED_LEN", FIXED_LEN),
+    ("OFF_ENVELOPE_MODE", OFF_ENVELOPE_MODE),
+    ("ENVELOPE_MODE_KEY", ENVELOPE_MODE_KEY as usize),
+    ("PASSWORD_PLAIN", PASSWORD_PLAIN as usize),
     ("UNLIMITED_VIEWS", UNLIMITED_VIEWS as usize),
 ];
 

@@ -63,12 +63,34 @@ impl RedisStore {
             ),
             Err(e) => anyhow::bail!("cannot ask Redis at {address} for its version: {e}"),
         }
+        warn_unless_noeviction(&mut conn, &address).await;
         Ok(Self {
             conn,
             address,
             consume_script: Script::new(CONSUME_VIEW_LUA),
             delete_script: Script::new(DELETE_SECRET_LUA),
         })
+    }
+}
+
+/// Logs a warning when Redis may evict keys under memory pressure. Every zkshare key has a TTL,
+/// so any eviction policy but `noeviction` (the `volatile-*` ones included) would delete live
+/// secrets before their time; with `noeviction`, a full Redis refuses creates (503) instead.
+async fn warn_unless_noeviction(conn: &mut ConnectionManager, address: &str) {
+    let reply: Result<Vec<String>, RedisError> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query_async(conn)
+        .await;
+    match reply.as_deref() {
+        Ok([_, policy]) if policy == "noeviction" => {}
+        Ok([_, policy]) => tracing::warn!(
+            "Redis at {address} has maxmemory-policy {policy}: under memory pressure it would              delete live secrets before they expire; set maxmemory-policy noeviction              (docs/SECURITY.md, Redis settings)"
+        ),
+        // Managed services often rename or forbid CONFIG.
+        _ => tracing::warn!(
+            "cannot read the maxmemory-policy of Redis at {address}; zkshare needs noeviction              (docs/SECURITY.md, Redis settings)"
+        ),
     }
 }
 
@@ -125,7 +147,9 @@ fn describe_addr(addr: &ConnectionAddr) -> String {
 }
 
 fn store_error(e: RedisError) -> StoreError {
+    // OOM: Redis is full and refuses writes (maxmemory-policy noeviction); expiries free it.
     if e.is_io_error()
+        || e.code() == Some("OOM")
         || e.is_timeout()
         || e.is_connection_dropped()
         || e.is_connection_refusal()

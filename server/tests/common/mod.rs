@@ -22,6 +22,7 @@ pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
     dir: tempfile::TempDir,
+    extra: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -35,11 +36,17 @@ fn free_port() -> u16 {
 impl RedisServer {
     /// Starts one on a free port. Fails (never skips) when redis-server is missing.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Like [`RedisServer::start`], with more `redis-server` arguments.
+    pub fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut server = Self {
             child: None,
             port: free_port(),
             dir,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         server.launch();
         server
@@ -57,6 +64,7 @@ impl RedisServer {
                 "--appendonly",
                 "no",
             ])
+            .args(&self.extra)
             .current_dir(self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -144,6 +152,10 @@ pub fn test_config() -> Config {
     c.rate_limit_per_second = 0;
     c.public_url = Some("https://zkshare.test".into());
     c.max_password_failures = 5;
+    // Suites create many secrets, and race many readers, from one address; the quota and the
+    // per-client share of requests in flight have their own tests.
+    c.creates_per_hour = 0;
+    c.max_concurrent_requests_per_client = 0;
     c
 }
 
