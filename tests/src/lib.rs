@@ -4,6 +4,7 @@
 //! fails with the command to install it when it is missing.
 
 pub mod browser;
+pub mod cli;
 pub mod flows;
 pub mod leaks;
 pub mod proxy;

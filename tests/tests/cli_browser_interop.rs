@@ -2,38 +2,17 @@
 //! a secret sent from the terminal opens in Chromium, and one made in Chromium opens with
 //! `zkshare get`.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
 use zkshare_tests::browser::Chromium;
+use zkshare_tests::cli;
 use zkshare_tests::flows::{self, Revealed, ShareForm};
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::workspace_binary;
 
 /// Runs `zkshare ARGS` with `stdin` and `env`; returns (exit code, stdout, stderr).
 fn zkshare(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(workspace_binary("zkshare"));
-    cmd.args(args)
-        .env("ZKSHARE_NO_PROMPT", "1")
-        .env_remove("ZKSHARE_SERVER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn zkshare");
-    // A run that rejects its arguments may exit before reading stdin: that is not an error.
-    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    let out = child.wait_with_output().expect("zkshare ran");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let run = cli::zkshare(args, stdin.as_bytes(), env);
+    let stdout = run.stdout_text();
+    (run.code, stdout, run.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

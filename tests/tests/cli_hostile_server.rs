@@ -1,55 +1,19 @@
 //! The real `zkshare` binary against stub servers that lie: a key-less header for a keyed link,
 //! redirects, a link to another origin, plain HTTP, terminal escapes in what they send.
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
-
 use serde_json::{Value, json};
 use zkshare_crypto::{Credentials, LinkKey, seal_text};
+use zkshare_tests::cli::{self, CliRun};
 use zkshare_tests::stub::{Reply, StubServer};
-use zkshare_tests::workspace_binary;
 
 const ID: &str = "q83vEjRWeJCrze8SNFZ4kA";
 const PASSWORD: &str = "correct horse battery staple";
 
-/// What one `zkshare` run gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `zkshare ARGS` with `stdin` and `env`, prompting off and no inherited settings.
-fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(workspace_binary("zkshare"));
-    cmd.args(args)
-        .env("ZKSHARE_NO_PROMPT", "1")
-        .env("PW", PASSWORD)
-        .env_remove("ZKSHARE_SERVER")
-        .env_remove("ZKSHARE_DELETE_TOKEN")
-        .env_remove("ZKSHARE_LINK_KEY")
-        .env_remove("ZKSHARE_LINK")
-        .env_remove("ZKSHARE_INSECURE_HTTP")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn zkshare");
-    if let Err(e) = child.stdin.take().unwrap().write_all(stdin) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("wait for zkshare");
-    Run {
-        code: status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+/// Runs `zkshare ARGS` with `stdin` and `env` (plus `PW`, the password for `--password-env PW`).
+fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> CliRun {
+    let mut env = env.to_vec();
+    env.push(("PW", PASSWORD));
+    cli::zkshare(args, stdin, &env)
 }
 
 /// A valid mode-`password` envelope (what a malicious server can make on its own).
@@ -96,9 +60,13 @@ fn downgrading_server() -> StubServer {
     })
 }
 
-fn assert_failed(run: &Run) {
+fn assert_failed(run: &CliRun) {
     assert_ne!(run.code, 0, "must fail; stderr: {}", run.stderr);
-    assert!(run.stdout.is_empty(), "nothing on stdout: {:?}", run.stdout);
+    assert!(
+        run.stdout.is_empty(),
+        "nothing on stdout: {:?}",
+        run.stdout_text()
+    );
     assert!(run.stderr.starts_with("zkshare: "), "{:?}", run.stderr);
 }
 
@@ -145,7 +113,7 @@ fn get_refuses_a_key_less_header_when_the_link_has_a_key() {
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "forged by the server");
+    assert_eq!(run.stdout_text(), "forged by the server");
     assert!(stub.got("POST", "/access"));
 }
 
@@ -187,14 +155,18 @@ fn open_and_verifier_refuse_a_key_less_header_with_a_key() {
     // Without a key both work (positive control).
     let run = zkshare(&["open", "--password-env", "PW"], envelope.as_bytes(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "forged by the server");
+    assert_eq!(run.stdout_text(), "forged by the server");
     let run = zkshare(
         &["verifier", "--header", &header, "--password-env", "PW"],
         b"",
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("zkv1."), "{}", run.stdout);
+    assert!(
+        run.stdout_text().starts_with("zkv1."),
+        "{}",
+        run.stdout_text()
+    );
 }
 
 #[test]
@@ -361,19 +333,27 @@ fn strings_from_the_server_cannot_drive_the_terminal() {
     let link = format!("{}/s/{ID}#{}", stub.base_url(), key.to_b64());
     let run = zkshare(&["inspect", &link], b"", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(unsafe_chars(&run.stdout).is_empty(), "{:?}", run.stdout);
     assert!(
-        run.stdout
+        unsafe_chars(&run.stdout_text()).is_empty(),
+        "{:?}",
+        run.stdout_text()
+    );
+    assert!(
+        run.stdout_text()
             .contains("invoice\\u{202e}fdp.exe\\u{1b}]0;owned\\u{7}\\u{9b}2J"),
         "{}",
-        run.stdout
+        run.stdout_text()
     );
 
     // --json stays valid JSON with the same value, but escaped.
     let run = zkshare(&["inspect", "--json", &link], b"", &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(unsafe_chars(&run.stdout).is_empty(), "{:?}", run.stdout);
-    let value: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert!(
+        unsafe_chars(&run.stdout_text()).is_empty(),
+        "{:?}",
+        run.stdout_text()
+    );
+    let value: Value = serde_json::from_str(&run.stdout_text()).expect("JSON");
     assert_eq!(value["name"], name);
 
     // An error message from the server.

@@ -1,90 +1,14 @@
 //! The real `zkshare` binary against a real `zkshare-server`: send, get, inspect, delete, the
 //! offline seal/verifier/open tools with raw HTTP in between, exit codes and messages.
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use zkshare_crypto::LinkKey;
+use zkshare_tests::cli::zkshare;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
 use zkshare_tests::{free_port, workspace_binary, workspace_root};
-
-/// What one `zkshare` run gave.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn stdout_text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
-    }
-
-    /// Asserts success and returns stdout as text.
-    fn ok(&self) -> String {
-        assert_eq!(self.code, 0, "zkshare failed; stderr: {}", self.stderr);
-        self.stdout_text()
-    }
-
-    /// Asserts the exit code, that stdout is empty, and that stderr is one `zkshare: ` error.
-    fn fails(&self, code: i32) -> &str {
-        assert_eq!(
-            self.code,
-            code,
-            "exit code; stdout: {:?}, stderr: {}",
-            self.stdout_text(),
-            self.stderr
-        );
-        assert!(
-            self.stdout.is_empty(),
-            "nothing on stdout on failure: {:?}",
-            self.stdout_text()
-        );
-        assert!(
-            self.stderr.starts_with("zkshare: "),
-            "error format: {:?}",
-            self.stderr
-        );
-        &self.stderr
-    }
-}
-
-/// Runs `zkshare ARGS` with `stdin`, extra `env`, prompting off and no inherited settings.
-fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(workspace_binary("zkshare"));
-    cmd.args(args)
-        .env("ZKSHARE_NO_PROMPT", "1")
-        .env_remove("ZKSHARE_SERVER")
-        .env_remove("ZKSHARE_DELETE_TOKEN")
-        .env_remove("ZKSHARE_LINK_KEY")
-        .env_remove("ZKSHARE_LINK")
-        .env_remove("ZKSHARE_INSECURE_HTTP")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn zkshare");
-    let mut input = child.stdin.take().unwrap();
-    // A run that rejects its arguments may exit before reading stdin: that is not an error.
-    if let Err(e) = input.write_all(stdin) {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
-    }
-    drop(input);
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("wait for zkshare");
-    Run {
-        code: status.code().expect("exited normally, not by a signal"),
-        stdout,
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
 
 /// `zkshare send` → the link (its only stdout line).
 fn send(server: &ServerProcess, secret: &[u8], extra: &[&str], env: &[(&str, &str)]) -> String {
