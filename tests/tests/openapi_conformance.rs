@@ -673,9 +673,10 @@ async fn busy(spec: &Spec) {
         (Method::GET, OPENAPI, None, None),
     ];
     for (method, path, id, body) in operations {
-        // The stalled request may take a moment to be read.
+        // The stalled request may take a moment to be read, more on a loaded machine: wait up
+        // to 10 s (the loop ends at the first 503).
         let mut busy = false;
-        for _ in 0..50 {
+        for _ in 0..500 {
             let (status, _) = api
                 .call(method.clone(), path, id, |r| match body {
                     Some(b) => r.json(b).header("X-Delete-Token", "x"),
