@@ -154,6 +154,15 @@ def link_seeds() -> None:
         write("link", name, text)
 
 
+def forwarded_seeds() -> None:
+    # Structured input (arbitrary::Arbitrary): these bytes become a peer address, trusted
+    # networks and header values; the text in them gives the mutator realistic pieces.
+    write("forwarded", "proxy-chain", b"\x01\x0a\x00\x00\x01" + b"10.0.0.0/8\x00127.0.0.1\x00"
+          + b"203.0.113.7, 10.1.2.3:443, [2001:db8::1]:8080")
+    write("forwarded", "ipv6-mapped", b"\x02" + bytes(10) + b"\xff\xff\x7f\x00\x00\x01"
+          + b"::ffff:127.0.0.0/104\x00unknown, 198.51.100.4")
+
+
 def main() -> None:
     corpus = os.path.join(ROOT, "fuzz/corpus")
     if os.path.isdir(corpus) and "--keep" not in sys.argv:
@@ -163,6 +172,7 @@ def main() -> None:
     record_seeds()
     request_seeds()
     link_seeds()
+    forwarded_seeds()
 
 
 main()
