@@ -7,8 +7,8 @@
 # (all the code is safe Rust: panics, overflows and failed assertions are what can go wrong,
 # and libFuzzer catches those) and with debug assertions, so integer overflow panics too.
 # New inputs go to a scratch corpus listed first; fuzz/corpus/ is only read. Crashing inputs
-# are kept in fuzz/artifacts/<target>/ (not committed); reproduce one with
-# `RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none -a TARGET fuzz/artifacts/TARGET/crash-…`.
+# are kept in fuzz/artifacts/<target>/ (not committed); the failure output ends with the
+# `cargo fuzz run …` line that replays one (run it with RUSTC_BOOTSTRAP=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
