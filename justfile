@@ -27,6 +27,11 @@ wasm:
 deps:
     scripts/ensure-deps.sh
 
+# Fuzz every parser of untrusted input (fuzz/) for SECONDS each on the committed corpus; fails
+# on any crash and prints the executions per target. Installs cargo-fuzz when missing.
+fuzz seconds="60":
+    scripts/fuzz-smoke.sh {{seconds}}
+
 # Regenerate the protocol test vectors (deterministic: the file must not change).
 vectors:
     cargo run -q -p zkshare-crypto --features vectors --example gen_vectors > tests/vectors/protocol-v1.json

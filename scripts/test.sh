@@ -24,4 +24,7 @@ cargo build --workspace --bins
 step "tests: cargo test --workspace"
 cargo test --workspace --no-fail-fast --features zkshare-crypto/vectors
 
+step "fuzzing: every cargo-fuzz target for 20 s on the committed corpus"
+scripts/fuzz-smoke.sh 20
+
 step "done in $(( $(date +%s) - started )) s"

@@ -4,7 +4,6 @@ mod api;
 mod args;
 mod commands;
 mod error;
-mod link;
 mod password;
 mod terminal;
 
@@ -12,6 +11,8 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
+// The link parser lives in the library so that the fuzz targets reach it too.
+use zkshare_cli::link;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();

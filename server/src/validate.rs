@@ -154,7 +154,7 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
         };
     let max_views = match &req.max_views {
         None => None,
-        Some(n) => match n.as_u64().filter(|v| *v >= 1).map(u32::try_from) {
+        Some(n) => match whole_number(n).filter(|v| *v >= 1).map(u32::try_from) {
             Some(Ok(v)) if v <= MAX_VIEWS => Some(v),
             Some(_) => {
                 issue("maxViews", "maxViews must be at most 1000000");
@@ -209,6 +209,17 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
         access_type: req.access_type,
         authorized_emails,
         allow_external_emails,
+    })
+}
+
+/// A JSON number that is a whole number, as `u64` (saturating): `3`, and also `3.0` or `3e0`,
+/// which JSON (and OpenAPI's `integer`) do not tell apart from it. `None` for fractions and
+/// negative numbers.
+fn whole_number(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        // `as` saturates: anything at or above 2^64 becomes u64::MAX, which no limit allows.
+        (f.fract() == 0.0 && f >= 0.0).then_some(f as u64)
     })
 }
 
@@ -389,6 +400,46 @@ mod tests {
                 Err("Expiration time cannot be less than 5 minutes"),
                 "{short:?}"
             );
+        }
+    }
+
+    #[test]
+    fn max_views_is_any_json_number_that_is_a_whole_number() {
+        // JSON has one number type: `3.0` and `3e0` are the integer 3 (OpenAPI's `integer`
+        // says so too), so they are accepted like `3`.
+        let max_views = |views: &str| {
+            let body = format!(
+                r#"{{"secretValue":"{}","maxViews":{views}}}"#,
+                envelope(1, 34, 284)
+            );
+            let request: CreateSecretRequest = serde_json::from_str(&body).unwrap();
+            create(request)
+                .map(|v| v.max_views)
+                .map_err(|e| e.message().to_string())
+        };
+        for (views, expected) in [
+            ("3", 3),
+            ("3.0", 3),
+            ("3e0", 3),
+            ("131072.0", 131_072),
+            ("1e6", 1_000_000),
+            ("1000000.0", 1_000_000),
+        ] {
+            assert_eq!(max_views(views), Ok(Some(expected)), "{views}");
+        }
+        for (views, message) in [
+            ("0", "maxViews must be a whole number of at least 1"),
+            ("0.0", "maxViews must be a whole number of at least 1"),
+            ("-0.0", "maxViews must be a whole number of at least 1"),
+            ("-1", "maxViews must be a whole number of at least 1"),
+            ("1.5", "maxViews must be a whole number of at least 1"),
+            ("1000001", "maxViews must be at most 1000000"),
+            ("1000000.5", "maxViews must be a whole number of at least 1"),
+            ("1e7", "maxViews must be at most 1000000"),
+            ("1e300", "maxViews must be at most 1000000"),
+            ("18446744073709551616", "maxViews must be at most 1000000"),
+        ] {
+            assert_eq!(max_views(views), Err(message.to_string()), "{views}");
         }
     }
 

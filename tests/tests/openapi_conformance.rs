@@ -4,7 +4,8 @@
 //!
 //! Statuses are provoked for real: 503 by stopping the Redis a server uses and by a server
 //! whose one place for a request is taken, 429 with a server whose rate limit is one request
-//! per second, 413 with a body over the limit. Only 500 (a bug
+//! per second, 413 with a body over the limit, 408 with a body that never arrives at a server
+//! whose timeout is one second. Only 500 (a bug
 //! or a panic in the server) is documented but not provoked.
 
 use std::collections::{BTreeSet, HashMap};
@@ -222,6 +223,13 @@ impl Spec {
 /// reads the answer. (Sending the body too races the server, which answers 413 and closes
 /// before reading it.) Returns the status, Content-Type and body.
 fn post_oversized_head(addr: &str, path: &str) -> (u16, String, String) {
+    post_head(addr, path, 200 * 1024, "")
+}
+
+/// Sends the head of a POST announcing `content_length` bytes, then only `body`, and reads the
+/// answer (the server answers before the rest could arrive). Returns the status, Content-Type
+/// and body.
+fn post_head(addr: &str, path: &str, content_length: usize, body: &str) -> (u16, String, String) {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream
@@ -230,8 +238,7 @@ fn post_oversized_head(addr: &str, path: &str) -> (u16, String, String) {
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        200 * 1024
+         Content-Length: {content_length}\r\nConnection: close\r\n\r\n{body}"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -311,6 +318,15 @@ impl<'a> Caller<'a> {
         let addr = self.base.trim_start_matches("http://");
         let (status, content_type, body) = post_oversized_head(addr, path);
         assert_eq!(status, 413, "POST {path}: {body}");
+        self.spec
+            .check("post", template, status, &content_type, &body);
+    }
+
+    /// A POST whose body never arrives, at a server with a one-second timeout: 408.
+    fn expect_timeout(&self, template: &str, path: &str) {
+        let addr = self.base.trim_start_matches("http://");
+        let (status, content_type, body) = post_head(addr, path, 100, "{");
+        assert_eq!(status, 408, "POST {path}: {body}");
         self.spec
             .check("post", template, status, &content_type, &body);
     }
@@ -562,6 +578,20 @@ async fn store_outage(spec: &Spec) {
     api.expect(200, Method::GET, HEALTHZ, None, |r| r).await;
 }
 
+/// 408 from every operation that reads a body, when the body does not arrive in time.
+fn slow_bodies(spec: &Spec) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(
+        Store::Embedded(dir.path()),
+        &["--request-timeout-secs", "1"],
+    );
+    let api = Caller::new(spec, server.base_url());
+    for path in [SECRETS, PUBLIC] {
+        api.expect_timeout(path, path);
+    }
+    api.expect_timeout(ACCESS, &ACCESS.replace("{id}", UNKNOWN_ID));
+}
+
 /// A server started with a rate limit (the harness always turns it off), or other limits.
 struct LimitedServer {
     child: Child,
@@ -703,6 +733,7 @@ async fn every_documented_operation_answers_as_documented() {
     store_outage(&spec).await;
     rate_limit(&spec).await;
     busy(&spec).await;
+    slow_bodies(&spec);
 
     let seen = spec.seen.lock().unwrap().clone();
     let documented = spec.documented();
@@ -776,7 +807,10 @@ fn the_document_is_openapi_3_1_with_json_schema_2020_12() {
         doc["components"]["schemas"]["Envelope"]["maxLength"],
         zkshare_crypto::MAX_ENVELOPE_CHARS
     );
-    assert_eq!(request["properties"]["maxViews"]["type"], "integer");
+    assert_eq!(
+        request["properties"]["maxViews"]["type"],
+        json!(["integer", "null"])
+    );
     assert_eq!(request["properties"]["maxViews"]["minimum"], 1);
     assert_eq!(request["properties"]["authorizedEmails"]["maxItems"], 100);
 
@@ -811,7 +845,7 @@ fn the_document_is_openapi_3_1_with_json_schema_2020_12() {
         "createdAt": "2026-11-22T19:00:00.000Z", "updatedAt": "2026-11-22T19:00:00.000Z",
         "userId": null, "orgId": null, "expiresAfterViews": null, "accessType": "anyone",
         "name": null, "lastViewedAt": null, "type": "share", "authorizedEmails": null,
-        "identityId": null, "allowExternalEmails": false, "secretValue": "AAAA.BBBB",
+        "identityId": null, "allowExternalEmails": false, "secretValue": envelope(None).0,
     });
     let errors = spec.errors("/components/schemas/AccessedShare", &accessed);
     assert!(errors.is_empty(), "{errors:#?}");
@@ -835,4 +869,108 @@ fn the_document_is_openapi_3_1_with_json_schema_2020_12() {
             .is_empty(),
         "formats are validated"
     );
+}
+
+/// The document's `Envelope` and `expiresIn` patterns accept exactly what the server accepts, so
+/// that schema-valid requests are not refused and schema-invalid ones are (schemathesis checks
+/// both from the outside: tests/tests/api_schema_fuzz.rs).
+#[test]
+fn the_patterns_are_the_servers_rules() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use rand::{Rng as _, RngExt as _};
+    use zkshare_server::validate::{check_envelope, parse_expires_in};
+
+    let spec = Spec::new();
+    let envelope_schema = "/components/schemas/Envelope";
+    let expires_schema = "/components/schemas/CreateSharedSecretRequest/properties/expiresIn";
+    let agree = |text: &str| {
+        let documented = spec.errors(envelope_schema, &json!(text)).is_empty();
+        assert_eq!(
+            documented,
+            check_envelope(text).is_ok(),
+            "the document and the server disagree on {} characters: {text:.80}…",
+            text.len()
+        );
+        documented
+    };
+
+    // Real envelopes of every mode and size, and the vectors (malformed ones included).
+    for text in ["", "x", "plain text"] {
+        assert!(!agree(text));
+    }
+    let key = LinkKey::generate();
+    for creds in [
+        Credentials::Key(&key),
+        Credentials::KeyAndPassword(&key, "pw"),
+        Credentials::Password("pw"),
+    ] {
+        for len in [0, 251, 252, 1_000, 10_000] {
+            let sealed = seal_text(&"é".repeat(len / 2), &creds).expect("seal");
+            assert!(agree(&sealed.envelope));
+        }
+    }
+    let vectors: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("tests/vectors/protocol-v1.json")).unwrap(),
+    )
+    .unwrap();
+    for v in vectors["vectors"].as_array().unwrap() {
+        agree(v["envelope"].as_str().unwrap());
+    }
+
+    // Near misses: every header and body length around the valid ones, each mode and version.
+    let mut rng = rand::rng();
+    let mut accepted = 0;
+    for _ in 0..2_000 {
+        let mut header = vec![0u8; [33, 34, 35, 45, 46, 47][rng.random_range(0..6)]];
+        rng.fill_bytes(&mut header);
+        header[0] = if rng.random_bool(0.9) { 1 } else { 2 };
+        header[1] = rng.random_range(0..5);
+        let blocks = rng.random_range(1..8);
+        let body_len = (28 + 256 * blocks) as i64 + [0, 0, 0, -1, 1, -256][rng.random_range(0..6)];
+        let mut body = vec![0u8; body_len as usize];
+        rng.fill_bytes(&mut body);
+        let mut text = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&header),
+            URL_SAFE_NO_PAD.encode(&body)
+        );
+        if rng.random_bool(0.2) {
+            // One character changed: other alphabets, padding, a dot, trailing bits.
+            let at = rng.random_range(0..text.len());
+            let with = ["+", "/", "=", ".", " ", "B", "_"][rng.random_range(0..7)];
+            text.replace_range(at..at + 1, with);
+        }
+        accepted += usize::from(agree(&text));
+    }
+    assert!(accepted > 10, "the near misses include valid envelopes");
+
+    // expiresIn: every value of every unit across the bounds, with and without leading zeros.
+    for unit in ["s", "m", "h", "d", "w"] {
+        let values = (0..3_000)
+            .chain((40_000..45_000).step_by(7))
+            .chain(2_591_990..2_592_010);
+        for n in values {
+            for text in [format!("{n}{unit}"), format!("00{n}{unit}")] {
+                assert_eq!(
+                    spec.errors(expires_schema, &json!(text)).is_empty(),
+                    parse_expires_in(&text).is_ok(),
+                    "expiresIn {text:?}"
+                );
+            }
+        }
+    }
+    for text in [
+        "",
+        "m",
+        "5",
+        "5M",
+        "+5m",
+        "5 m",
+        "1.5h",
+        "99999999999999999999d",
+    ] {
+        assert!(!spec.errors(expires_schema, &json!(text)).is_empty());
+        assert!(parse_expires_in(text).is_err());
+    }
 }

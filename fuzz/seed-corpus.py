@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# Writes the committed seed corpus fuzz/corpus/<target>/ from the protocol vectors and real shapes.
+#
+# Run from the repository root: `python3 fuzz/seed-corpus.py`. Deterministic: re-running gives the
+# same files. Seeds are real inputs (vector envelopes, payload framings, Redis records in the
+# layout of server/src/store/record.rs, API bodies, pasted links) that the fuzzers mutate.
+import base64
+import hashlib
+import json
+import os
+import shutil
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VECTORS = json.load(open(os.path.join(ROOT, "tests/vectors/protocol-v1.json")))["vectors"]
+BY_NAME = {v["name"]: v for v in VECTORS}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def write(target: str, name: str, data) -> None:
+    directory = os.path.join(ROOT, "fuzz/corpus", target)
+    os.makedirs(directory, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data)
+
+
+def envelope_seeds() -> None:
+    # Every vector but the 53,690-character one (it would raise libFuzzer's input size tenfold).
+    for v in VECTORS:
+        if len(v["envelope"]) <= 4096:
+            write("envelope", v["name"], v["envelope"])
+    for name in ["success-key", "success-key-password"]:
+        write("envelope", f"header-{name}", BY_NAME[name]["envelope"].split(".")[0])
+    write("envelope", "link-key", BY_NAME["success-key"]["linkKey"])
+    write("envelope", "verifier", BY_NAME["success-key"]["verifier"])
+
+
+def payload(content_type: int, data: bytes, length=None, pad_to=None) -> bytes:
+    n = len(data) if length is None else length
+    out = bytes([content_type]) + struct.pack(">I", n) + data
+    size = pad_to if pad_to is not None else -(-len(out) // 256) * 256
+    return out + bytes(size - len(out))
+
+
+def payload_seeds() -> None:
+    write("payload", "empty-text", payload(1, b""))
+    write("payload", "short-text", payload(1, b"db password: hunter2"))
+    write("payload", "exact-block", payload(1, b"a" * 251))
+    write("payload", "two-blocks", payload(1, b"a" * 252))
+    write("payload", "multibyte", payload(1, "pässwörd 🔑 ünïcødé".encode()))
+    write("payload", "invalid-utf8", payload(1, b"\xff\xfe text"))
+    write("payload", "unknown-content-type", payload(2, b"a file"))
+    write("payload", "length-too-long", payload(1, b"abc", length=300))
+    write("payload", "length-max", payload(1, b"abc", length=0xFFFFFFFF))
+    write("payload", "extra-padding-block", payload(1, b"abc", pad_to=512))
+    bad = bytearray(payload(1, b"abc"))
+    bad[-1] = 1
+    write("payload", "bad-padding", bytes(bad))
+
+
+def record(envelope: str, name=None, organization=False, password=None, views=None,
+           created=1_795_000_000_123, expires=1_795_003_600_123, last_viewed=0, failures=0) -> bytes:
+    header_b64, body_b64 = envelope.split(".")
+    header, body = unb64(header_b64), unb64(body_b64)
+    name_bytes = (name or "").encode()
+    kind, digest, salt = 0, bytes(32), bytes(16)
+    if password is not None:
+        digest = hashlib.sha256(password.encode()).digest()
+        kind = 1
+    fixed = bytes([1, 1 if organization else 0, kind, 1 if name is not None else 0,
+                   len(header), len(name_bytes)])
+    fixed += struct.pack(">qqqII", created, expires, last_viewed,
+                         0xFFFFFFFF if views is None else views, failures)
+    fixed += hashlib.sha256(b"delete token").digest() + digest + salt
+    assert len(fixed) == 118
+    return fixed + header + name_bytes + body
+
+
+def plain_password_record(envelope: str) -> bytes:
+    r = bytearray(record(envelope, views=1))
+    r[2] = 2  # digest and Argon2id salt
+    r[70:102] = hashlib.sha256(b"stand-in for an Argon2id output").digest()
+    r[102:118] = hashlib.sha256(b"salt").digest()[:16]
+    return bytes(r)
+
+
+def record_seeds() -> None:
+    key = BY_NAME["success-key"]
+    kp = BY_NAME["success-key-password"]
+    write("record", "key-mode-verifier", record(key["envelope"], password=key["verifier"], views=1))
+    write("record", "named-unlimited", record(key["envelope"], name="deploy key ✓",
+                                              password=key["verifier"]))
+    write("record", "key-password-viewed", record(kp["envelope"], password=kp["verifier"], views=4,
+                                                  last_viewed=1_795_000_100_000, failures=2))
+    write("record", "organization-no-password", record(key["envelope"], organization=True))
+    write("record", "plain-password", plain_password_record(kp["envelope"]))
+    write("record", "empty-name", record(key["envelope"], name=""))
+
+
+def request_seeds() -> None:
+    key = BY_NAME["success-key"]
+    kp = BY_NAME["success-key-password"]
+    env, verifier = key["envelope"], key["verifier"]
+    bodies = {
+        "create-minimal": {"secretValue": env},
+        "create-full": {"secretValue": kp["envelope"], "password": kp["verifier"],
+                        "expiresIn": "1h", "maxViews": 1, "name": "db"},
+        "create-plain-password": {"secretValue": env, "password": "hunter2", "expiresIn": "5m"},
+        "create-organization": {"secretValue": env, "accessType": "organization"},
+        "create-emails": {"secretValue": env, "authorizedEmails": [" A@Example.com", "a@example.com"],
+                          "allowExternalEmails": True},
+        "create-too-long": {"secretValue": env, "expiresIn": "31d"},
+        "create-max-views-zero": {"secretValue": env, "maxViews": 0},
+        "create-max-views-float": {"secretValue": env, "maxViews": 1.5, "expiresIn": "720h"},
+        "create-unknown-field": {"secretValue": env, "unknownField": True},
+        "create-plaintext": {"secretValue": "plaintext is refused", "name": "n" * 51},
+        "access-empty": {},
+        "access-verifier": {"password": verifier},
+        "access-empty-password": {"password": ""},
+    }
+    for name, body in bodies.items():
+        write("request", name, json.dumps(body, ensure_ascii=False))
+    # Field values alone, for the field parsers.
+    for name, text in {"expires-30d": "30d", "expires-300s": "300s", "expires-leading-zeros": "0005m",
+                       "envelope": env, "verifier": verifier, "id": "q83vEjRWeJCrze8SNFZ4kA"}.items():
+        write("request", name, text)
+
+
+def link_seeds() -> None:
+    key = BY_NAME["success-key"]["linkKey"]
+    sid = "q83vEjRWeJCrze8SNFZ4kA"
+    links = {
+        "plain": f"https://share.example.com/s/{sid}#{key}",
+        "port": f"http://127.0.0.1:8080/s/{sid}#{key}",
+        "path-prefix": f"https://example.com/tools/zk/s/{sid}#{key}",
+        "percent-hash": f"https://h.example/s/{sid}%23{key}",
+        "wrapped": f"  https://h.example/s/{sid[:10]}\n  {sid[10:]}#{key[:20]}\r\n{key[20:]}\t\n",
+        "angle-brackets": f"<https://h.example/s/{sid}#{key}>.",
+        "query": f"https://h.example/s/{sid}?utm_source=mail#{key}",
+        "password-only": f"https://h.example/s/{sid}/",
+        "upper-scheme": f"HTTPS://Example.com/s/{sid}#{key}",
+    }
+    for name, text in links.items():
+        write("link", name, text)
+
+
+def forwarded_seeds() -> None:
+    # Structured input (arbitrary::Arbitrary): these bytes become a peer address, trusted
+    # networks and header values; the text in them gives the mutator realistic pieces.
+    write("forwarded", "proxy-chain", b"\x01\x0a\x00\x00\x01" + b"10.0.0.0/8\x00127.0.0.1\x00"
+          + b"203.0.113.7, 10.1.2.3:443, [2001:db8::1]:8080")
+    write("forwarded", "ipv6-mapped", b"\x02" + bytes(10) + b"\xff\xff\x7f\x00\x00\x01"
+          + b"::ffff:127.0.0.0/104\x00unknown, 198.51.100.4")
+
+
+def main() -> None:
+    corpus = os.path.join(ROOT, "fuzz/corpus")
+    if os.path.isdir(corpus) and "--keep" not in sys.argv:
+        shutil.rmtree(corpus)
+    envelope_seeds()
+    payload_seeds()
+    record_seeds()
+    request_seeds()
+    link_seeds()
+    forwarded_seeds()
+
+
+main()
