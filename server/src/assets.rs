@@ -20,7 +20,7 @@ use rust_embed::RustEmbed;
 use serde_json::json;
 use sha2::{Digest as _, Sha256, Sha384};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBodyMarker};
 
 #[derive(RustEmbed)]
 #[folder = "../web"]
@@ -177,10 +177,23 @@ impl WebAssets {
         &self.manifest
     }
 
-    /// Answers a GET/HEAD for `path`, honouring If-None-Match.
+    /// Answers a GET/HEAD for `path`, honouring If-None-Match. An unknown path gets the page
+    /// `/404.html` with status 404 (people follow links; the API keeps its JSON 404 body).
     pub fn respond(&self, path: &str, headers: &HeaderMap) -> Response {
         let Some(asset) = self.get(path) else {
-            return ApiError::for_status(StatusCode::NOT_FOUND).into_response();
+            return match self.get("/404.html") {
+                Some(page) => {
+                    let mut response = Response::new(Body::from(page.bytes.clone()));
+                    *response.status_mut() = StatusCode::NOT_FOUND;
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(page.content_type),
+                    );
+                    response.extensions_mut().insert(ErrorBodyMarker);
+                    response
+                }
+                None => ApiError::for_status(StatusCode::NOT_FOUND).into_response(),
+            };
         };
         let etag = format!("\"{}\"", &asset.sha256_hex[..32]);
         let cache = if is_html(path) {
@@ -240,10 +253,12 @@ fn read_dir_files(root: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     Ok(out)
 }
 
-/// Routes of the web page: `/`, `/s/{id}`, `/assets.json` and every file by its path.
+/// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, `/assets.json` and
+/// every file by its path; anything else is the HTML page `/404.html`.
 pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Router<S> {
     let index = Arc::clone(&assets);
     let reveal = Arc::clone(&assets);
+    let status = Arc::clone(&assets);
     let manifest = Arc::clone(&assets);
     Router::new()
         .route(
@@ -253,6 +268,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Route
         .route(
             "/s/{id}",
             get(move |headers: HeaderMap| async move { reveal.respond("/reveal.html", &headers) }),
+        )
+        .route(
+            "/s/{id}/status",
+            get(move |headers: HeaderMap| async move { status.respond("/status.html", &headers) }),
         )
         .route(
             "/assets.json",

@@ -38,7 +38,7 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| new_request_id())
 }
 
-/// Marks a response whose body already is the API error body.
+/// Marks a response whose body is final: the API error body, or the page for unknown paths.
 #[derive(Clone, Copy, Debug)]
 pub struct ErrorBodyMarker;
 
