@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod flows;
 pub mod leaks;
+pub mod npm;
 pub mod proxy;
 pub mod redis_server;
 pub mod server;

@@ -291,7 +291,11 @@ async fn pages_are_served_under_a_strict_csp_and_run_without_console_errors() {
     let stack = stack();
     let base = stack.server.base_url();
     let client = reqwest::Client::new();
-    for path in ["/", "/s/AAAAAAAAAAAAAAAAAAAAAA"] {
+    for path in [
+        "/",
+        "/s/AAAAAAAAAAAAAAAAAAAAAA",
+        "/s/AAAAAAAAAAAAAAAAAAAAAA/status",
+    ] {
         let response = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let h = response.headers();
@@ -382,6 +386,10 @@ async fn published_asset_hashes_match_the_served_bytes_and_a_local_build() {
         "/js/zk.js",
         "/js/create.js",
         "/js/reveal.js",
+        "/js/status.js",
+        "/js/qr.js",
+        "/status.html",
+        "/404.html",
         "/style.css",
         "/pkg/zkshare_crypto.js",
         "/pkg/zkshare_crypto_bg.wasm",
