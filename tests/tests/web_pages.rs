@@ -566,11 +566,61 @@ async fn axe_core_finds_nothing_in_any_state_light_or_dark() {
         check(&page, "gone").await;
         let page = browser.open(&format!("{base}/nope")).await;
         check(&page, "not found").await;
+        let page = browser.open(&format!("{base}/hashes")).await;
+        check(&page, "hashes").await;
     }
     assert!(
         report.is_empty(),
         "axe-core violations:\n{}",
         report.join("\n")
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_pages_say_how_it_works_with_the_security_model_and_readable_hashes() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let browser = Chromium::launch().await;
+    let manifest: Value = reqwest::get(format!("{base}/assets.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reveal_sha = manifest["files"]["/js/reveal.js"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for path in ["/", "/s/AAAAAAAAAAAAAAAAAAAAAA"] {
+        let page = browser.open(&format!("{base}{path}")).await;
+        wait_for(&page, "!!document.querySelector('details.how')", TIMEOUT).await;
+        flows::click(&page, "details.how summary").await;
+        let how = flows::visible_text(&page, "details.how").await;
+        assert!(
+            how.contains("encrypts") && how.contains("never send"),
+            "{path}: {how}"
+        );
+        flows::click(&page, "details.how a[href=\"/hashes\"]").await;
+        settle_after_navigation(&page, "document.title.includes('hashes')").await;
+        let text = flows::visible_text(&page, "main").await;
+        assert!(
+            text.contains("/js/reveal.js") && text.contains(&reveal_sha),
+            "{text}"
+        );
+        assert!(
+            text.contains("cargo xtask check-wasm") && text.contains("--print-asset-hashes"),
+            "{text}"
+        );
+    }
+    let security = reqwest::get(format!("{base}/security")).await.unwrap();
+    assert_eq!(security.status(), 200);
+    assert!(
+        security
+            .text()
+            .await
+            .unwrap()
+            .contains("zkshare security model")
     );
     browser.close().await;
 }
