@@ -236,7 +236,8 @@ impl WebAssets {
     /// `/404.html` with status 404 (people follow links; the API keeps its JSON 404 body).
     pub fn respond(&self, path: &str, headers: &HeaderMap) -> Response {
         let Some(asset) = self.get(path) else {
-            return match self.get("/404.html") {
+            let api = path == "/api" || path.starts_with("/api/");
+            return match self.get("/404.html").filter(|_| !api) {
                 Some(page) => {
                     let mut response = Response::new(Body::from(page.bytes.clone()));
                     *response.status_mut() = StatusCode::NOT_FOUND;

@@ -813,10 +813,10 @@ async fn routes_and_ids(kind: StoreKind) {
         app.access(bad, None).await.assert_error(400);
     }
     app.get("AAAAAAAAAAAAAAAAAAAAAA").await.assert_error(404);
-    // Non-API unknown path: still the error body.
-    app.call(Method::GET, "/no/such/file.js", None)
-        .await
-        .assert_error(404);
+    // Non-API unknown path: the page for people, with status 404.
+    let r = app.call(Method::GET, "/no/such/file.js", None).await;
+    assert_eq!(r.status, 404);
+    assert!(r.text.contains("Page not found"), "{}", r.text);
 }
 
 async fn headers_and_probes(kind: StoreKind) {
