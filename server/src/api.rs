@@ -378,11 +378,16 @@ async fn access_secret(
                 "Password is required to access this secret",
             ))
         }
-        ConsumeOutcome::InvalidCredentials { destroyed, .. } => {
+        ConsumeOutcome::InvalidCredentials {
+            destroyed,
+            failures,
+        } => {
             if destroyed {
                 tracing::info!("secret destroyed after too many wrong passwords");
             }
-            Err(ApiError::unauthorized("Invalid credentials"))
+            // The reader may count down: "2 attempts left before the secret is destroyed".
+            let left = state.config.max_password_failures.saturating_sub(failures);
+            Err(ApiError::unauthorized("Invalid credentials").with_attempts_left(left))
         }
     }
 }

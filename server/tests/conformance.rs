@@ -310,12 +310,11 @@ async fn failure_limit_destroys_the_secret(kind: StoreKind) {
         .create(json!({ "secretValue": envelope(1, 1), "password": good }))
         .await;
     let id = v["id"].as_str().unwrap();
-    for _ in 0..5 {
-        // The attempt that reaches the limit still answers 401.
-        assert_eq!(
-            app.access(id, Some(&verifier())).await.assert_error(401),
-            "Invalid credentials"
-        );
+    for attempt in 1..=5u32 {
+        // The attempt that reaches the limit still answers 401, and counts down to 0.
+        let refused = app.access(id, Some(&verifier())).await;
+        assert_eq!(refused.assert_error(401), "Invalid credentials");
+        assert_eq!(refused.json()["attemptsLeft"], 5 - attempt);
     }
     assert_eq!(
         app.access(id, Some(&good)).await.assert_error(404),
