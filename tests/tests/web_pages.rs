@@ -624,3 +624,55 @@ async fn both_pages_say_how_it_works_with_the_security_model_and_readable_hashes
     );
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_are_counted_down_next_to_the_field() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let browser = Chromium::launch().await;
+    let (_, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "counted",
+            password: Some("right"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let page = browser.open(&link).await;
+    flows::wait_visible(&page, "#password").await;
+    for left in [9, 8] {
+        match flows::reveal_on(&page, Some("wrong")).await {
+            Revealed::Error(message) => assert!(
+                message.contains(&format!(
+                    "Attempts left before the secret is destroyed: {left}."
+                )),
+                "{message}"
+            ),
+            other => panic!("expected an error, got {other:?}"),
+        }
+        assert_eq!(
+            eval(
+                &page,
+                "document.getElementById('password').getAttribute('aria-invalid')"
+            )
+            .await,
+            "true"
+        );
+        let described = eval(
+            &page,
+            "document.getElementById('password').getAttribute('aria-describedby')",
+        )
+        .await;
+        assert!(
+            described.as_str().unwrap().contains("reveal-error"),
+            "{described}"
+        );
+    }
+    assert!(matches!(
+        flows::reveal_on(&page, Some("right")).await,
+        Revealed::Secret { .. }
+    ));
+    browser.close().await;
+}

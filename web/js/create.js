@@ -94,7 +94,7 @@ form.addEventListener('submit', async (event) => {
 for (const [button, field, what] of [['copy-link', 'link', 'Link'], ['copy-status-link', 'status-link', 'Private link']]) {
   $(button).addEventListener('click', async () => {
     const ok = await copyText($(field).value, $(field));
-    $('result-status').textContent = ok ? `${what} copied to the clipboard.` : 'Press Ctrl+C (⌘C) to copy the selected link.';
+    $('result-status').textContent = ok ? `${what} copied to the clipboard.` : 'Press Ctrl+C to copy the selected link.';
   });
 }
 

@@ -138,7 +138,7 @@ async function load() {
   state($('ask'), 'Someone shared a secret with you');
 }
 
-// `message` is the text, or the name of one of the error's data-* texts in the page.
+// `message`: a text, or the name of one of the error's data-* texts.
 function fieldError(message, input) {
   const error = $('reveal-error');
   error.textContent = error.dataset[message] || message;
@@ -172,7 +172,10 @@ $('reveal-form').addEventListener('submit', async (event) => {
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return gone();
       if (e instanceof ApiError && e.status === 401) {
-        return needsPassword ? fieldError('wrong', passwordInput) : fieldError('mismatch');
+        const left = e.body && e.body.attemptsLeft;
+        return needsPassword
+          ? fieldError(left >= 0 ? $('reveal-error').dataset.left.replace('{n}', left) : 'wrong', passwordInput)
+          : fieldError('mismatch');
       }
       throw e;
     }
@@ -206,7 +209,7 @@ $('reveal-form').addEventListener('submit', async (event) => {
 $('copy').addEventListener('click', async () => {
   const ok = await copyText($('secret').value, $('secret'));
   const status = $('copy-status');
-  status.textContent = ok ? 'Copied to the clipboard.' : 'Press Ctrl+C (⌘C) to copy the selected secret.';
+  status.textContent = ok ? 'Copied to the clipboard.' : 'Press Ctrl+C to copy the selected secret.';
   setTimeout(() => { status.textContent = ''; }, 5000);
 });
 
