@@ -246,7 +246,7 @@ pub struct SendArgs {
     )]
     pub server: String,
 
-    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken} as JSON instead.
+    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead.
     #[arg(long)]
     pub json: bool,
 }

@@ -120,6 +120,12 @@ fn send(args: SendArgs, insecure_http: bool) -> Result<()> {
         None => Zeroizing::new(created.shared_secret_link.clone()),
     };
 
+    // The sender's private page (views left, last view, "Delete now"): the delete token rides
+    // in its fragment, which the browser never sends.
+    let status_link = Zeroizing::new(format!(
+        "{}/status#{}",
+        created.shared_secret_link, created.delete_token
+    ));
     if args.json {
         let out = json!({
             "link": link.as_str(),
@@ -127,6 +133,7 @@ fn send(args: SendArgs, insecure_http: bool) -> Result<()> {
             "expiresAt": created.expires_at,
             "expiresAfterViews": created.expires_after_views,
             "deleteToken": created.delete_token,
+            "statusLink": status_link.as_str(),
         });
         return write_stdout(format!("{}\n", terminal::escape_json(&out.to_string())).as_bytes());
     }
@@ -143,9 +150,12 @@ fn send(args: SendArgs, insecure_http: bool) -> Result<()> {
     };
     note(&format!(
         "{who} can open it {views} until {}.\n\
+         Private status link (for you, not the recipient; shows views left and has \"Delete now\"):\n  \
+         {status}\n\
          Delete token: {token}\n  \
          To delete the secret before it is read: zkshare delete {plain} --token {token}",
         created.expires_at,
+        status = status_link.as_str(),
         token = created.delete_token,
         plain = created.shared_secret_link,
     ));

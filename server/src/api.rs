@@ -329,9 +329,20 @@ async fn get_secret(
         .ok_or_else(not_found)?;
     Ok(Json(ShareMetadata {
         share: ShareFields::new(&meta, meta.views_remaining),
-        is_password_protected: meta.password_protected,
+        is_password_protected: needs_password(&meta),
         envelope_header: meta.envelope_header.clone(),
     }))
+}
+
+/// Whether a reader must type a password: the envelope's mode says so (`key+password` or
+/// `password`), or a non-zkshare client set a plain password. A verifier alone is no password:
+/// zkshare clients send one for every secret, and in mode `key` the link alone derives it.
+fn needs_password(meta: &SecretMeta) -> bool {
+    let mode = URL_SAFE_NO_PAD
+        .decode(&meta.envelope_header)
+        .ok()
+        .and_then(|header| header.get(1).copied());
+    matches!(mode, Some(2 | 3)) || meta.password_salt.is_some()
 }
 
 /// `POST /api/v1/shared-secrets/{id}/access`: consumes one view atomically.
@@ -384,11 +395,22 @@ async fn access_secret(
                 "Password is required to access this secret",
             ))
         }
-        ConsumeOutcome::InvalidCredentials { destroyed, .. } => {
+        ConsumeOutcome::InvalidCredentials {
+            destroyed,
+            failures,
+        } => {
             if destroyed {
                 tracing::info!("secret destroyed after too many wrong passwords");
             }
-            Err(ApiError::unauthorized("Invalid credentials"))
+            let refused = ApiError::unauthorized("Invalid credentials");
+            // The reader may count down: "2 attempts left before the secret is destroyed". Only
+            // where failures are counted: a counted failure makes `failures` at least 1, and a
+            // key-mode secret, which no number of failures destroys, reports 0.
+            if failures == 0 || state.config.max_password_failures == 0 {
+                return Err(refused);
+            }
+            let left = state.config.max_password_failures.saturating_sub(failures);
+            Err(refused.with_attempts_left(left))
         }
     }
 }

@@ -20,7 +20,10 @@ use rust_embed::RustEmbed;
 use serde_json::json;
 use sha2::{Digest as _, Sha256, Sha384};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBodyMarker};
+
+/// The threat model, served at `/security` as the build's own copy (the pages link to it).
+pub const SECURITY_MD: &str = include_str!("../../docs/SECURITY.md");
 
 #[derive(RustEmbed)]
 #[folder = "../web"]
@@ -172,15 +175,81 @@ impl WebAssets {
         self.files.get(path)
     }
 
+    /// `/hashes`: the published hashes as a page people can read, with the commands that
+    /// reproduce them from the source. Made on the server, so it needs no script.
+    pub fn hashes_page(&self) -> String {
+        let escape = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let rows: String = self
+            .files
+            .iter()
+            .map(|(path, a)| {
+                format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td><code class=\"hash\">{}</code></td></tr>\n",
+                    escape(path),
+                    a.bytes.len(),
+                    a.sha256_hex
+                )
+            })
+            .collect();
+        let style = self
+            .get("/style.css")
+            .map(|css| {
+                format!(
+                    "<link rel=\"stylesheet\" href=\"/style.css\" integrity=\"{}\">",
+                    css.sri
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"color-scheme\" content=\"light dark\">\n\
+             <title>Published hashes — zkshare</title>\n{style}\n</head>\n<body>\n<main>\n\
+             <header><h1><a href=\"/\" class=\"brand\">zkshare</a></h1></header>\n\
+             <h2>The code this server sends to your browser</h2>\n\
+             <p>Every file the pages are made of, with its SHA-256 as served (the same list as \
+             <a href=\"/assets.json\">/assets.json</a>). To check it, build the server from the \
+             source and compare:</p>\n\
+             <pre><code>cargo xtask check-wasm\n\
+             cargo run -q --release -p zkshare-server -- --print-asset-hashes</code></pre>\n\
+             <p>The first rebuilds the WebAssembly and fails unless it equals the committed copy; \
+             the second prints this list as that build would serve it. \
+             <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
+             <div class=\"table\"><table>\n<thead><tr><th scope=\"col\">file</th>\
+             <th scope=\"col\">bytes</th><th scope=\"col\">SHA-256</th></tr></thead>\n\
+             <tbody>\n{rows}</tbody></table></div>\n\
+             <p><a href=\"/\">Share a secret</a></p>\n</main>\n</body>\n</html>\n"
+        )
+    }
+
     /// The `/assets.json` document.
     pub fn manifest(&self) -> &Bytes {
         &self.manifest
     }
 
-    /// Answers a GET/HEAD for `path`, honouring If-None-Match.
+    /// Answers a GET/HEAD for `path`, honouring If-None-Match. An unknown path gets the page
+    /// `/404.html` with status 404 (people follow links; the API keeps its JSON 404 body).
     pub fn respond(&self, path: &str, headers: &HeaderMap) -> Response {
         let Some(asset) = self.get(path) else {
-            return ApiError::for_status(StatusCode::NOT_FOUND).into_response();
+            let api = path == "/api" || path.starts_with("/api/");
+            return match self.get("/404.html").filter(|_| !api) {
+                Some(page) => {
+                    let mut response = Response::new(Body::from(page.bytes.clone()));
+                    *response.status_mut() = StatusCode::NOT_FOUND;
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(page.content_type),
+                    );
+                    response.extensions_mut().insert(ErrorBodyMarker);
+                    response
+                }
+                None => ApiError::for_status(StatusCode::NOT_FOUND).into_response(),
+            };
         };
         let etag = format!("\"{}\"", &asset.sha256_hex[..32]);
         let cache = if is_html(path) {
@@ -240,10 +309,13 @@ fn read_dir_files(root: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     Ok(out)
 }
 
-/// Routes of the web page: `/`, `/s/{id}`, `/assets.json` and every file by its path.
+/// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, `/assets.json` and
+/// every file by its path; anything else is the HTML page `/404.html`.
 pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Router<S> {
     let index = Arc::clone(&assets);
     let reveal = Arc::clone(&assets);
+    let status = Arc::clone(&assets);
+    let hashes = Arc::clone(&assets);
     let manifest = Arc::clone(&assets);
     Router::new()
         .route(
@@ -253,6 +325,28 @@ pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Route
         .route(
             "/s/{id}",
             get(move |headers: HeaderMap| async move { reveal.respond("/reveal.html", &headers) }),
+        )
+        .route(
+            "/s/{id}/status",
+            get(move |headers: HeaderMap| async move { status.respond("/status.html", &headers) }),
+        )
+        .route(
+            "/hashes",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    hashes.hashes_page(),
+                )
+            }),
+        )
+        .route(
+            "/security",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    SECURITY_MD,
+                )
+            }),
         )
         .route(
             "/assets.json",

@@ -38,7 +38,7 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| new_request_id())
 }
 
-/// Marks a response whose body already is the API error body.
+/// Marks a response whose body is final: the API error body, or the page for unknown paths.
 #[derive(Clone, Copy, Debug)]
 pub struct ErrorBodyMarker;
 
@@ -57,6 +57,9 @@ pub struct ErrorBody {
     /// Per-field issues (400) or context (403).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+    /// Wrong passwords still allowed before the secret is destroyed (a refused access only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 /// An error answered to the client. 5xx keep their cause for the log only.
@@ -65,6 +68,7 @@ pub struct ApiError {
     status: StatusCode,
     message: Cow<'static, str>,
     details: Option<Value>,
+    attempts_left: Option<u32>,
     cause: Option<String>,
 }
 
@@ -75,6 +79,7 @@ impl ApiError {
             status,
             message: message.into(),
             details: None,
+            attempts_left: None,
             cause: None,
         }
     }
@@ -140,6 +145,12 @@ impl ApiError {
         self
     }
 
+    /// Adds `attemptsLeft` to the body.
+    pub fn with_attempts_left(mut self, left: u32) -> Self {
+        self.attempts_left = Some(left);
+        self
+    }
+
     /// The HTTP status.
     pub fn status_code(&self) -> StatusCode {
         self.status
@@ -167,6 +178,7 @@ impl ApiError {
                 .unwrap_or("Error")
                 .to_string(),
             details,
+            attempts_left: self.attempts_left,
         }
     }
 }

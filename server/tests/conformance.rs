@@ -315,12 +315,11 @@ async fn failure_limit_destroys_the_secret(kind: StoreKind) {
         .create(json!({ "secretValue": envelope(3, 1), "password": good }))
         .await;
     let id = v["id"].as_str().unwrap();
-    for _ in 0..5 {
-        // The attempt that reaches the limit still answers 401.
-        assert_eq!(
-            app.access(id, Some(&verifier())).await.assert_error(401),
-            "Invalid credentials"
-        );
+    for attempt in 1..=5u32 {
+        // The attempt that reaches the limit still answers 401, and counts down to 0.
+        let refused = app.access(id, Some(&verifier())).await;
+        assert_eq!(refused.assert_error(401), "Invalid credentials");
+        assert_eq!(refused.json()["attemptsLeft"], 5 - attempt);
     }
     assert_eq!(
         app.access(id, Some(&good)).await.assert_error(404),
@@ -383,6 +382,8 @@ async fn key_mode_secrets_survive_failed_accesses(kind: StoreKind) {
             _ => app.access(id, Some("guess")).await,
         };
         r.assert_error(401);
+        // Nothing counts down: no number of failures destroys a key-mode secret.
+        assert!(r.json().get("attemptsLeft").is_none(), "{}", r.text);
     }
     assert_eq!(app.get(id).await.json()["expiresAfterViews"], 2);
     let a = app.access(id, Some(&good)).await;
@@ -890,10 +891,10 @@ async fn routes_and_ids(kind: StoreKind) {
         app.access(bad, None).await.assert_error(400);
     }
     app.get("AAAAAAAAAAAAAAAAAAAAAA").await.assert_error(404);
-    // Non-API unknown path: still the error body.
-    app.call(Method::GET, "/no/such/file.js", None)
-        .await
-        .assert_error(404);
+    // Non-API unknown path: the page for people, with status 404.
+    let r = app.call(Method::GET, "/no/such/file.js", None).await;
+    assert_eq!(r.status, 404);
+    assert!(r.text.contains("Page not found"), "{}", r.text);
 }
 
 async fn headers_and_probes(kind: StoreKind) {

@@ -76,6 +76,19 @@ pub async fn text(page: &Page, selector: &str) -> String {
         .to_string()
 }
 
+/// The text of the element matching `selector` as shown (hidden parts left out).
+pub async fn visible_text(page: &Page, selector: &str) -> String {
+    let js = format!(
+        "(() => {{ const el = document.querySelector({}); return el ? el.innerText : null; }})()",
+        serde_json::to_string(selector).unwrap()
+    );
+    eval(page, &js)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Opens the share page at `base_url`, fills the form, submits it and returns the link shown.
 pub async fn share(browser: &Chromium, base_url: &str, form: &ShareForm<'_>) -> (Page, String) {
     let page = browser.open(&format!("{base_url}/")).await;
@@ -148,7 +161,7 @@ pub async fn reveal_on(page: &Page, password: Option<&str>) -> Revealed {
         return Revealed::Gone;
     }
     if is_visible(page, "#broken").await {
-        return Revealed::Error(text(page, "#broken").await);
+        return Revealed::Error(visible_text(page, "#broken").await);
     }
     if let Some(password) = password {
         set_value(page, "#password", password).await;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod cli;
 pub mod flows;
 pub mod leaks;
+pub mod npm;
 pub mod proxy;
 pub mod redis_server;
 pub mod server;

@@ -34,6 +34,7 @@ async fn a_secret_sent_from_the_cli_opens_in_the_browser() {
         &[("PW", "from the terminal")],
     );
     assert_eq!(code, 0, "send failed: {stderr}");
+    let send_stderr = stderr;
     let link = link.trim();
     assert!(
         link.starts_with(&format!("{}/s/", server.base_url())),
@@ -49,6 +50,15 @@ async fn a_secret_sent_from_the_cli_opens_in_the_browser() {
         }
         other => panic!("the browser could not open the CLI's secret: {other:?}"),
     }
+    // The sender's private status link, printed by `send`, shows the view just used.
+    let status_link = send_stderr
+        .split_whitespace()
+        .find(|w| w.contains("/status#"))
+        .unwrap_or_else(|| panic!("no status link in: {send_stderr}"));
+    let status = browser.open(status_link).await;
+    flows::wait_visible(&status, "#info").await;
+    assert_eq!(flows::text(&status, "#st-views").await, "1");
+    assert_ne!(flows::text(&status, "#st-viewed").await, "Not opened yet");
     // And the CLI reads the remaining view.
     let (code, out, stderr) = zkshare(
         &["get", link, "--password-env", "PW"],
@@ -57,7 +67,14 @@ async fn a_secret_sent_from_the_cli_opens_in_the_browser() {
     );
     assert_eq!(code, 0, "get failed: {stderr}");
     assert_eq!(out, secret);
-    let problems = browser.problems();
+    let status = browser.open(status_link).await;
+    flows::wait_visible(&status, "#gone").await;
+    // The gone secret's metadata answers 404, as expected; nothing else may be logged.
+    let problems: Vec<_> = browser
+        .problems()
+        .into_iter()
+        .filter(|p| !p.contains("404"))
+        .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     browser.close().await;
 }

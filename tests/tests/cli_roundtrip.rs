@@ -26,6 +26,12 @@ fn send(server: &ServerProcess, secret: &[u8], extra: &[&str], env: &[(&str, &st
         "{link} uses the server's public URL"
     );
     assert!(run.stderr.contains("Delete token: "), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{}/status#", link.split('#').next().unwrap())),
+        "the private status link: {}",
+        run.stderr
+    );
     link
 }
 

@@ -291,7 +291,11 @@ async fn pages_are_served_under_a_strict_csp_and_run_without_console_errors() {
     let stack = stack();
     let base = stack.server.base_url();
     let client = reqwest::Client::new();
-    for path in ["/", "/s/AAAAAAAAAAAAAAAAAAAAAA"] {
+    for path in [
+        "/",
+        "/s/AAAAAAAAAAAAAAAAAAAAAA",
+        "/s/AAAAAAAAAAAAAAAAAAAAAA/status",
+    ] {
         let response = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let h = response.headers();
@@ -382,6 +386,10 @@ async fn published_asset_hashes_match_the_served_bytes_and_a_local_build() {
         "/js/zk.js",
         "/js/create.js",
         "/js/reveal.js",
+        "/js/status.js",
+        "/js/qr.js",
+        "/status.html",
+        "/404.html",
         "/style.css",
         "/pkg/zkshare_crypto.js",
         "/pkg/zkshare_crypto_bg.wasm",
@@ -544,13 +552,41 @@ async fn screenshots_of_both_pages() {
     )
     .await;
     shot(&page, &dir.join("link.png")).await;
+    let link_page = page;
     let page = browser.open(&link).await;
     flows::wait_visible(&page, "#ask").await;
     shot(&page, &dir.join("reveal.png")).await;
     let outcome = flows::reveal_on(&page, Some("pw")).await;
     assert!(matches!(outcome, Revealed::Secret { .. }), "{outcome:?}");
     shot(&page, &dir.join("revealed.png")).await;
-    for name in ["share.png", "link.png", "reveal.png", "revealed.png"] {
+    // The sender's status page, the result on a phone, and the reveal page in the dark scheme.
+    let status_link = flows::text(&link_page, "#status-link").await;
+    let page = browser.open(&status_link).await;
+    flows::wait_visible(&page, "#info").await;
+    shot(&page, &dir.join("status.png")).await;
+    use chromiumoxide::cdp::browser_protocol::emulation::{
+        MediaFeature, SetDeviceMetricsOverrideParams,
+    };
+    link_page
+        .execute(SetDeviceMetricsOverrideParams::new(375, 740, 2.0, true))
+        .await
+        .unwrap();
+    shot(&link_page, &dir.join("link-mobile.png")).await;
+    let page = browser.open(&link).await;
+    page.emulate_media_features(vec![MediaFeature::new("prefers-color-scheme", "dark")])
+        .await
+        .unwrap();
+    flows::wait_visible(&page, "#ask").await;
+    shot(&page, &dir.join("reveal-dark.png")).await;
+    for name in [
+        "share.png",
+        "link.png",
+        "reveal.png",
+        "revealed.png",
+        "status.png",
+        "link-mobile.png",
+        "reveal-dark.png",
+    ] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         assert!(
             bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,

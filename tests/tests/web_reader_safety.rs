@@ -135,7 +135,7 @@ async fn a_malformed_link_loses_its_key_from_the_address_bar() {
     ] {
         let page = browser.open(&link).await;
         wait_for(&page, "!document.querySelector('#broken').hidden", TIMEOUT).await;
-        let reason = flows::text(&page, "#broken-reason").await;
+        let reason = flows::visible_text(&page, "#broken").await;
         assert!(reason.contains("damaged"), "{reason}");
         let href = eval(&page, "location.href").await;
         assert!(!href.as_str().unwrap().contains(&k64), "{link}: {href}");

@@ -1,5 +1,6 @@
 // create.js — the share page: encrypts in the browser, sends only the envelope and verifier.
-import { protocol, api, formatTime, copyText, charCount, show } from '/js/zk.js';
+import { protocol, api, formatTime, copyText, charCount, show, state } from '/js/zk.js';
+import { drawQr } from '/js/qr.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('create-form');
@@ -18,12 +19,21 @@ function updateCounter() {
   return n;
 }
 
-function fail(message) {
+// An error about the secret sits under its field and marks it invalid; others (the module
+// failed to load, the server refused) use the same place without marking the field.
+function fail(message, field) {
   error.textContent = message;
   show(error);
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  }
 }
 
-secret.addEventListener('input', updateCounter);
+secret.addEventListener('input', () => {
+  updateCounter();
+  secret.removeAttribute('aria-invalid');
+});
 protocol().catch((e) => fail((e && e.message) || 'The encryption module failed to load. Reload the page.'));
 
 form.addEventListener('submit', async (event) => {
@@ -31,8 +41,8 @@ form.addEventListener('submit', async (event) => {
   show(error, false);
   const text = secret.value;
   const n = updateCounter();
-  if (n === 0) { fail('Type or paste the secret to share.'); secret.focus(); return; }
-  if (n > MAX) { fail(`The secret is ${n.toLocaleString('en-US')} characters; the limit is 10,000.`); secret.focus(); return; }
+  if (n === 0) return fail('Type or paste the secret to share.', secret);
+  if (n > MAX) return fail(`The secret is ${n.toLocaleString('en-US')} characters; the limit is 10,000.`, secret);
 
   button.disabled = true;
   button.textContent = 'Encrypting…';
@@ -59,6 +69,9 @@ form.addEventListener('submit', async (event) => {
     last = { id: share.id, deleteToken: share.deleteToken };
 
     $('link').value = link;
+    // The delete token proves the creator; it travels only in this link's fragment.
+    $('status-link').value = `${location.origin}/s/${share.id}/status#${share.deleteToken}`;
+    drawQr($('qr'), link);
     const views_text = share.expiresAfterViews == null ? 'unlimited views'
       : share.expiresAfterViews === 1 ? '1 view' : `${share.expiresAfterViews} views`;
     $('summary').textContent = `Expires ${formatTime(share.expiresAt)} · ${views_text}${password ? ' · password protected' : ''}`;
@@ -66,9 +79,8 @@ form.addEventListener('submit', async (event) => {
     form.reset();
     updateCounter();
     show(form, false);
-    show($('result'));
     $('delete').disabled = false;
-    $('result-title').focus();
+    state($('result'), 'Your secret link');
     const copied = await copyText(link);
     if (copied) $('result-status').textContent = 'Link copied to the clipboard.';
   } catch (e) {
@@ -79,16 +91,20 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-$('copy-link').addEventListener('click', async () => {
-  const ok = await copyText($('link').value, $('link'));
-  $('result-status').textContent = ok ? 'Link copied to the clipboard.' : 'Press Ctrl+C to copy the selected link.';
-});
+for (const [button, field, what] of [['copy-link', 'link', 'Link'], ['copy-status-link', 'status-link', 'Private link']]) {
+  $(button).addEventListener('click', async () => {
+    const ok = await copyText($(field).value, $(field));
+    $('result-status').textContent = ok ? `${what} copied to the clipboard.` : 'Press Ctrl+C to copy the selected link.';
+  });
+}
 
 $('another').addEventListener('click', () => {
   last = null;
   $('link').value = '';
+  $('status-link').value = '';
   show($('result'), false);
   show(form);
+  document.title = 'zkshare — share a secret';
   secret.focus();
 });
 

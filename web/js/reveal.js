@@ -1,5 +1,5 @@
 // reveal.js — the view page: reads metadata (no view used), reveals only on an explicit click.
-import { protocol, api, ApiError, formatTime, copyText, show } from '/js/zk.js';
+import { protocol, api, ApiError, formatTime, copyText, show, state } from '/js/zk.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,6 +11,10 @@ const rawHash = location.hash;
 const encodedHash = rawPath.search(/%23/i);
 const keyInPath = encodedHash >= 0 && rawPath.length > encodedHash + 3;
 history.replaceState(null, '', encodedHash >= 0 ? rawPath.slice(0, encodedHash) : rawPath);
+
+// Chat and mail clients glue punctuation to a link ("…#KEY.", "(…#KEY)"): after a key (43
+// characters) or an id (22), a tail of it is dropped.
+const trimTail = (s, n) => (s.length > n && /^[.,;:!?)\]}>'"»”’]+$/.test(s.slice(n)) ? s.slice(0, n) : s);
 
 // The link is /s/{id}#{key}. A mail scanner may have rewritten '#' to '%23'; accept that too.
 // Returns null when the link cannot be read.
@@ -29,28 +33,53 @@ function parseLink() {
     if (!key) key = rest.slice(hash + 1);
   }
   id = id.replace(/\/+$/, '');
-  return { id, key };
+  return { id: trimTail(id, 22), key: trimTail(key, 43) };
+}
+
+// The key left the address bar, so a reload, a bookmark or a copied address has none. It is
+// kept for this tab only, until the secret is gone; the device remembers the ids it opened
+// (never keys) until they expire, to explain a key-less reopening instead of blaming the sender.
+const storage = (kind) => { try { return window[kind]; } catch (e) { return null; } };
+const session = storage('sessionStorage');
+const local = storage('localStorage');
+const KEY = 'zkshare.key.';
+const OPENED = 'zkshare.opened.';
+function remember(store, name, value) { try { if (store) store.setItem(name, value); } catch (e) { /* full or off */ } }
+function forget(id) {
+  if (session) session.removeItem(KEY + id);
+  if (local) local.removeItem(OPENED + id);
+}
+if (local) {
+  for (let i = local.length - 1; i >= 0; i--) {
+    const name = local.key(i);
+    if (name && name.startsWith(OPENED) && !(Number(local.getItem(name)) > Date.now())) local.removeItem(name);
+  }
 }
 
 const parsed = parseLink();
 const id = parsed ? parsed.id : '';
-const key = parsed ? parsed.key : '';
+let key = parsed ? parsed.key : '';
+if (parsed && key) remember(session, KEY + id, key);
+else if (parsed && session) key = session.getItem(KEY + id) || '';
 
 let header = null;
 
 function gone() {
-  show($('loading'), false);
-  show($('ask'), false);
-  show($('secret-view'), false);
-  show($('gone'));
+  forget(id);
+  state($('gone'), 'Secret not available');
 }
 
-function broken(reason, title) {
-  show($('loading'), false);
-  show($('ask'), false);
-  if (reason) $('broken-reason').textContent = reason;
-  if (title) $('broken-title').textContent = title;
-  show($('broken'));
+// The texts of the broken states are in the page: `why` names one (`why-damaged`…), whose
+// data-title is the heading; `message` replaces the default text for errors from elsewhere.
+function broken(why, message) {
+  const reason = why ? $(`why-${why}`) : $('broken-reason');
+  if (message) reason.textContent = message;
+  if (why) {
+    show($('broken-reason'), false);
+    show(reason);
+    $('broken-title').textContent = reason.dataset.title || $('broken-title').textContent;
+  }
+  state($('broken'), $('broken-title').textContent);
 }
 
 function viewsText(n) {
@@ -60,7 +89,7 @@ function viewsText(n) {
 
 async function load() {
   if (!parsed) {
-    return broken('This link is damaged (it contains an invalid %-escape). Ask the sender for the full link.');
+    return broken('damaged');
   }
   // A key that travelled in the path reached the server and any proxy on the way in their
   // request logs: it still opens the secret, but the reader should ask for a new one.
@@ -70,42 +99,55 @@ async function load() {
     meta = await api.metadata(id);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return gone();
-    show($('loading'), false);
-    $('reveal-error').textContent = e.message;
-    return broken(e.message);
+    return broken('', e.message);
   }
   header = meta.envelopeHeader;
   let zk;
   try {
     zk = await protocol();
   } catch (e) {
-    return broken(e.message || 'The encryption module failed to load. Reload the page.',
-      'This page cannot open the secret');
+    return broken('module', e.message);
   }
   let needsKey, needsPassword;
   try {
     needsKey = zk.headerNeedsLinkKey(header);
     needsPassword = zk.headerNeedsPassword(header);
   } catch (e) {
-    return broken('This secret was stored in a format this page does not understand.');
+    return broken('format');
   }
-  if (needsKey && !/^[A-Za-z0-9_-]{43}$/.test(key)) return broken();
+  if (needsKey && !/^[A-Za-z0-9_-]{43}$/.test(key)) {
+    if (local && local.getItem(OPENED + id)) {
+      return broken('opened');
+    }
+    return broken();
+  }
   // A link with a key is never opened as a key-less secret (PROTOCOL.md §9): the proof sent
   // would depend on the password alone, which the server could then guess offline.
   if (!needsKey && key) {
-    return broken('This link carries a key, but the server says the secret needs only a password. ' +
-      'zkshare never makes such links: the server, or someone on the way, may be trying to learn ' +
-      'your password. Do not enter it here; nothing was sent and no view was used.',
-      'This link was refused');
+    return broken('refused');
   }
+  if (needsKey) remember(local, OPENED + id, String(Date.parse(meta.expiresAt)));
 
   $('meta-name').textContent = meta.name || '—';
   $('meta-expires').textContent = formatTime(meta.expiresAt);
   $('meta-views').textContent = viewsText(meta.expiresAfterViews);
+  $('reveal-note').textContent = meta.expiresAfterViews === 1
+    ? 'This is the last view: copy it before you leave. Revealing deletes it from the server.'
+    : 'Revealing uses one view.';
   show($('password-block'), needsPassword);
-  show($('loading'), false);
-  show($('ask'));
-  if (needsPassword) $('password').focus(); else $('reveal').focus();
+  state($('ask'), 'Someone shared a secret with you');
+}
+
+// `message`: a text, or the name of one of the error's data-* texts.
+function fieldError(message, input) {
+  const error = $('reveal-error');
+  error.textContent = error.dataset[message] || message;
+  show(error);
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    input.select();
+    input.focus();
+  }
 }
 
 $('reveal-form').addEventListener('submit', async (event) => {
@@ -114,14 +156,10 @@ $('reveal-form').addEventListener('submit', async (event) => {
   show(error, false);
   const button = $('reveal');
   const passwordInput = $('password');
+  passwordInput.removeAttribute('aria-invalid');
   const needsPassword = !$('password-block').hidden;
   const password = needsPassword ? passwordInput.value : undefined;
-  if (needsPassword && !password) {
-    error.textContent = 'Enter the password the sender gave you.';
-    show(error);
-    passwordInput.focus();
-    return;
-  }
+  if (needsPassword && !password) return fieldError('empty', passwordInput);
   button.disabled = true;
   button.textContent = needsPassword ? 'Checking password…' : 'Decrypting…';
   let keys = null;
@@ -134,12 +172,10 @@ $('reveal-form').addEventListener('submit', async (event) => {
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return gone();
       if (e instanceof ApiError && e.status === 401) {
-        error.textContent = needsPassword
-          ? 'Wrong password. Too many wrong attempts destroy the secret.'
-          : 'This link\'s key does not match the secret. Ask the sender for the full link.';
-        show(error);
-        if (needsPassword) { passwordInput.select(); passwordInput.focus(); }
-        return;
+        const left = e.body && e.body.attemptsLeft;
+        return needsPassword
+          ? fieldError(left >= 0 ? $('reveal-error').dataset.left.replace('{n}', left) : 'wrong', passwordInput)
+          : fieldError('mismatch');
       }
       throw e;
     }
@@ -147,23 +183,22 @@ $('reveal-form').addEventListener('submit', async (event) => {
     try {
       text = keys.openText(share.secretValue);
     } catch (e) {
-      error.textContent = 'The secret could not be decrypted: it was altered, or the link is wrong.';
-      show(error);
-      return;
+      return fieldError('altered');
     }
     const field = $('secret');
     field.value = text;
     field.classList.remove('masked');
+    $('toggle').textContent = 'Hide';
     const before = share.expiresAfterViews;
-    $('views-left').textContent = before == null ? 'This secret has unlimited views until it expires.'
-      : before <= 1 ? 'This was the last view: the secret is now deleted from the server.'
+    if (before != null && before <= 1) forget(id);
+    const views = before == null ? 'This secret has unlimited views until it expires.'
+      : before <= 1 ? 'This was the last view: the secret is now deleted from the server. Copy it before you leave.'
       : `${before - 1} more view${before - 1 === 1 ? '' : 's'} remaining.`;
-    show($('ask'), false);
-    show($('secret-view'));
-    $('secret-title').focus();
+    $('views-left').textContent = views;
+    state($('secret-view'), 'Secret revealed');
+    $('announce').textContent = `Secret revealed. ${views}`;
   } catch (e) {
-    error.textContent = e.message || 'Something went wrong. Try again.';
-    show(error);
+    fieldError(e.message || 'other');
   } finally {
     if (keys) keys.free();
     button.disabled = false;
@@ -173,16 +208,15 @@ $('reveal-form').addEventListener('submit', async (event) => {
 
 $('copy').addEventListener('click', async () => {
   const ok = await copyText($('secret').value, $('secret'));
-  $('views-left').dataset.copied = ok ? 'yes' : 'no';
-  $('copy').textContent = ok ? 'Copied' : 'Press Ctrl+C';
-  setTimeout(() => { $('copy').textContent = 'Copy'; }, 2000);
+  const status = $('copy-status');
+  status.textContent = ok ? 'Copied to the clipboard.' : 'Press Ctrl+C to copy the selected secret.';
+  setTimeout(() => { status.textContent = ''; }, 5000);
 });
 
+// A button whose label says what it does next; no aria-pressed, which would contradict it.
 $('toggle').addEventListener('click', () => {
-  const field = $('secret');
-  const masked = field.classList.toggle('masked');
+  const masked = $('secret').classList.toggle('masked');
   $('toggle').textContent = masked ? 'Show' : 'Hide';
-  $('toggle').setAttribute('aria-pressed', String(masked));
 });
 
 load();

@@ -15,9 +15,7 @@ export function protocol() {
     // Fail closed: without an integrity value the binary could not be checked, so it is not
     // loaded at all.
     if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
-      ready = Promise.reject(new Error(
-        'This page cannot check its encryption code (the WebAssembly integrity value is missing), ' +
-        'so it refuses to run it. Nothing was sent. Tell the operator of this site.'));
+      ready = Promise.reject(new Error((meta && meta.dataset.missing) || 'No WebAssembly integrity value.'));
       return ready;
     }
     ready = init({ module_or_path: fetch('/pkg/zkshare_crypto_bg.wasm', { integrity }) })
@@ -69,10 +67,18 @@ export const api = {
   },
 };
 
-/** "Tue, 22 Nov 2026, 21:05" in the reader's locale and time zone. */
+/** "in 1 hour (28 Nov 2026, 18:05 UTC)": relative, then absolute with the time zone, in the
+ * page's language (not the browser's locale, so that dates and words agree). */
 export function formatTime(iso) {
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const lang = document.documentElement.lang || 'en';
+  const m = Math.round((d - Date.now()) / 60000);
+  const [n, unit] = Math.abs(m) < 60 ? [m, 'minute'] : Math.abs(m) < 1440 ? [Math.round(m / 60), 'hour'] : [Math.round(m / 1440), 'day'];
+  const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(n, unit);
+  const absolute = d.toLocaleString(lang, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+  });
+  return `${relative} (${absolute})`;
 }
 
 /** Copies `text`; falls back to selecting `input` when the clipboard is not available. */
@@ -94,3 +100,12 @@ export function charCount(text) {
 }
 
 export function show(el, on = true) { el.hidden = !on; }
+
+/** Shows the section `el` (and no other) as the page's new state: its own title, and focus on
+ * its heading so that keyboard and screen-reader users start there. */
+export function state(el, title) {
+  for (const s of document.querySelectorAll('main > section, #loading')) show(s, s === el);
+  document.title = `${title} — zkshare`;
+  const heading = el.querySelector('h2');
+  if (heading) heading.focus();
+}

@@ -163,9 +163,10 @@ pub enum ConsumeOutcome {
         /// The failure limit was reached and the secret was deleted.
         destroyed: bool,
     },
-    /// The presented digest is wrong; the failure was counted.
+    /// The presented digest is wrong; the failure was counted where the secret counts them.
     InvalidCredentials {
-        /// Failures so far, including this one.
+        /// Failures so far, including this one; 0 for a secret that counts none
+        /// ([`counts_failures`]).
         failures: u32,
         /// The failure limit was reached and the secret was deleted.
         destroyed: bool,

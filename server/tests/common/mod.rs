@@ -300,14 +300,16 @@ impl Reply {
     }
 }
 
-/// `{reqId, statusCode, message, error, details?}` and nothing else; details on 400/403.
+/// `{reqId, statusCode, message, error, details?, attemptsLeft?}` and nothing else; details on
+/// 400/403, attemptsLeft on 401 only.
 pub fn assert_error_body(v: &Value, status: u16) {
     let obj = v
         .as_object()
         .unwrap_or_else(|| panic!("not an object: {v}"));
     for k in obj.keys() {
         assert!(
-            ["reqId", "statusCode", "message", "error", "details"].contains(&k.as_str()),
+            ["reqId", "statusCode", "message", "error", "details"].contains(&k.as_str())
+                || (k == "attemptsLeft" && status == 401),
             "unexpected key {k} in {v}"
         );
     }
