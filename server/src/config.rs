@@ -20,6 +20,17 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Redis Cluster seed nodes, comma-separated redis:// URLs (e.g.
+    /// redis://10.0.0.1:6379,redis://10.0.0.2:6379); the client finds the other nodes itself.
+    /// Instead of --redis-url.
+    #[arg(
+        long,
+        env = "ZKSHARE_REDIS_CLUSTER",
+        value_delimiter = ',',
+        conflicts_with = "redis_url"
+    )]
+    pub redis_cluster: Vec<String>,
+
     /// Directory of the embedded store (file zkshare.redb). Unused with --redis-url.
     #[arg(long, env = "ZKSHARE_DATA_DIR", default_value = "zkshare-data")]
     pub data_dir: PathBuf,
@@ -96,6 +107,7 @@ impl Config {
         Self {
             listen: "127.0.0.1:8080".to_string(),
             redis_url: None,
+            redis_cluster: Vec::new(),
             data_dir: PathBuf::from("zkshare-data"),
             public_url: None,
             max_password_failures: 10,
@@ -128,6 +140,10 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field(
+                "redis_cluster",
+                &format_args!("<{} nodes>", self.redis_cluster.len()),
+            )
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
             .field("max_password_failures", &self.max_password_failures)
@@ -177,6 +193,29 @@ mod tests {
     fn debug_hides_redis_url() {
         let mut c = Config::defaults();
         c.redis_url = Some("redis://:hunter2@db:6379".into());
-        assert!(!format!("{c:?}").contains("hunter2"));
+        c.redis_cluster = vec!["redis://:hunter3@db:6379".into()];
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
+    }
+
+    #[test]
+    fn cluster_nodes_are_a_list_and_exclude_a_redis_url() {
+        let c = Config::try_parse_from([
+            "zkshare-server",
+            "--redis-cluster",
+            "redis://10.0.0.1:6379,redis://10.0.0.2:6379",
+        ])
+        .unwrap();
+        assert_eq!(c.redis_cluster.len(), 2);
+        assert!(
+            Config::try_parse_from([
+                "zkshare-server",
+                "--redis-cluster",
+                "redis://10.0.0.1:6379",
+                "--redis-url",
+                "redis://10.0.0.1:6379",
+            ])
+            .is_err()
+        );
     }
 }

@@ -200,12 +200,15 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     }
 }
 
-/// Opens the configured store: Redis when `redis_url` is set, else the embedded one.
+/// Opens the configured store: a Redis Cluster when `redis_cluster` lists nodes, Redis when
+/// `redis_url` is set, else the embedded one.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SecretStore>> {
+    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(
-            RedisStore::connect(url, Duration::from_millis(config.redis_timeout_ms.max(1))).await?,
-        ),
+        _ if !config.redis_cluster.is_empty() => {
+            Arc::new(RedisStore::connect_cluster(&config.redis_cluster, timeout).await?)
+        }
+        Some(url) => Arc::new(RedisStore::connect(url, timeout).await?),
         None => EmbeddedStore::open_with_sweeper(config.data_dir.clone()).await?,
     })
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod flows;
 pub mod leaks;
 pub mod proxy;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod server;
 pub mod stub;

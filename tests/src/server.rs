@@ -13,6 +13,8 @@ pub enum Store<'a> {
     Embedded(&'a std::path::Path),
     /// Redis at this URL.
     Redis(String),
+    /// The Redis Cluster with these comma-separated seed node URLs (`--redis-cluster`).
+    RedisCluster(String),
 }
 
 /// A running `zkshare-server` process.
@@ -37,6 +39,7 @@ impl ServerProcess {
             .args(["--rate-limit-per-second", "0", "--creates-per-hour", "0"])
             .args(["--max-concurrent-requests-per-client", "0"])
             .env_remove("REDIS_URL")
+            .env_remove("ZKSHARE_REDIS_CLUSTER")
             .env_remove("ZKSHARE_DATA_DIR")
             .env_remove("ZKSHARE_LISTEN")
             .env_remove("ZKSHARE_PUBLIC_URL");
@@ -46,6 +49,9 @@ impl ServerProcess {
             }
             Store::Redis(url) => {
                 cmd.args(["--redis-url", &url]);
+            }
+            Store::RedisCluster(nodes) => {
+                cmd.args(["--redis-cluster", &nodes]);
             }
         }
         cmd.args(extra);
