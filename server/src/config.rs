@@ -83,6 +83,10 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = 2000)]
     pub redis_timeout_ms: u64,
 
+    /// Seconds that SIGTERM or Ctrl-C waits for requests in flight before exiting anyway.
+    #[arg(long, env = "ZKSHARE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
     #[arg(long, env = "ZKSHARE_LOG", default_value = "info")]
     pub log: String,
@@ -119,6 +123,7 @@ impl Config {
             creates_per_hour: 600,
             request_timeout_secs: 30,
             redis_timeout_ms: 2000,
+            shutdown_timeout_secs: 20,
             log: "info".to_string(),
             web_dir: None,
             print_asset_hashes: false,
@@ -158,6 +163,7 @@ impl fmt::Debug for Config {
             .field("creates_per_hour", &self.creates_per_hour)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("redis_timeout_ms", &self.redis_timeout_ms)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("log", &self.log)
             .field("web_dir", &self.web_dir)
             .field("print_asset_hashes", &self.print_asset_hashes)

@@ -248,19 +248,43 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     run(listener, state, shutdown_signal()).await
 }
 
-/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`.
+/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`;
+/// then stops accepting, lets requests in flight finish for up to
+/// `config.shutdown_timeout_secs`, and returns `Ok` either way.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let grace = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server failed")
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
+    });
+    // A client that never finishes its request must not hold the process: after the grace
+    // period the remaining connections are dropped with the runtime.
+    let deadline = async move {
+        if stopping.wait_for(|stop| *stop).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => {
+            served.context("server failed")?;
+            tracing::info!("all requests answered; exiting");
+        }
+        () = deadline => tracing::warn!(
+            "requests still in flight {} s after the shutdown signal; exiting without them",
+            grace.as_secs()
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -282,7 +306,7 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
 }
 
 #[cfg(test)]

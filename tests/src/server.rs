@@ -115,6 +115,29 @@ impl ServerProcess {
         self.logs.lock().unwrap().clone()
     }
 
+    /// Sends SIGTERM: the server stops accepting and finishes what is in flight.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `within` for it to exit; its exit status, or `None` if it is still running.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Stops it (SIGKILL: the store must survive a crash, not only a clean exit).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

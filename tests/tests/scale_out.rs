@@ -1,7 +1,10 @@
-//! Several server processes on one Redis Cluster: the exactly-k race across replicas.
+//! Several server processes on one Redis Cluster: the exactly-k race across replicas, a killed
+//! primary under load, and a clean exit on SIGTERM with requests in flight.
 
 use std::collections::HashSet;
-use std::time::Instant;
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use zkshare_crypto::{Credentials, LinkKey, seal_text};
@@ -107,4 +110,81 @@ async fn two_replicas_on_one_cluster_grant_exactly_k_views() {
         "{rounds} rounds of 64 accesses over two replicas in {:?}",
         started.elapsed()
     );
+}
+
+/// Sends the headers and half the body of a create, so that the request is in flight.
+fn start_slow_create(addr: &str) -> (TcpStream, Vec<u8>) {
+    let body = serde_json::to_vec(&json!({ "secretValue": envelope(), "maxViews": 1 })).unwrap();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/v1/shared-secrets HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let half = body.len() / 2;
+    stream.write_all(&body[..half]).unwrap();
+    stream.flush().unwrap();
+    (stream, body[half..].to_vec())
+}
+
+#[test]
+fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start_with_log(Store::Embedded(dir.path()), "info", &[]);
+    let addr = server.addr().to_string();
+    let in_flight: Vec<_> = (0..4).map(|_| start_slow_create(&addr)).collect();
+    // The server has read the headers of all four before the signal.
+    std::thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(&addr).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.wait_exit(Duration::from_millis(500)).is_none(),
+        "exited with requests in flight"
+    );
+    for (mut stream, rest) in in_flight {
+        stream.write_all(&rest).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8_lossy(&response);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("\"deleteToken\""), "{response}");
+    }
+    let status = server
+        .wait_exit(Duration::from_secs(5))
+        .expect("exits once the requests are answered");
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
+#[test]
+fn sigterm_gives_up_on_a_stalled_request_after_the_timeout_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start_with_log(
+        Store::Embedded(dir.path()),
+        "info",
+        &["--shutdown-timeout-secs", "1"],
+    );
+    let (_stalled, _rest) = start_slow_create(server.addr());
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    server.terminate();
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("exits although a request never finishes");
+    let waited = signalled.elapsed();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "exited after {waited:?}; the timeout is 1 s"
+    );
+    let logs = String::from_utf8_lossy(&server.logs()).into_owned();
+    assert!(logs.contains("still in flight"), "{logs}");
 }
