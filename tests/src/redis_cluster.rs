@@ -55,6 +55,8 @@ impl RedisCluster {
                 .args(["--cluster-node-timeout", &NODE_TIMEOUT_MS.to_string()])
                 // A replica may take over however long it was cut off: the test decides.
                 .args(["--cluster-replica-validity-factor", "0"])
+                // A new replica's first sync would otherwise wait 5 s for more replicas.
+                .args(["--repl-diskless-sync-delay", "0"])
                 .args(["--save", "", "--appendonly", "no"])
                 .arg("--dir")
                 .arg(dir.path())

@@ -188,3 +188,139 @@ fn sigterm_gives_up_on_a_stalled_request_after_the_timeout_and_exits_zero() {
     let logs = String::from_utf8_lossy(&server.logs()).into_owned();
     assert!(logs.contains("still in flight"), "{logs}");
 }
+
+/// One view attempt during the failover test.
+struct Attempt {
+    secret: usize,
+    at: Instant,
+    status: u16,
+    views: Option<u64>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_primary_costs_503s_for_a_moment_never_a_500_or_an_extra_view() {
+    let mut cluster = tokio::task::spawn_blocking(|| start_cluster(3, 1))
+        .await
+        .unwrap();
+    let server = ServerProcess::start_with_log(
+        Store::RedisCluster(cluster.nodes_arg()),
+        "warn",
+        &["--redis-timeout-ms", "1000"],
+    );
+    let base = server.base_url().to_string();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    const MAX_VIEWS: u64 = 1000;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(create(&http, &base, MAX_VIEWS as u32).await);
+    }
+    let target_key = format!("zkshare:s1:{{{}}}", ids[0]);
+    let doomed = cluster.primary_of_slot(cluster.slot_of(&target_key));
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..6)
+        .map(|w| {
+            let (http, base, ids, stop) = (http.clone(), base.clone(), ids.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut attempts = Vec::new();
+                let mut i = w;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let secret = i % ids.len();
+                    i += 1;
+                    let (status, body) = access(&http, &base, &ids[secret]).await;
+                    match status {
+                        200 => {}
+                        503 => {
+                            assert_eq!(body["statusCode"], 503, "{body}");
+                            assert!(body["message"].is_string(), "{body}");
+                        }
+                        other => panic!("during the failover: {other} {body}"),
+                    }
+                    attempts.push(Attempt {
+                        secret,
+                        at: Instant::now(),
+                        status,
+                        views: body["expiresAfterViews"].as_u64().filter(|_| status == 200),
+                    });
+                }
+                attempts
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let killed_at = Instant::now();
+    cluster.kill(doomed);
+    // Load goes on until the killed primary's slot answers again, and a second more.
+    let resumed = loop {
+        let (status, body) = access(&http, &base, &ids[0]).await;
+        match status {
+            200 => break killed_at.elapsed(),
+            503 => {}
+            other => panic!("probe during the failover: {other} {body}"),
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(30),
+            "service did not resume within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut attempts = Vec::new();
+    for w in workers {
+        attempts.extend(w.await.unwrap());
+    }
+
+    let refused: Vec<&Attempt> = attempts.iter().filter(|a| a.status == 503).collect();
+    let window = match (refused.first(), refused.iter().map(|a| a.at).max()) {
+        (Some(_), Some(last)) => {
+            let first = refused.iter().map(|a| a.at).min().unwrap();
+            format!(
+                "503s from {:?} to {:?} after the kill",
+                first.saturating_duration_since(killed_at),
+                last.saturating_duration_since(killed_at)
+            )
+        }
+        _ => "no 503".to_string(),
+    };
+    eprintln!(
+        "failover: {} attempts, {} answered 503 ({window}); the killed slot answered again {resumed:?} after the kill",
+        attempts.len(),
+        refused.len()
+    );
+
+    // No view was granted twice (a lost write would hand out a count again), and no secret
+    // has more views granted plus left than it was created with.
+    for (secret, id) in ids.iter().enumerate() {
+        let granted: Vec<u64> = attempts
+            .iter()
+            .filter(|a| a.secret == secret)
+            .filter_map(|a| a.views)
+            .collect();
+        let distinct: HashSet<u64> = granted.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            granted.len(),
+            "secret {secret}: a view count granted twice"
+        );
+        let r = http
+            .get(format!("{base}/api/v1/shared-secrets/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "secret {secret} is still there");
+        let meta: Value = r.json().await.unwrap();
+        let left = meta["expiresAfterViews"].as_u64().unwrap();
+        // +1: the probe loop's successful view of secret 0 is not among the attempts.
+        let probe = u64::from(secret == 0);
+        assert!(
+            granted.len() as u64 + left + probe <= MAX_VIEWS,
+            "secret {secret}: {} granted + {left} left > {MAX_VIEWS}",
+            granted.len()
+        );
+    }
+}
