@@ -83,6 +83,11 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = 2000)]
     pub redis_timeout_ms: u64,
 
+    /// Address (host:port) of a separate listener serving GET /metrics in the Prometheus text
+    /// format; off when unset. Keep it off the public network.
+    #[arg(long, env = "ZKSHARE_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
     /// Seconds that SIGTERM or Ctrl-C waits for requests in flight before exiting anyway.
     #[arg(long, env = "ZKSHARE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
@@ -123,6 +128,7 @@ impl Config {
             creates_per_hour: 600,
             request_timeout_secs: 30,
             redis_timeout_ms: 2000,
+            metrics_listen: None,
             shutdown_timeout_secs: 20,
             log: "info".to_string(),
             web_dir: None,
@@ -163,6 +169,7 @@ impl fmt::Debug for Config {
             .field("creates_per_hour", &self.creates_per_hour)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("redis_timeout_ms", &self.redis_timeout_ms)
+            .field("metrics_listen", &self.metrics_listen)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("log", &self.log)
             .field("web_dir", &self.web_dir)

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod layers;
 pub mod limits;
+pub mod metrics;
 pub mod net;
 pub mod policy;
 pub mod store;
@@ -188,6 +189,23 @@ pub fn app(state: AppState) -> Router {
     ))
 }
 
+/// The metrics listener's application: `GET /metrics` in the Prometheus text format.
+pub fn metrics_app() -> Router {
+    Router::new().route(
+        "/metrics",
+        get(|| async {
+            let (waiting, running) = api::argon2_queue();
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                metrics::METRICS.render(waiting, running),
+            )
+        }),
+    )
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -241,6 +259,20 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         "zkshare listening on http://{addr} (store: {})",
         store.describe()
     );
+    if let Some(metrics_listen) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {metrics_listen}"))?;
+        println!(
+            "zkshare metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics_app()).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
     let state = AppState {
         config: Arc::new(config),
         store,
