@@ -96,6 +96,10 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_LOG", default_value = "info")]
     pub log: String,
 
+    /// Log lines as text, or as one JSON object per line for log shippers (same fields).
+    #[arg(long, env = "ZKSHARE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Serve the web page from this directory instead of the copy built into the binary.
     #[arg(long, env = "ZKSHARE_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
@@ -104,6 +108,15 @@ pub struct Config {
     /// GET /assets.json) and exit. Compare a build from source with a running server's.
     #[arg(long)]
     pub print_asset_hashes: bool,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 fn parse_ip_net(s: &str) -> Result<IpNet, String> {
@@ -131,6 +144,7 @@ impl Config {
             metrics_listen: None,
             shutdown_timeout_secs: 20,
             log: "info".to_string(),
+            log_format: LogFormat::Text,
             web_dir: None,
             print_asset_hashes: false,
         }
@@ -172,6 +186,7 @@ impl fmt::Debug for Config {
             .field("metrics_listen", &self.metrics_listen)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("log", &self.log)
+            .field("log_format", &self.log_format)
             .field("web_dir", &self.web_dir)
             .field("print_asset_hashes", &self.print_asset_hashes)
             .finish()

@@ -231,18 +231,28 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SecretStore>>
     })
 }
 
-/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax.
-pub fn init_tracing(filter: &str) -> anyhow::Result<()> {
+/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax, as text for people
+/// or as one JSON object per line for log shippers. Both print the same fields: what the
+/// request log and the store put in them (see [`layers::loggable_path`]), nothing else.
+pub fn init_tracing(filter: &str, format: config::LogFormat) -> anyhow::Result<()> {
     // axum logs the text of body rejections at TRACE; serde's messages can quote request
     // fields, so that target stays off whatever the filter says.
     let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},axum::rejection=off"))
         .with_context(|| format!("invalid log filter {filter:?}"))?;
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        config::LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
 }
 
 /// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
