@@ -24,11 +24,61 @@ pub struct RedisCluster {
     started_in: Duration,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind 127.0.0.1:0")
+/// A free port P whose cluster bus port P + 10000 is free too.
+fn free_port_pair() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("bind 127.0.0.1:0");
+        if port <= u16::MAX - 10_000 && TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Starts one cluster-enabled node and waits until it answers; checks that the process
+/// answering is the one started (another test may have taken the port meanwhile).
+fn start_node() -> Result<Node, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port_pair();
+    let mut child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--cluster-enabled", "yes"])
+        .args(["--cluster-config-file", "nodes.conf"])
+        .args(["--cluster-node-timeout", &NODE_TIMEOUT_MS.to_string()])
+        // A replica may take over however long it was cut off: the test decides.
+        .args(["--cluster-replica-validity-factor", "0"])
+        // A new replica's first sync would otherwise wait 5 s for more replicas.
+        .args(["--repl-diskless-sync-delay", "0"])
+        .args(["--save", "", "--appendonly", "no"])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| missing("redis-server", e));
+    let pid = child.id().to_string();
+    let ours = wait_until(Duration::from_secs(10), || {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return true;
+        }
+        query(port, &["INFO", "server"]).is_ok_and(|info| {
+            info.lines()
+                .any(|l| l.trim() == format!("process_id:{pid}"))
+        })
+    });
+    let alive = matches!(child.try_wait(), Ok(None));
+    if ours.is_none() || !alive {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("redis-server on port {port} did not start as ours"));
+    }
+    Ok(Node {
+        port,
+        child: Some(child),
+        _dir: dir,
+    })
 }
 
 fn missing(program: &str, e: std::io::Error) -> ! {
@@ -44,41 +94,31 @@ impl RedisCluster {
     /// in sync with its primary. Fails (never skips) when redis-server or redis-cli is missing.
     pub fn start(primaries: usize, replicas: usize) -> RedisCluster {
         let started = Instant::now();
-        let mut nodes = Vec::new();
-        for _ in 0..primaries * (1 + replicas) {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let port = free_port();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--cluster-enabled", "yes"])
-                .args(["--cluster-config-file", "nodes.conf"])
-                .args(["--cluster-node-timeout", &NODE_TIMEOUT_MS.to_string()])
-                // A replica may take over however long it was cut off: the test decides.
-                .args(["--cluster-replica-validity-factor", "0"])
-                // A new replica's first sync would otherwise wait 5 s for more replicas.
-                .args(["--repl-diskless-sync-delay", "0"])
-                .args(["--save", "", "--appendonly", "no"])
-                .arg("--dir")
-                .arg(dir.path())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| missing("redis-server", e));
-            nodes.push(Node {
-                port,
-                child: Some(child),
-                _dir: dir,
-            });
+        // Parallel tests pick ports at the same time; a clash shows up as a node that is not
+        // ours or a failed create, and a fresh set of ports is the cure.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match Self::try_start(primaries, replicas) {
+                Ok(mut cluster) => {
+                    cluster.started_in = started.elapsed();
+                    return cluster;
+                }
+                Err(e) => failures.push(e),
+            }
         }
+        panic!(
+            "the Redis Cluster did not start:\n{}",
+            failures.join("\n---\n")
+        )
+    }
+
+    fn try_start(primaries: usize, replicas: usize) -> Result<RedisCluster, String> {
         let mut cluster = RedisCluster {
-            nodes,
+            nodes: Vec::new(),
             started_in: Duration::ZERO,
         };
-        for node in &cluster.nodes {
-            wait_until(Duration::from_secs(10), || {
-                query(node.port, &["PING"]).is_ok_and(|r| r == "PONG")
-            })
-            .unwrap_or_else(|| panic!("redis-server on port {} did not start", node.port));
+        for _ in 0..primaries * (1 + replicas) {
+            cluster.nodes.push(start_node()?);
         }
         let mut create = Command::new("redis-cli");
         create.args(["--cluster", "create"]);
@@ -90,15 +130,15 @@ impl RedisCluster {
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| missing("redis-cli", e));
-        assert!(
-            output.status.success(),
-            "redis-cli --cluster create failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        if !output.status.success() {
+            return Err(format!(
+                "redis-cli --cluster create failed:\n{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
         cluster.wait_healthy(Duration::from_secs(30));
-        cluster.started_in = started.elapsed();
-        cluster
+        Ok(cluster)
     }
 
     /// How long [`RedisCluster::start`] took.

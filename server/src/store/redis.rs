@@ -104,7 +104,7 @@ impl RedisStore {
             anyhow::anyhow!("invalid Redis Cluster node URL: {}", e.kind_description())
         })?;
         let first_address = describe_addr(first_client.get_connection_info().addr());
-        let address = format!("cluster via {first_address}");
+        let address = format!("{first_address} (cluster)");
         let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
             .connection_timeout(timeout)
             .response_timeout(timeout)
