@@ -222,10 +222,12 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
 /// `redis_url` is set, else the embedded one.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SecretStore>> {
     let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
+    if !config.redis_cluster.is_empty() {
+        return Ok(Arc::new(
+            RedisStore::connect_cluster(&config.redis_cluster, timeout).await?,
+        ));
+    }
     Ok(match &config.redis_url {
-        _ if !config.redis_cluster.is_empty() => {
-            Arc::new(RedisStore::connect_cluster(&config.redis_cluster, timeout).await?)
-        }
         Some(url) => Arc::new(RedisStore::connect(url, timeout).await?),
         None => EmbeddedStore::open_with_sweeper(config.data_dir.clone()).await?,
     })

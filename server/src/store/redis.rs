@@ -118,17 +118,31 @@ impl RedisStore {
         let conn = client.get_async_connection().await.map_err(|e| {
             anyhow::anyhow!("cannot connect to the Redis Cluster at {first_address}: {e}")
         })?;
-        // INFO and CONFIG go to every node in a cluster; the checks ask one seed node, and the
-        // operator configures all nodes alike (docs/DEPLOYMENT.md).
-        let mut seed = first_client
-            .get_multiplexed_async_connection_with_config(
-                &redis::AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(timeout))
-                    .set_response_timeout(Some(timeout)),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot connect to Redis at {first_address}: {e}"))?;
-        check_node(&mut seed, &first_address).await?;
+        // INFO and CONFIG go to every node in a cluster; the checks ask the first seed node
+        // that answers, and the operator configures all nodes alike (docs/DEPLOYMENT.md).
+        let mut checked = false;
+        for node in nodes {
+            let Ok(node_client) = redis::Client::open(node.as_str()) else {
+                continue;
+            };
+            let node_address = describe_addr(node_client.get_connection_info().addr());
+            let connected = node_client
+                .get_multiplexed_async_connection_with_config(
+                    &redis::AsyncConnectionConfig::new()
+                        .set_connection_timeout(Some(timeout))
+                        .set_response_timeout(Some(timeout)),
+                )
+                .await;
+            match connected {
+                Ok(mut seed) => {
+                    check_node(&mut seed, &node_address).await?;
+                    checked = true;
+                    break;
+                }
+                Err(e) => tracing::warn!("Redis Cluster seed node {node_address}: {e}"),
+            }
+        }
+        anyhow::ensure!(checked, "no Redis Cluster seed node answered");
         let store = Self::with_connection(Connection::Cluster(conn), address);
         // Load the scripts on every primary now; a replica promoted later lacks them, and the
         // script call then answers NOSCRIPT, loads and retries by itself.
