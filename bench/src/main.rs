@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use clap::Parser;
 use hyper::body::Bytes;
+use zkshare_tests::redis_cluster::RedisCluster;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
 
@@ -56,6 +57,9 @@ pub struct Args {
     /// Skip the embedded store's rows.
     #[arg(long)]
     pub no_embedded: bool,
+    /// Skip the Redis Cluster comparison.
+    #[arg(long)]
+    pub no_cluster: bool,
     /// Skip SnapPass (its ratio is then reported as not measured).
     #[arg(long)]
     pub no_snappass: bool,
@@ -385,6 +389,63 @@ async fn run(args: Args) -> anyhow::Result<Results> {
         .ok()
         .and_then(|i| info_field(&i, "used_memory_peak_human"));
     clock.say("server RSS read");
+
+    // --- The same access workload on a local three-primary Redis Cluster, each cell right
+    // after the single Redis's at the same connection count: the cluster's cost per request.
+    if !args.no_cluster {
+        let cluster = tokio::task::spawn_blocking(|| RedisCluster::start(3, 0)).await?;
+        clock.say(&format!(
+            "redis cluster started in {:?}",
+            cluster.started_in()
+        ));
+        let zkc =
+            ServerProcess::start_with_log(Store::RedisCluster(cluster.nodes_arg()), "warn", &[]);
+        let zkc_addr = loopback_addr(zkc.base_url())?;
+        sanity_check(zkc_addr, &material).await?;
+        let on_cluster = {
+            let mut conn = Conn::connect(zkc_addr).await?;
+            workloads::create_one(&mut conn, &material.create_body(None)).await?
+        };
+        // The secret lives on one primary: that node's CPU is the Redis side of the cost.
+        let owner =
+            cluster.primary_of_slot(cluster.slot_of(&format!("zkshare:s1:{{{on_cluster}}}")));
+        let owner_pid = cluster
+            .query(owner, &["INFO", "server"])
+            .ok()
+            .and_then(|i| info_field(&i, "process_id"))
+            .and_then(|p| p.parse::<u32>().ok())
+            .context("the cluster node's process_id")?;
+        let cluster_watch = CpuWatch {
+            pids: vec![
+                ("server", zkc.pid(), false),
+                ("Redis", owner_pid, false),
+                ("generator", me, false),
+            ],
+        };
+        for &c in &args.concurrency {
+            let mut pairs = Vec::new();
+            for _ in 0..args.rounds() {
+                let workers = access_workers(zk_addr, &unlimited, &material, c).await?;
+                let single =
+                    measure(WL_ACCESS, c, workers, warmup, duration, &zk_watch, &clock).await;
+                let workers = access_workers(zkc_addr, &on_cluster, &material, c).await?;
+                let clustered = measure(
+                    WL_ACCESS,
+                    c,
+                    workers,
+                    warmup,
+                    duration,
+                    &cluster_watch,
+                    &clock,
+                )
+                .await;
+                pairs.push((clustered, single));
+            }
+            let (clustered, single, ratios) = median_round(pairs);
+            results.cluster.push((single, clustered));
+            results.cluster_rounds.push((c, ratios));
+        }
+    }
 
     // --- Browser figures.
     if !args.no_browser {

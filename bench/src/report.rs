@@ -121,6 +121,10 @@ pub struct Results {
     /// Per connection count, zkshare create+access / SnapPass of every round.
     pub snappass_rounds: Vec<(usize, Vec<f64>)>,
     pub embedded: Vec<Cell>,
+    /// Per connection count: access on one Redis, then on a three-primary cluster.
+    pub cluster: Vec<(Cell, Cell)>,
+    /// Per connection count, cluster access / single-Redis access of every round.
+    pub cluster_rounds: Vec<(usize, Vec<f64>)>,
     pub half_peak: Vec<HalfPeak>,
     /// zkshare's p99 at half the peak rate in every round, in the order they ran.
     pub half_peak_rounds: Vec<f64>,
@@ -613,6 +617,50 @@ directory on the machine's disk (store file {:.1} MB at the end).\n",
             r.embedded_data_bytes as f64 / 1e6
         );
         cells_table(&mut o, &r.embedded);
+    }
+
+    if !r.cluster.is_empty() {
+        let _ = writeln!(
+            o,
+            "## zkshare on a Redis Cluster\n\n`access (unlimited views)` on one Redis, then on a \
+local cluster of three primaries (`redis-server --cluster-enabled yes`, the server started with \
+`--redis-cluster`), back to back at each connection count, {} round(s). Ratio = cluster / one \
+Redis; the Redis CPU is that of the node holding the secret.\n",
+            r.cluster_rounds
+                .iter()
+                .map(|(_, x)| x.len())
+                .max()
+                .unwrap_or(0)
+        );
+        let _ = writeln!(
+            o,
+            "| connections | one Redis req/s | cluster req/s | ratio | p99 ms (one · cluster) | CPU µs/req one Redis ({}) | CPU µs/req cluster | ratio in each round |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            r.cluster
+                .first()
+                .map_or(String::new(), |(single, _)| cpu_labels(
+                    std::slice::from_ref(single)
+                ))
+        );
+        for (single, clustered) in &r.cluster {
+            let c = single.connections;
+            let _ = writeln!(
+                o,
+                "| {c} | {:.0} | {:.0} | {:.0}% | {} · {} | {} | {} | {} |",
+                single.rate,
+                clustered.rate,
+                if single.rate > 0.0 {
+                    clustered.rate / single.rate * 100.0
+                } else {
+                    0.0
+                },
+                ms(single.p99),
+                ms(clustered.p99),
+                cpu_values(single),
+                cpu_values(clustered),
+                round_ratios(&r.cluster_rounds, c, |x| format!("{:.0}%", x * 100.0)),
+            );
+        }
+        o.push('\n');
     }
 
     if !r.half_peak.is_empty() {

@@ -18,6 +18,7 @@ use sha2::{Digest as _, Sha256};
 use crate::blocking::BlockingLimit;
 use crate::error::ApiError;
 use crate::limits::{self, CreateQuota};
+use crate::metrics::{METRICS, Refusal};
 use crate::policy::{self, Principal};
 use crate::store::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, NewSecret, PasswordCheck,
@@ -216,6 +217,11 @@ fn sha256(bytes: &[u8]) -> Digest {
 /// plain-password requests would take memory in proportion to the burst.
 static ARGON2_LIMIT: LazyLock<BlockingLimit> = LazyLock::new(|| BlockingLimit::per_core(1));
 
+/// Argon2id hashes waiting for a thread, and running (for the metrics).
+pub fn argon2_queue() -> (usize, usize) {
+    (ARGON2_LIMIT.waiting(), ARGON2_LIMIT.running())
+}
+
 /// Argon2id(password, salt, m=19456 KiB, t=2, p=1), 32 bytes, on the blocking pool.
 async fn argon2id(password: String, salt: PasswordSalt) -> Result<Digest, ApiError> {
     ARGON2_LIMIT
@@ -304,6 +310,7 @@ async fn create_secret(
         password_salt: None,
     };
     state.store.create(secret).await?;
+    METRICS.secret_created();
     Ok(Json(CreatedShare {
         share: ShareFields::new(&meta, meta.views_remaining),
         shared_secret_link: format!("{}/s/{id}", state.config.public_base()),
@@ -379,15 +386,23 @@ async fn access_secret(
         allow_restricted: policy::may_view_restricted(&principal),
     };
     match state.store.consume(&id, request).await? {
-        ConsumeOutcome::Granted(view) => Ok(Json(AccessedShare {
-            share: ShareFields::new(&view.meta, view.views_before),
-            secret_value: view.envelope,
-        })),
-        ConsumeOutcome::NotFound => Err(not_found()),
+        ConsumeOutcome::Granted(view) => {
+            METRICS.view_granted();
+            Ok(Json(AccessedShare {
+                share: ShareFields::new(&view.meta, view.views_before),
+                secret_value: view.envelope,
+            }))
+        }
+        ConsumeOutcome::NotFound => {
+            METRICS.view_refused(Refusal::NotFound);
+            Err(not_found())
+        }
         ConsumeOutcome::Restricted(access_type) => {
+            METRICS.view_refused(Refusal::Restricted);
             Err(policy::view_denied(&principal, access_type))
         }
         ConsumeOutcome::PasswordRequired { destroyed, .. } => {
+            METRICS.view_refused(Refusal::PasswordRequired);
             if destroyed {
                 tracing::info!("secret destroyed after too many attempts without a password");
             }
@@ -399,6 +414,7 @@ async fn access_secret(
             destroyed,
             failures,
         } => {
+            METRICS.view_refused(Refusal::InvalidCredentials);
             if destroyed {
                 tracing::info!("secret destroyed after too many wrong passwords");
             }

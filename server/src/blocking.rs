@@ -6,6 +6,7 @@
 //! adding threads, memory and context switches that cannot make the work finish sooner.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinError;
@@ -14,6 +15,8 @@ use tokio::task::JoinError;
 #[derive(Clone, Debug)]
 pub struct BlockingLimit {
     permits: Arc<Semaphore>,
+    total: usize,
+    waiting: Arc<AtomicUsize>,
 }
 
 impl BlockingLimit {
@@ -21,6 +24,8 @@ impl BlockingLimit {
     pub fn new(permits: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(permits.max(1))),
+            total: permits.max(1),
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -35,21 +40,49 @@ impl BlockingLimit {
         self.permits.available_permits()
     }
 
+    /// Closures waiting for a permit right now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Closures running right now.
+    pub fn running(&self) -> usize {
+        self.total.saturating_sub(self.available())
+    }
+
     /// Waits for a permit, then runs `f` on the blocking pool and returns its result.
     pub async fn run<T, F>(&self, f: F) -> Result<T, JoinError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        // Counted down on drop, so a request abandoned while waiting leaves the queue too.
+        let queued = Queued::enter(&self.waiting);
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
+        drop(queued);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             f()
         })
         .await
+    }
+}
+
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Queued(count)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

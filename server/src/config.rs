@@ -20,6 +20,17 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Redis Cluster seed nodes, comma-separated redis:// URLs (e.g.
+    /// redis://10.0.0.1:6379,redis://10.0.0.2:6379); the client finds the other nodes itself.
+    /// Instead of --redis-url.
+    #[arg(
+        long,
+        env = "ZKSHARE_REDIS_CLUSTER",
+        value_delimiter = ',',
+        conflicts_with = "redis_url"
+    )]
+    pub redis_cluster: Vec<String>,
+
     /// Directory of the embedded store (file zkshare.redb). Unused with --redis-url.
     #[arg(long, env = "ZKSHARE_DATA_DIR", default_value = "zkshare-data")]
     pub data_dir: PathBuf,
@@ -72,9 +83,22 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = 2000)]
     pub redis_timeout_ms: u64,
 
+    /// Address (host:port) of a separate listener serving GET /metrics in the Prometheus text
+    /// format; off when unset. Keep it off the public network.
+    #[arg(long, env = "ZKSHARE_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
+    /// Seconds that SIGTERM or Ctrl-C waits for requests in flight before exiting anyway.
+    #[arg(long, env = "ZKSHARE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
     #[arg(long, env = "ZKSHARE_LOG", default_value = "info")]
     pub log: String,
+
+    /// Log lines as text, or as one JSON object per line for log shippers (same fields).
+    #[arg(long, env = "ZKSHARE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Serve the web page from this directory instead of the copy built into the binary.
     #[arg(long, env = "ZKSHARE_WEB_DIR")]
@@ -84,6 +108,15 @@ pub struct Config {
     /// GET /assets.json) and exit. Compare a build from source with a running server's.
     #[arg(long)]
     pub print_asset_hashes: bool,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 fn parse_ip_net(s: &str) -> Result<IpNet, String> {
@@ -96,6 +129,7 @@ impl Config {
         Self {
             listen: "127.0.0.1:8080".to_string(),
             redis_url: None,
+            redis_cluster: Vec::new(),
             data_dir: PathBuf::from("zkshare-data"),
             public_url: None,
             max_password_failures: 10,
@@ -107,7 +141,10 @@ impl Config {
             creates_per_hour: 600,
             request_timeout_secs: 30,
             redis_timeout_ms: 2000,
+            metrics_listen: None,
+            shutdown_timeout_secs: 20,
             log: "info".to_string(),
+            log_format: LogFormat::Text,
             web_dir: None,
             print_asset_hashes: false,
         }
@@ -128,6 +165,10 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .field(
+                "redis_cluster",
+                &format_args!("<{} nodes>", self.redis_cluster.len()),
+            )
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
             .field("max_password_failures", &self.max_password_failures)
@@ -142,7 +183,10 @@ impl fmt::Debug for Config {
             .field("creates_per_hour", &self.creates_per_hour)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("redis_timeout_ms", &self.redis_timeout_ms)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .field("log", &self.log)
+            .field("log_format", &self.log_format)
             .field("web_dir", &self.web_dir)
             .field("print_asset_hashes", &self.print_asset_hashes)
             .finish()
@@ -177,6 +221,29 @@ mod tests {
     fn debug_hides_redis_url() {
         let mut c = Config::defaults();
         c.redis_url = Some("redis://:hunter2@db:6379".into());
-        assert!(!format!("{c:?}").contains("hunter2"));
+        c.redis_cluster = vec!["redis://:hunter3@db:6379".into()];
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
+    }
+
+    #[test]
+    fn cluster_nodes_are_a_list_and_exclude_a_redis_url() {
+        let c = Config::try_parse_from([
+            "zkshare-server",
+            "--redis-cluster",
+            "redis://10.0.0.1:6379,redis://10.0.0.2:6379",
+        ])
+        .unwrap();
+        assert_eq!(c.redis_cluster.len(), 2);
+        assert!(
+            Config::try_parse_from([
+                "zkshare-server",
+                "--redis-cluster",
+                "redis://10.0.0.1:6379",
+                "--redis-url",
+                "redis://10.0.0.1:6379",
+            ])
+            .is_err()
+        );
     }
 }

@@ -196,6 +196,11 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        crate::metrics::METRICS.store_error(match e {
+            StoreError::Unavailable(_) => "unavailable",
+            StoreError::Conflict => "conflict",
+            StoreError::Internal(_) => "internal",
+        });
         match e {
             StoreError::Unavailable(_) => ApiError::unavailable(e.to_string()),
             StoreError::Conflict | StoreError::Internal(_) => ApiError::internal(e.to_string()),

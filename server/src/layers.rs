@@ -12,7 +12,7 @@ use tracing::Instrument as _;
 
 use crate::assets::WebAssets;
 use crate::error::{ApiError, ErrorBodyMarker, REQUEST_ID, new_request_id};
-use crate::validate;
+use crate::{metrics, validate};
 
 /// The Content-Security-Policy of every response: same-origin only, WASM allowed, no inline code.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -78,6 +78,8 @@ pub async fn finalize(State(app): State<Finalize>, request: Request, next: Next)
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let logged_path = loggable_path(&path, |p| app.assets.get(p).is_some());
+    let route = metrics::route_label(&path, |p| app.assets.get(p).is_some());
+    let method_label = metrics::method_label(&method);
     let span =
         tracing::info_span!("request", req_id = %req_id, method = %method, path = %logged_path);
     let started = Instant::now();
@@ -147,7 +149,9 @@ pub async fn finalize(State(app): State<Finalize>, request: Request, next: Next)
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let took = started.elapsed();
+    metrics::METRICS.request(route, method_label, response.status().as_u16(), took);
+    let latency_ms = took.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),

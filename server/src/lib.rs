@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod layers;
 pub mod limits;
+pub mod metrics;
 pub mod net;
 pub mod policy;
 pub mod store;
@@ -188,6 +189,23 @@ pub fn app(state: AppState) -> Router {
     ))
 }
 
+/// The metrics listener's application: `GET /metrics` in the Prometheus text format.
+pub fn metrics_app() -> Router {
+    Router::new().route(
+        "/metrics",
+        get(|| async {
+            let (waiting, running) = api::argon2_queue();
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                metrics::METRICS.render(waiting, running),
+            )
+        }),
+    )
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -200,28 +218,43 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
     }
 }
 
-/// Opens the configured store: Redis when `redis_url` is set, else the embedded one.
+/// Opens the configured store: a Redis Cluster when `redis_cluster` lists nodes, Redis when
+/// `redis_url` is set, else the embedded one.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SecretStore>> {
+    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
+    if !config.redis_cluster.is_empty() {
+        return Ok(Arc::new(
+            RedisStore::connect_cluster(&config.redis_cluster, timeout).await?,
+        ));
+    }
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(
-            RedisStore::connect(url, Duration::from_millis(config.redis_timeout_ms.max(1))).await?,
-        ),
+        Some(url) => Arc::new(RedisStore::connect(url, timeout).await?),
         None => EmbeddedStore::open_with_sweeper(config.data_dir.clone()).await?,
     })
 }
 
-/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax.
-pub fn init_tracing(filter: &str) -> anyhow::Result<()> {
+/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax, as text for people
+/// or as one JSON object per line for log shippers. Both print the same fields: what the
+/// request log and the store put in them (see [`layers::loggable_path`]), nothing else.
+pub fn init_tracing(filter: &str, format: config::LogFormat) -> anyhow::Result<()> {
     // axum logs the text of body rejections at TRACE; serde's messages can quote request
     // fields, so that target stays off whatever the filter says.
     let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},axum::rejection=off"))
         .with_context(|| format!("invalid log filter {filter:?}"))?;
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        config::LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
 }
 
 /// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
@@ -238,6 +271,20 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         "zkshare listening on http://{addr} (store: {})",
         store.describe()
     );
+    if let Some(metrics_listen) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {metrics_listen}"))?;
+        println!(
+            "zkshare metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics_app()).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -245,19 +292,43 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     run(listener, state, shutdown_signal()).await
 }
 
-/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`.
+/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`;
+/// then stops accepting, lets requests in flight finish for up to
+/// `config.shutdown_timeout_secs`, and returns `Ok` either way.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let grace = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("server failed")
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
+    });
+    // A client that never finishes its request must not hold the process: after the grace
+    // period the remaining connections are dropped with the runtime.
+    let deadline = async move {
+        if stopping.wait_for(|stop| *stop).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => {
+            served.context("server failed")?;
+            tracing::info!("all requests answered; exiting");
+        }
+        () = deadline => tracing::warn!(
+            "requests still in flight {} s after the shutdown signal; exiting without them",
+            grace.as_secs()
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -279,7 +350,7 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
 }
 
 #[cfg(test)]

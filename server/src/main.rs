@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
         println!();
         return Ok(());
     }
-    init_tracing(&config.log)?;
+    init_tracing(&config.log, config.log_format)?;
     serve(config).await
 }
 

@@ -618,12 +618,20 @@ async fn exercise_and_check_logs(server: &Server) {
         log.contains("TRACE") || log.contains("DEBUG"),
         "log not at trace level"
     );
+    // Text (`path=…`) or JSON (`"path":"…"`) lines.
     assert!(
-        log.contains(&format!("path=/api/v1/shared-secrets/{id}/access")),
+        log.contains(&format!("path=/api/v1/shared-secrets/{id}/access"))
+            || log.contains(&format!("\"path\":\"/api/v1/shared-secrets/{id}/access\"")),
         "{log}"
     );
-    assert!(log.contains("req_id=req-"), "{log}");
-    assert!(log.contains("status=401"), "{log}");
+    assert!(
+        log.contains("req_id=req-") || log.contains("\"req_id\":\"req-"),
+        "{log}"
+    );
+    assert!(
+        log.contains("status=401") || log.contains("\"status\":401"),
+        "{log}"
+    );
 
     let body_of = |e: &str| e.split('.').nth(1).unwrap().to_string();
     let secrets = [
@@ -684,9 +692,47 @@ fn key_bearing_paths(id: &str, k: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn json_logs_are_one_object_per_line_and_as_discreet_as_text() {
+    let server = Server::start(&[
+        "--rate-limit-per-second",
+        "0",
+        "--log",
+        "trace",
+        "--log-format",
+        "json",
+    ]);
+    exercise_and_check_logs(&server).await;
+    let log = server.stderr();
+    let mut requests = 0;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+        if v["fields"]["message"] == "request" {
+            requests += 1;
+            assert!(v["span"]["path"].is_string(), "{line}");
+            assert!(v["fields"]["status"].is_number(), "{line}");
+        }
+    }
+    assert!(requests > 0, "no request lines in:\n{log}");
+}
+
+#[tokio::test]
 async fn link_keys_in_paths_never_reach_the_log_at_any_level() {
-    for level in ["error", "warn", "info", "debug", "trace"] {
-        let server = Server::start(&["--rate-limit-per-second", "0", "--log", level]);
+    let levels = ["error", "warn", "info", "debug", "trace"];
+    for (level, format) in levels
+        .iter()
+        .map(|l| (*l, "text"))
+        .chain([("trace", "json")])
+    {
+        let server = Server::start(&[
+            "--rate-limit-per-second",
+            "0",
+            "--log",
+            level,
+            "--log-format",
+            format,
+        ]);
         let c = client();
         let (status, v) = json_of(
             c.post(server.url("/api/v1/shared-secrets"))

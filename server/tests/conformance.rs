@@ -23,7 +23,8 @@ use zkshare_server::store::{
     record,
 };
 
-/// Instantiates each listed `async fn(StoreKind)` once per store.
+/// Instantiates each listed `async fn(StoreKind)` once per store: Redis, a Redis Cluster (where
+/// a step touching keys of two hash slots fails), and the embedded store.
 macro_rules! for_both_stores {
     ($($name:ident),* $(,)?) => {
         mod on_redis {
@@ -31,6 +32,14 @@ macro_rules! for_both_stores {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
                     super::$name(super::StoreKind::Redis).await;
+                }
+            )*
+        }
+        mod on_cluster {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Cluster).await;
                 }
             )*
         }
@@ -201,8 +210,7 @@ async fn views_count_down_and_the_last_deletes(kind: StoreKind) {
         app.access(id, None).await.assert_error(404),
         NOT_FOUND_MESSAGE
     );
-    if let Some(redis) = app.redis() {
-        let mut c = redis.client().await;
+    if let Some(mut c) = app.inspector().await {
         let exists: i64 = c
             .exists(zkshare_server::store::redis::secret_key(id))
             .await
@@ -346,8 +354,7 @@ async fn failure_limit_destroys_the_secret(kind: StoreKind) {
     app.access(plain, Some("hunter2-plain"))
         .await
         .assert_error(404);
-    if let Some(redis) = app.redis() {
-        let mut c = redis.client().await;
+    if let Some(mut c) = app.inspector().await {
         for gone in [id, other, plain] {
             let exists: i64 = c
                 .exists(zkshare_server::store::redis::secret_key(gone))
@@ -409,9 +416,8 @@ async fn plain_password_is_hashed_server_side(kind: StoreKind) {
     app.access(id, Some(&verifier())).await.assert_error(401);
     let a = app.access(id, Some("correct horse battery staple")).await;
     assert_eq!(a.status, 200, "{}", a.text);
-    if let Some(redis) = app.redis() {
+    if let Some(mut c) = app.inspector().await {
         // Stored: an Argon2id digest and its salt; never the password.
-        let mut c = redis.client().await;
         let stored: Vec<u8> = c
             .get(zkshare_server::store::redis::secret_key(id))
             .await
@@ -1089,6 +1095,93 @@ async fn hsts_is_sent_only_when_the_public_url_is_https() {
     let default = TestApp::with_config(StoreKind::Embedded, config).await;
     let r = default.call(Method::GET, "/healthz", None).await;
     assert!(r.headers.get("strict-transport-security").is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis Cluster only.
+
+/// The `on_cluster` suite proves that every atomic step stays in one hash slot only if the
+/// cluster really refuses steps that do not: this shows it does, for a command, a script's
+/// declared keys and a key a script touches without declaring it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_refuses_any_step_across_two_slots() {
+    let cluster = tokio::task::spawn_blocking(|| RedisCluster::start(3, 0))
+        .await
+        .unwrap();
+    eprintln!("3-primary cluster started in {:?}", cluster.started_in());
+    let mut c = cluster_client(&cluster).await;
+    let (a, b) = (
+        zkshare_server::store::redis::secret_key("AAAAAAAAAAAAAAAAAAAAAA"),
+        zkshare_server::store::redis::secret_key("BBBBBBBBBBBBBBBBBBBBBB"),
+    );
+    assert_ne!(
+        cluster.slot_of(&a),
+        cluster.slot_of(&b),
+        "pick ids of two slots"
+    );
+    // Sent to one node as is (the cluster client would split a multi-key MSET by slot).
+    let owner = cluster.primary_of_slot(cluster.slot_of(&a));
+    let crossed = cluster.query(owner, &["MSET", &a, "1", &b, "2"]);
+    assert!(
+        crossed
+            .as_ref()
+            .is_err_and(|e| e.code() == Some("CROSSSLOT")),
+        "{crossed:?}"
+    );
+    let declared: redis::RedisResult<redis::Value> =
+        redis::Script::new("return redis.call('MGET', KEYS[1], KEYS[2])")
+            .key(&a)
+            .key(&b)
+            .invoke_async(&mut c)
+            .await;
+    let e = declared.unwrap_err();
+    assert_eq!(e.code(), Some("CROSSSLOT"), "{e}");
+    let undeclared: redis::RedisResult<redis::Value> =
+        redis::Script::new("redis.call('SET', KEYS[1], 1); return redis.call('GET', ARGV[1])")
+            .key(&a)
+            .arg(&b)
+            .invoke_async(&mut c)
+            .await;
+    assert!(
+        undeclared.is_err(),
+        "a script reaching into another slot must fail"
+    );
+    // The store's own key: the hash tag puts it in the slot of the bare id.
+    assert_eq!(
+        cluster.slot_of(&a),
+        cluster.slot_of("AAAAAAAAAAAAAAAAAAAAAA")
+    );
+}
+
+/// After a failover the promoted replica has an empty script cache; the store must load the
+/// script again on NOSCRIPT instead of failing the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_scripts_are_reloaded_after_noscript() {
+    let app = TestApp::new(StoreKind::Cluster).await;
+    let Backing::Cluster(cluster) = &app.backing else {
+        unreachable!()
+    };
+    let v = app
+        .create(json!({ "secretValue": small_envelope(), "maxViews": 3 }))
+        .await;
+    let id = v["id"].as_str().unwrap();
+    let token = v["deleteToken"].as_str().unwrap();
+    for step in 0..2 {
+        cluster.on_every_node(&["SCRIPT", "FLUSH"]);
+        let a = app.access(id, None).await;
+        assert_eq!(a.status, 200, "view after SCRIPT FLUSH #{step}: {}", a.text);
+    }
+    cluster.on_every_node(&["SCRIPT", "FLUSH"]);
+    let d = app
+        .raw(
+            Request::delete(format!("/api/v1/shared-secrets/{id}"))
+                .header("x-delete-token", token)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(d.status, 200, "delete after SCRIPT FLUSH: {}", d.text);
+    app.get(id).await.assert_error(404);
 }
 
 // ---------------------------------------------------------------------------------------------

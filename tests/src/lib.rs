@@ -9,6 +9,7 @@ pub mod flows;
 pub mod leaks;
 pub mod npm;
 pub mod proxy;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod server;
 pub mod stub;

@@ -13,6 +13,8 @@ pub enum Store<'a> {
     Embedded(&'a std::path::Path),
     /// Redis at this URL.
     Redis(String),
+    /// The Redis Cluster with these comma-separated seed node URLs (`--redis-cluster`).
+    RedisCluster(String),
 }
 
 /// A running `zkshare-server` process.
@@ -37,6 +39,7 @@ impl ServerProcess {
             .args(["--rate-limit-per-second", "0", "--creates-per-hour", "0"])
             .args(["--max-concurrent-requests-per-client", "0"])
             .env_remove("REDIS_URL")
+            .env_remove("ZKSHARE_REDIS_CLUSTER")
             .env_remove("ZKSHARE_DATA_DIR")
             .env_remove("ZKSHARE_LISTEN")
             .env_remove("ZKSHARE_PUBLIC_URL");
@@ -46,6 +49,9 @@ impl ServerProcess {
             }
             Store::Redis(url) => {
                 cmd.args(["--redis-url", &url]);
+            }
+            Store::RedisCluster(nodes) => {
+                cmd.args(["--redis-cluster", &nodes]);
             }
         }
         cmd.args(extra);
@@ -107,6 +113,29 @@ impl ServerProcess {
     /// Everything it wrote to stdout and stderr so far.
     pub fn logs(&self) -> Vec<u8> {
         self.logs.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM: the server stops accepting and finishes what is in flight.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `within` for it to exit; its exit status, or `None` if it is still running.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Stops it (SIGKILL: the store must survive a crash, not only a clean exit).

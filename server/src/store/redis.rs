@@ -1,10 +1,16 @@
 //! Redis backend: one packed string per secret ([`record`]) under a hash-tagged key, deleted by
-//! Redis at its expiry (`SET … NX PXAT`); every later change is one Lua script.
+//! Redis at its expiry (`SET … NX PXAT`); every later change is one Lua script. Works on one
+//! Redis (or a managed one with failover behind one address) and on a Redis Cluster.
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{ConnectionAddr, RedisError, Script, Value};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::{
+    Cmd, ConnectionAddr, ErrorKind, Pipeline, RedisError, RedisFuture, Script, ServerErrorKind,
+    Value,
+};
 
 use super::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
@@ -23,12 +29,48 @@ pub fn secret_key(id: &str) -> String {
     format!("zkshare:s1:{{{id}}}")
 }
 
-/// A [`SecretStore`] on Redis through a self-reconnecting [`ConnectionManager`].
+/// A [`SecretStore`] on Redis through a self-reconnecting [`ConnectionManager`], or on a
+/// Redis Cluster through the cluster client (which follows `MOVED` after a failover).
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Connection,
     address: String,
     consume_script: Script,
     delete_script: Script,
+}
+
+/// One Redis or a cluster: both reconnect by themselves and are cheap to clone.
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Single(c) => c.req_packed_command(cmd),
+            Connection::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Single(c) => c.get_db(),
+            Connection::Cluster(c) => c.get_db(),
+        }
+    }
 }
 
 impl RedisStore {
@@ -47,36 +89,113 @@ impl RedisStore {
         let mut conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Redis at {address}: {e}"))?;
-        match redis::cmd("INFO")
-            .arg("server")
-            .query_async::<String>(&mut conn)
-            .await
-        {
-            Ok(info) => {
-                check_server(&info).map_err(|e| anyhow::anyhow!("Redis at {address}: {e}"))?
+        check_node(&mut conn, &address).await?;
+        Ok(Self::with_connection(Connection::Single(conn), address))
+    }
+
+    /// Connects to the Redis Cluster that `nodes` (`redis://host:port` URLs, at least one)
+    /// belong to; the client learns the other nodes and the slot map from them. `timeout`
+    /// bounds connecting and every command, retries and redirections included.
+    pub async fn connect_cluster(nodes: &[String], timeout: Duration) -> anyhow::Result<Self> {
+        let Some(first) = nodes.first() else {
+            anyhow::bail!("no Redis Cluster node given");
+        };
+        let first_client = redis::Client::open(first.as_str()).map_err(|e| {
+            anyhow::anyhow!("invalid Redis Cluster node URL: {}", e.kind_description())
+        })?;
+        let first_address = describe_addr(first_client.get_connection_info().addr());
+        let address = format!("{first_address} (cluster)");
+        let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .retries(4)
+            .min_retry_wait(50)
+            .max_retry_wait(500)
+            .build()
+            .map_err(|e| {
+                anyhow::anyhow!("invalid Redis Cluster node URLs: {}", e.kind_description())
+            })?;
+        let conn = client.get_async_connection().await.map_err(|e| {
+            anyhow::anyhow!("cannot connect to the Redis Cluster at {first_address}: {e}")
+        })?;
+        // INFO and CONFIG go to every node in a cluster; the checks ask the first seed node
+        // that answers, and the operator configures all nodes alike (docs/DEPLOYMENT.md).
+        let mut checked = false;
+        for node in nodes {
+            let Ok(node_client) = redis::Client::open(node.as_str()) else {
+                continue;
+            };
+            let node_address = describe_addr(node_client.get_connection_info().addr());
+            let connected = node_client
+                .get_multiplexed_async_connection_with_config(
+                    &redis::AsyncConnectionConfig::new()
+                        .set_connection_timeout(Some(timeout))
+                        .set_response_timeout(Some(timeout)),
+                )
+                .await;
+            match connected {
+                Ok(mut seed) => {
+                    check_node(&mut seed, &node_address).await?;
+                    checked = true;
+                    break;
+                }
+                Err(e) => tracing::warn!("Redis Cluster seed node {node_address}: {e}"),
             }
-            // A least-privilege ACL user may not run INFO; the scripts still need what
-            // check_server checks, so say that it could not be checked.
-            Err(e) if e.code() == Some("NOPERM") => tracing::warn!(
-                "cannot check the version of Redis at {address} (INFO not permitted); \
-                 zkshare needs Redis 6.2 or later, 64-bit"
-            ),
-            Err(e) => anyhow::bail!("cannot ask Redis at {address} for its version: {e}"),
         }
-        warn_unless_noeviction(&mut conn, &address).await;
-        Ok(Self {
+        anyhow::ensure!(checked, "no Redis Cluster seed node answered");
+        let store = Self::with_connection(Connection::Cluster(conn), address);
+        // Load the scripts on every primary now; a replica promoted later lacks them, and the
+        // script call then answers NOSCRIPT, loads and retries by itself.
+        store.load_scripts().await?;
+        Ok(store)
+    }
+
+    fn with_connection(conn: Connection, address: String) -> Self {
+        Self {
             conn,
             address,
             consume_script: Script::new(CONSUME_VIEW_LUA),
             delete_script: Script::new(DELETE_SECRET_LUA),
-        })
+        }
     }
+
+    /// `SCRIPT LOAD` of both scripts (on a cluster: on every primary).
+    async fn load_scripts(&self) -> anyhow::Result<()> {
+        let mut conn = self.conn.clone();
+        for script in [&self.consume_script, &self.delete_script] {
+            script
+                .load_async(&mut conn)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load a script into {}: {e}", self.address))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks one node: version and word size, and warns unless it never evicts.
+async fn check_node(conn: &mut impl ConnectionLike, address: &str) -> anyhow::Result<()> {
+    match redis::cmd("INFO")
+        .arg("server")
+        .query_async::<String>(conn)
+        .await
+    {
+        Ok(info) => check_server(&info).map_err(|e| anyhow::anyhow!("Redis at {address}: {e}"))?,
+        // A least-privilege ACL user may not run INFO; the scripts still need what
+        // check_server checks, so say that it could not be checked.
+        Err(e) if e.code() == Some("NOPERM") => tracing::warn!(
+            "cannot check the version of Redis at {address} (INFO not permitted); \
+             zkshare needs Redis 6.2 or later, 64-bit"
+        ),
+        Err(e) => anyhow::bail!("cannot ask Redis at {address} for its version: {e}"),
+    }
+    warn_unless_noeviction(conn, address).await;
+    Ok(())
 }
 
 /// Logs a warning when Redis may evict keys under memory pressure. Every zkshare key has a TTL,
 /// so any eviction policy but `noeviction` (the `volatile-*` ones included) would delete live
 /// secrets before their time; with `noeviction`, a full Redis refuses creates (503) instead.
-async fn warn_unless_noeviction(conn: &mut ConnectionManager, address: &str) {
+async fn warn_unless_noeviction(conn: &mut impl ConnectionLike, address: &str) {
     let reply: Result<Vec<String>, RedisError> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("maxmemory-policy")
@@ -148,7 +267,20 @@ fn describe_addr(addr: &ConnectionAddr) -> String {
 
 fn store_error(e: RedisError) -> StoreError {
     // OOM: Redis is full and refuses writes (maxmemory-policy noeviction); expiries free it.
+    // The cluster errors (CLUSTERDOWN, TRYAGAIN, MOVED/ASK still unresolved after retries, no
+    // connection to a slot's node) and MASTERDOWN, READONLY, LOADING mean a failover or a
+    // restart is under way: retrying soon works.
     if e.is_io_error()
+        || e.is_cluster_error()
+        || matches!(
+            e.kind(),
+            ErrorKind::ClusterConnectionNotFound
+                | ErrorKind::Server(
+                    ServerErrorKind::MasterDown
+                        | ServerErrorKind::ReadOnly
+                        | ServerErrorKind::BusyLoading
+                )
+        )
         || e.code() == Some("OOM")
         || e.is_timeout()
         || e.is_connection_dropped()

@@ -1,5 +1,10 @@
-//! Test harness: a real redis-server per test, both stores, envelopes and verifiers, and HTTP helpers.
+//! Test harness: a real redis-server (or Redis Cluster) per test, both stores, envelopes and verifiers, and HTTP helpers.
 #![allow(dead_code)]
+
+// The end-to-end kit's cluster starter, compiled into this crate's tests too.
+#[path = "../../../tests/src/redis_cluster.rs"]
+mod redis_cluster;
+pub use redis_cluster::RedisCluster;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -128,13 +133,67 @@ impl Drop for RedisServer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
     Redis,
+    /// A Redis Cluster of three primaries: any step touching keys of two slots fails there.
+    Cluster,
     Embedded,
 }
 
 /// Keeps the backing service or directory alive for the test.
 pub enum Backing {
     Redis(RedisServer),
+    Cluster(RedisCluster),
     Embedded(tempfile::TempDir),
+}
+
+/// A connection for inspecting keys, to one Redis or to a cluster.
+pub enum Inspector {
+    Single(redis::aio::MultiplexedConnection),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Inspector {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Inspector::Single(c) => c.req_packed_command(cmd),
+            Inspector::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Inspector::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Inspector::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        0
+    }
+}
+
+/// An async cluster client on `cluster`, for assertions.
+pub async fn cluster_client(cluster: &RedisCluster) -> redis::cluster_async::ClusterConnection {
+    redis::cluster::ClusterClient::new(cluster.node_urls())
+        .unwrap()
+        .get_async_connection()
+        .await
+        .unwrap()
+}
+
+pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn SecretStore> {
+    Arc::new(
+        RedisStore::connect_cluster(&cluster.node_urls(), Duration::from_millis(1000))
+            .await
+            .unwrap(),
+    )
 }
 
 /// A router over a fresh store of one kind.
@@ -188,6 +247,12 @@ impl TestApp {
                 let server = RedisServer::start();
                 (redis_store(&server).await, Backing::Redis(server))
             }
+            StoreKind::Cluster => {
+                let cluster = tokio::task::spawn_blocking(|| RedisCluster::start(3, 0))
+                    .await
+                    .unwrap();
+                (cluster_store(&cluster).await, Backing::Cluster(cluster))
+            }
             StoreKind::Embedded => {
                 let dir = tempfile::tempdir().unwrap();
                 (embedded_store(dir.path()), Backing::Embedded(dir))
@@ -206,13 +271,22 @@ impl TestApp {
     pub fn redis(&self) -> Option<&RedisServer> {
         match &self.backing {
             Backing::Redis(r) => Some(r),
-            Backing::Embedded(_) => None,
+            Backing::Cluster(_) | Backing::Embedded(_) => None,
         }
     }
 
     pub fn redis_mut(&mut self) -> Option<&mut RedisServer> {
         match &mut self.backing {
             Backing::Redis(r) => Some(r),
+            Backing::Cluster(_) | Backing::Embedded(_) => None,
+        }
+    }
+
+    /// A client on the Redis or cluster behind the store; `None` on the embedded store.
+    pub async fn inspector(&self) -> Option<Inspector> {
+        match &self.backing {
+            Backing::Redis(r) => Some(Inspector::Single(r.client().await)),
+            Backing::Cluster(c) => Some(Inspector::Cluster(cluster_client(c).await)),
             Backing::Embedded(_) => None,
         }
     }
@@ -378,6 +452,6 @@ pub fn verifier() -> String {
 pub fn data_dir(app: &TestApp) -> PathBuf {
     match &app.backing {
         Backing::Embedded(d) => d.path().to_path_buf(),
-        Backing::Redis(_) => panic!("not embedded"),
+        Backing::Redis(_) | Backing::Cluster(_) => panic!("not embedded"),
     }
 }
