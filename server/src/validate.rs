@@ -77,8 +77,9 @@ pub struct CreateSecretRequest {
     /// Who may view it.
     #[serde(default)]
     pub access_type: Option<AccessType>,
-    /// E-mail addresses allowed to view it.
-    #[serde(default)]
+    /// E-mail addresses allowed to view it; past one more than the limit, the rest of the list
+    /// is skipped while it is parsed ([`bounded_emails`]).
+    #[serde(default, deserialize_with = "bounded_emails")]
     pub authorized_emails: Option<Vec<String>>,
     /// Allow addresses outside the organization.
     #[serde(default)]
@@ -301,6 +302,51 @@ pub fn is_secret_id(id: &str) -> bool {
     id.len() == 22 && URL_SAFE_NO_PAD.decode(id).is_ok_and(|b| b.len() == 16)
 }
 
+/// Reads `authorizedEmails` keeping at most one address more than [`MAX_AUTHORIZED_EMAILS`]:
+/// that is enough to refuse the list as too long, and the rest of it (a 128 KiB body holds some
+/// 13,000 addresses) is only skipped over, so a long list costs no more memory than its bytes.
+fn bounded_emails<'de, D>(deserializer: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Option<Vec<String>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of e-mail addresses")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_seq(Bounded)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut kept = Vec::new();
+            while kept.len() <= MAX_AUTHORIZED_EMAILS {
+                match seq.next_element::<String>()? {
+                    Some(email) => kept.push(email),
+                    None => return Ok(Some(kept)),
+                }
+            }
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(Some(kept))
+        }
+    }
+    deserializer.deserialize_option(Bounded)
+}
+
 /// Trims, lower-cases and de-duplicates e-mail addresses; checks each and the count.
 ///
 /// A list of more than [`MAX_AUTHORIZED_EMAILS`] entries is refused as soon as entry 101 is
@@ -357,6 +403,34 @@ fn is_plausible_email(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_long_email_list_is_kept_only_up_to_one_past_the_limit_while_parsing() {
+        let emails: Vec<String> = (0..13_000).map(|i| format!("u{i}@ex.co")).collect();
+        let body = serde_json::json!({ "secretValue": "x", "authorizedEmails": emails });
+        let req: super::CreateSecretRequest = serde_json::from_value(body).unwrap();
+        let kept = req.authorized_emails.expect("a list");
+        assert_eq!(kept.len(), super::MAX_AUTHORIZED_EMAILS + 1);
+        assert_eq!(kept[0], "u0@ex.co");
+        // Short lists, null and absence read as before.
+        for (body, want) in [
+            (
+                serde_json::json!({ "secretValue": "x", "authorizedEmails": ["a@b.co"] }),
+                Some(1),
+            ),
+            (
+                serde_json::json!({ "secretValue": "x", "authorizedEmails": null }),
+                None,
+            ),
+            (serde_json::json!({ "secretValue": "x" }), None),
+        ] {
+            let req: super::CreateSecretRequest = serde_json::from_value(body).unwrap();
+            assert_eq!(req.authorized_emails.map(|l| l.len()), want);
+        }
+        // A wrong type is still a parse error.
+        let bad = serde_json::json!({ "secretValue": "x", "authorizedEmails": [1] });
+        assert!(serde_json::from_value::<super::CreateSecretRequest>(bad).is_err());
+    }
+
     use super::*;
 
     fn b64(bytes: &[u8]) -> String {
