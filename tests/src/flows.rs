@@ -192,3 +192,30 @@ pub fn split_link(link: &str) -> (String, String) {
     let id = path.rsplit('/').next().expect("link has an id");
     (id.to_string(), key.to_string())
 }
+
+/// A real Redis and a real server on it, for the page tests; both stop when dropped.
+pub struct Stack {
+    /// The Redis the server stores in.
+    pub redis: crate::redis_server::RedisServer,
+    /// The server, on a free port.
+    pub server: crate::server::ServerProcess,
+}
+
+/// Starts a [`Stack`].
+pub fn stack() -> Stack {
+    let redis = crate::redis_server::RedisServer::start();
+    let server = crate::server::ServerProcess::start(crate::server::Store::Redis(redis.url()), &[]);
+    Stack { redis, server }
+}
+
+/// `GET /api/v1/shared-secrets/{id}` → (status, body; `null` when it is not JSON). Uses no view.
+pub async fn metadata(base: &str, id: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::get(format!("{base}/api/v1/shared-secrets/{id}"))
+        .await
+        .expect("GET metadata");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -4,28 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use zkshare_tests::browser::{Chromium, eval};
-use zkshare_tests::flows::{self, Revealed, ShareForm};
-use zkshare_tests::redis_server::RedisServer;
-use zkshare_tests::server::{ServerProcess, Store};
-
-struct Stack {
-    redis: RedisServer,
-    server: ServerProcess,
-}
-
-fn stack() -> Stack {
-    let redis = RedisServer::start();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
-    Stack { redis, server }
-}
-
-async fn metadata(base: &str, id: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("{base}/api/v1/shared-secrets/{id}"))
-        .await
-        .expect("GET metadata");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use zkshare_tests::flows::{self, Revealed, ShareForm, metadata, stack};
 
 fn assert_clean(browser: &Chromium) {
     let problems = browser.problems();

@@ -9,34 +9,10 @@ use chromiumoxide::cdp::browser_protocol::emulation::{
 };
 use serde_json::Value;
 use zkshare_tests::browser::{Chromium, eval, wait_for};
-use zkshare_tests::flows::{self, Revealed, ShareForm};
+use zkshare_tests::flows::{self, Revealed, ShareForm, metadata, stack};
 use zkshare_tests::npm;
-use zkshare_tests::redis_server::RedisServer;
-use zkshare_tests::server::{ServerProcess, Store};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-struct Stack {
-    _redis: RedisServer,
-    server: ServerProcess,
-}
-
-fn stack() -> Stack {
-    let redis = RedisServer::start();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
-    Stack {
-        _redis: redis,
-        server,
-    }
-}
-
-async fn metadata(base: &str, id: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("{base}/api/v1/shared-secrets/{id}"))
-        .await
-        .expect("GET metadata");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn wait_settled(page: &Page) {
     wait_for(
