@@ -3,18 +3,18 @@
 //! `main.rs` parses [`Config`], calls [`init_tracing`] and [`serve`]. Tests build the router
 //! with [`app`] over any [`SecretStore`], or run it on a listener with [`run`].
 
-pub mod api;
-pub mod assets;
 pub mod blocking;
 pub mod config;
-pub mod error;
-pub mod layers;
-pub mod limits;
+pub mod http;
 pub mod metrics;
 pub mod net;
 pub mod policy;
+pub mod shares;
 pub mod store;
-pub mod validate;
+
+pub use crate::http::shares as api;
+pub use crate::http::{assets, error, layers, limits};
+pub use crate::shares::validate;
 
 use std::future::Future;
 use std::net::SocketAddr;

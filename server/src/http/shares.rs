@@ -56,7 +56,7 @@ pub fn router(create_quota: Option<CreateQuota>) -> Router<AppState> {
 }
 
 /// The OpenAPI 3.1 description of this API (`docs/openapi.json`, compiled in).
-pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
 
 /// `GET /api/openapi.json`.
 async fn openapi_document() -> impl axum::response::IntoResponse {

@@ -23,7 +23,7 @@ use sha2::{Digest as _, Sha256, Sha384};
 use crate::error::{ApiError, ErrorBodyMarker};
 
 /// The threat model, served at `/security` as the build's own copy (the pages link to it).
-pub const SECURITY_MD: &str = include_str!("../../docs/SECURITY.md");
+pub const SECURITY_MD: &str = include_str!("../../../docs/SECURITY.md");
 
 #[derive(RustEmbed)]
 #[folder = "../web"]

@@ -18,9 +18,9 @@ use super::{
 };
 
 /// `consume_view.lua`: see its header for the KEYS/ARGV/returns contract.
-pub const CONSUME_VIEW_LUA: &str = include_str!("../../lua/consume_view.lua");
+pub const CONSUME_VIEW_LUA: &str = include_str!("../../../lua/consume_view.lua");
 /// `delete_secret.lua`: see its header for the KEYS/ARGV/returns contract.
-pub const DELETE_SECRET_LUA: &str = include_str!("../../lua/delete_secret.lua");
+pub const DELETE_SECRET_LUA: &str = include_str!("../../../lua/delete_secret.lua");
 
 /// The Redis key of a secret: `s1` for a record of layout 1 (earlier layouts used other keys,
 /// so their leftovers are never misread and expire on their own). The `{id}` hash tag keeps
