@@ -1,14 +1,19 @@
 -- consume_view.lua: consumes one view of a secret, all checks in one atomic step.
 --
--- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
--- below are that layout's, 0-based as SETRANGE takes them (Lua's string functions add 1).
+-- The secret is one string in the packed layout of server/src/store/record.rs. Its offsets
+-- (OFF_*, FIXED_LEN and the other capitalised names) are not written here: the server puts
+-- them in as Lua locals after this comment, from record.rs's constants, when it compiles the
+-- script in (server/src/store/redis/script.rs). They are 0-based as SETRANGE takes them (Lua's
+-- string functions add 1). The steps are those of server/src/store/rules.rs, and the test
+-- server/tests/rules_vs_lua.rs holds the two equal.
 --
 -- KEYS[1]  the secret's key, "zkshare:s1:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds
 -- ARGV[2]  the presented digest, 32 raw bytes (SHA-256 of a verifier or Argon2id of a
 --          password), or "" when no password was presented
 -- ARGV[3]  failures after which the secret is destroyed; "0" = never
--- ARGV[4]  "1" if the viewer may open secrets whose access type is not anyone, else "0"
+-- ARGV[4]  "1" if the viewer's claims name an organization (what an organization secret asks
+--          for: rules::may_view), else "0"
 --
 -- Checks, in order: exists, not expired (expiresAt <= now: deleted), views left (0: deleted),
 -- access type vs ARGV[4], password, then consumes.
@@ -33,18 +38,6 @@
 --                                              lastViewedAt = ARGV[1]); the key is deleted when
 --                                              no views are left
 --   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
-local OFF_ACCESS = 1
-local OFF_PASSWORD = 2
-local OFF_EXPIRES_AT = 14
-local OFF_LAST_VIEWED_AT = 22
-local OFF_VIEWS = 30
-local OFF_FAILURES = 34
-local OFF_PASSWORD_DIGEST = 70
-local FIXED_LEN = 118
-local OFF_ENVELOPE_MODE = 119
-local ENVELOPE_MODE_KEY = 1
-local PASSWORD_PLAIN = 2
-local UNLIMITED_VIEWS = 4294967295
 
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -54,7 +47,7 @@ local r = redis.call('GET', key)
 if not r then
   return {'not_found'}
 end
-if string.byte(r, 1) ~= 1 or #r < FIXED_LEN then
+if string.byte(r, 1) ~= LAYOUT_VERSION or #r < FIXED_LEN then
   return redis.error_reply('ERR zkshare: unknown record layout')
 end
 if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now then
@@ -69,9 +62,9 @@ end
 if string.byte(r, OFF_ACCESS + 1) ~= 0 and ARGV[4] ~= '1' then
   return {'restricted', 'organization'}
 end
-if string.byte(r, OFF_PASSWORD + 1) ~= 0
+if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
     and presented ~= string.sub(r, OFF_PASSWORD_DIGEST + 1, OFF_PASSWORD_DIGEST + 32) then
-  -- Only where guessing can succeed is a failure counted (store::counts_failures): a key-mode
+  -- Only where guessing can succeed is a failure counted (rules::counts_failures): a key-mode
   -- verifier carries 256 bits, and counting would let anyone with the id destroy the secret.
   -- A missing proof counts like a wrong one: either way the caller cannot open the secret.
   local failures = struct.unpack('>I4', r, OFF_FAILURES + 1)

@@ -1,7 +1,10 @@
 -- delete_secret.lua: deletes a secret if the presented delete-token digest matches.
 --
--- The secret is one string in the packed layout of server/src/store/record.rs; the offsets
--- below are that layout's, 0-based (Lua's string functions add 1).
+-- The secret is one string in the packed layout of server/src/store/record.rs. Its offsets
+-- (OFF_*, FIXED_LEN and the other capitalised names) are put in as Lua locals after this
+-- comment, from record.rs's constants, when the server compiles the script in
+-- (server/src/store/redis/script.rs); 0-based (Lua's string functions add 1). The steps are
+-- those of server/src/store/rules.rs, held equal by server/tests/rules_vs_lua.rs.
 --
 -- KEYS[1]  the secret's key, "zkshare:s1:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds (an expired secret counts as missing and is deleted)
@@ -15,12 +18,6 @@
 --   {"deleted", metadata}                      deleted; the record's metadata prefix (fixed
 --                                              part, header, name: no envelope body) as it was
 --   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
-local OFF_HEADER_LEN = 4
-local OFF_NAME_LEN = 5
-local OFF_EXPIRES_AT = 14
-local OFF_VIEWS = 30
-local OFF_DELETE_DIGEST = 38
-local FIXED_LEN = 118
 
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -28,7 +25,7 @@ local r = redis.call('GETRANGE', key, 0, FIXED_LEN - 1)
 if r == '' then
   return {'not_found'}
 end
-if string.byte(r, 1) ~= 1 or #r < FIXED_LEN then
+if string.byte(r, 1) ~= LAYOUT_VERSION or #r < FIXED_LEN then
   return redis.error_reply('ERR zkshare: unknown record layout')
 end
 if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now

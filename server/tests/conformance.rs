@@ -503,7 +503,7 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
                 digest: None,
                 now: later,
                 max_failures: 5,
-                allow_restricted: false,
+                viewer: zkshare_server::store::ViewerClaims::ANONYMOUS,
             },
         )
         .await

@@ -1,19 +1,24 @@
-//! The storage contract: one object-safe trait, [`SecretStore`], with Redis and embedded backends.
+//! The storage contract: one object-safe trait per aggregate ([`ShareStore`] for shared secrets), one folder per backend.
 //!
 //! Every state change of a secret (create, consume a view, count a failed password, delete) is
 //! one atomic step inside the backend, so any number of server replicas can share one store.
+//! Both backends keep the same packed record ([`record`]) and follow the same state machine
+//! ([`rules`]): the embedded store calls it, the Redis scripts implement it in Lua.
 
 pub mod embedded;
 pub mod record;
 pub mod redis;
+pub mod rules;
 
 use std::future::Future;
 use std::pin::Pin;
 
-use serde::{Deserialize, Serialize};
-
+/// The name the store's trait had before there were other aggregates.
+pub use self::ShareStore as SecretStore;
 pub use self::embedded::EmbeddedStore;
 pub use self::redis::RedisStore;
+pub use self::rules::counts_failures;
+pub use crate::domain::{AccessType, ViewerClaims};
 
 /// A SHA-256 or Argon2id output: what the store keeps instead of a verifier, password or token.
 pub type Digest = [u8; 32];
@@ -26,35 +31,6 @@ pub type UnixMillis = i64;
 
 /// The boxed future every store method returns (keeps the trait object-safe).
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
-
-/// Who may consume a view, as chosen by the creator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AccessType {
-    /// Anyone holding the link.
-    Anyone,
-    /// Members of the creator's organization (needs accounts; not creatable yet).
-    Organization,
-}
-
-impl AccessType {
-    /// The API and storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessType::Anyone => "anyone",
-            AccessType::Organization => "organization",
-        }
-    }
-
-    /// Parses the storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "anyone" => Some(AccessType::Anyone),
-            "organization" => Some(AccessType::Organization),
-            _ => None,
-        }
-    }
-}
 
 /// What the store keeps to check a presented password or verifier.
 #[derive(Clone, PartialEq, Eq)]
@@ -123,7 +99,7 @@ impl SecretMeta {
 }
 
 /// Parameters of one attempt to consume a view.
-#[derive(Clone, Copy)]
+#[derive(Clone, Debug)]
 pub struct ConsumeRequest {
     /// Digest of the presented password or verifier; `None` when none was presented.
     pub digest: Option<Digest>,
@@ -131,9 +107,9 @@ pub struct ConsumeRequest {
     pub now: UnixMillis,
     /// Failed attempts after which the secret is destroyed; 0 = never.
     pub max_failures: u32,
-    /// Whether the viewer may open secrets whose access type is not `anyone` (decided by
-    /// `policy.rs`). Checked inside the atomic step, before any password check or decrement.
-    pub allow_restricted: bool,
+    /// What is known of the viewer (made by the policy), compared with the secret's access
+    /// type inside the atomic step ([`rules::may_view`]), before any password check or decrement.
+    pub viewer: ViewerClaims,
 }
 
 /// A successful view.
@@ -147,7 +123,7 @@ pub struct GrantedView {
     pub envelope: String,
 }
 
-/// Result of [`SecretStore::consume`].
+/// Result of [`ShareStore::consume`].
 #[derive(Clone, Debug)]
 pub enum ConsumeOutcome {
     /// One view was consumed; the secret was deleted if it was the last.
@@ -191,18 +167,7 @@ impl ConsumeOutcome {
     }
 }
 
-/// Whether refused views of a secret count toward the failure limit (`--max-password-failures`).
-///
-/// The limit exists to stop password guessing, so it applies only where a guess can succeed: a
-/// plain password (hashed by the server), or an envelope in a password mode (`key+password`,
-/// `password`), whose verifier is derived from a password. In mode `key` the verifier carries
-/// the link key's 256 bits; counting there would let anyone who saw the id destroy the secret
-/// with a few requests. `consume_view.lua` applies the same rule to the packed record.
-pub fn counts_failures(envelope_mode: u8, plain_password: bool) -> bool {
-    plain_password || envelope_mode != record::ENVELOPE_MODE_KEY
-}
-
-/// Result of [`SecretStore::delete`].
+/// Result of [`ShareStore::delete`].
 #[derive(Clone, Debug)]
 pub enum DeleteOutcome {
     /// Deleted; the secret as it was.
@@ -227,8 +192,8 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// Storage of secrets. Implementations make each method one atomic step.
-pub trait SecretStore: Send + Sync + 'static {
+/// Storage of shared secrets. Implementations make each method one atomic step.
+pub trait ShareStore: Send + Sync + 'static {
     /// For the start line: `embedded at PATH` or `redis at HOST:PORT`.
     fn describe(&self) -> String;
 
@@ -256,16 +221,4 @@ pub trait SecretStore: Send + Sync + 'static {
 
     /// Succeeds when the backend answers.
     fn ping(&self) -> StoreFuture<'_, ()>;
-}
-
-/// Decodes a 32-byte digest stored as hex.
-pub(crate) fn digest_from_hex(s: &str) -> Option<Digest> {
-    let bytes = hex::decode(s).ok()?;
-    bytes.try_into().ok()
-}
-
-/// Decodes a 16-byte salt stored as hex.
-pub(crate) fn salt_from_hex(s: &str) -> Option<PasswordSalt> {
-    let bytes = hex::decode(s).ok()?;
-    bytes.try_into().ok()
 }

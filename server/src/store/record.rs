@@ -1,4 +1,4 @@
-//! The packed record a secret is stored as in Redis: one binary string per secret.
+//! The packed record a secret is stored as, in every backend: one binary string per secret.
 //!
 //! A fixed 118-byte part (integers big-endian), then the envelope header, the name and the
 //! envelope body, the envelope as bytes rather than base64url:
@@ -23,9 +23,11 @@
 //! | 118+H | N | name |
 //! | 118+H+N | rest | envelope body (nonce, ciphertext, tag) |
 //!
-//! The Lua scripts (`server/lua/*.lua`) read and update the fixed part in place with these
-//! offsets (a test keeps their constants equal to [`LUA_CONSTANTS`]); metadata reads fetch at
-//! most [`MAX_META_LEN`] bytes, so they never load the body of a large secret.
+//! Both backends store exactly these bytes. The state machine (`rules.rs`) and the Lua scripts
+//! (`server/lua/*.lua`) read and update the fixed part in place with these offsets; the scripts
+//! get them as Lua locals written from [`LUA_CONSTANTS`] when they are compiled in
+//! (`store/redis/script.rs`). Metadata reads fetch at most [`MAX_META_LEN`] bytes, so they never
+//! load the body of a large secret.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -73,8 +75,13 @@ pub const UNLIMITED_VIEWS: u32 = u32::MAX;
 /// The longest prefix that holds a record's metadata (fixed part, header and name).
 pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255;
 
-/// The names and values the Lua scripts must use, for the test that compares them.
+/// The record password byte of a secret without a password.
+pub const PASSWORD_NONE: u8 = 0;
+
+/// The names and values the Lua scripts see as locals (prepended to each script's code).
 pub const LUA_CONSTANTS: &[(&str, usize)] = &[
+    ("LAYOUT_VERSION", LAYOUT_VERSION as usize),
+    ("PASSWORD_NONE", PASSWORD_NONE as usize),
     ("OFF_ACCESS", OFF_ACCESS),
     ("OFF_PASSWORD", OFF_PASSWORD),
     ("OFF_HEADER_LEN", OFF_HEADER_LEN),
@@ -92,7 +99,6 @@ pub const LUA_CONSTANTS: &[(&str, usize)] = &[
     ("UNLIMITED_VIEWS", UNLIMITED_VIEWS as usize),
 ];
 
-const PASSWORD_NONE: u8 = 0;
 const PASSWORD_DIGEST: u8 = 1;
 const PASSWORD_DIGEST_AND_SALT: u8 = 2;
 
@@ -155,27 +161,45 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
     Ok(out)
 }
 
-fn be_i64(r: &[u8], at: usize) -> i64 {
+/// The big-endian `i64` at `at` (the caller has checked the record's length).
+pub fn be_i64(r: &[u8], at: usize) -> i64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&r[at..at + 8]);
     i64::from_be_bytes(b)
 }
 
-fn be_u32(r: &[u8], at: usize) -> u32 {
+/// The big-endian `u32` at `at` (the caller has checked the record's length).
+pub fn be_u32(r: &[u8], at: usize) -> u32 {
     let mut b = [0u8; 4];
     b.copy_from_slice(&r[at..at + 4]);
     u32::from_be_bytes(b)
 }
 
-/// The length of the metadata prefix (fixed part, header, name) of a record, after checking
-/// that `record` holds at least that much.
-fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
+/// Writes `value` big-endian at `at`.
+pub fn put_i64(r: &mut [u8], at: usize, value: i64) {
+    r[at..at + 8].copy_from_slice(&value.to_be_bytes());
+}
+
+/// Writes `value` big-endian at `at`.
+pub fn put_u32(r: &mut [u8], at: usize, value: u32) {
+    r[at..at + 4].copy_from_slice(&value.to_be_bytes());
+}
+
+/// Checks that `record` starts with a fixed part of this layout.
+pub fn check_fixed(record: &[u8]) -> Result<(), StoreError> {
     if record.len() < FIXED_LEN {
         return Err(corrupt("shorter than its fixed part"));
     }
     if record[0] != LAYOUT_VERSION {
         return Err(corrupt("unknown layout version"));
     }
+    Ok(())
+}
+
+/// The length of the metadata prefix (fixed part, header, name) of a record, after checking
+/// that `record` holds at least that much.
+pub fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
+    check_fixed(record)?;
     let len = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]) + usize::from(record[OFF_NAME_LEN]);
     if record.len() < len {
         return Err(corrupt("shorter than its header and name"));
@@ -229,14 +253,23 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
 
 /// Decodes a whole record: its metadata and the envelope as the client sent it.
 pub fn decode(id: &str, record: &[u8]) -> Result<(SecretMeta, String), StoreError> {
+    let split = meta_len(record)?;
+    decode_split(id, &record[..split], &record[split..])
+}
+
+/// Decodes a record kept in two parts: its metadata prefix ([`meta_len`] bytes) and the rest,
+/// the envelope body.
+pub fn decode_split(
+    id: &str,
+    record: &[u8],
+    body: &[u8],
+) -> Result<(SecretMeta, String), StoreError> {
     let meta = decode_meta(id, record)?;
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
-    let body_start = header_end + usize::from(record[OFF_NAME_LEN]);
-    let body = &record[body_start..];
     if body.is_empty() {
         return Err(corrupt("no envelope body"));
     }
-    let mut envelope = String::with_capacity((record.len() - FIXED_LEN) * 4 / 3 + 4);
+    let mut envelope = String::with_capacity((header_end - FIXED_LEN + body.len()) * 4 / 3 + 4);
     URL_SAFE_NO_PAD.encode_string(&record[FIXED_LEN..header_end], &mut envelope);
     envelope.push('.');
     URL_SAFE_NO_PAD.encode_string(body, &mut envelope);
@@ -360,7 +393,7 @@ mod tests {
     #[test]
     fn the_metadata_prefix_bound_covers_the_longest_header_and_name() {
         // The longest name the API accepts: 50 characters of four UTF-8 bytes each.
-        let longest = "\u{10348}".repeat(crate::validate::MAX_NAME_CHARS);
+        let longest = "\u{10348}".repeat(crate::shares::validate::MAX_NAME_CHARS);
         let r = encode(&secret(Some(&longest), None)).unwrap();
         let meta = decode_meta("x", &r[..MAX_META_LEN]).unwrap();
         assert_eq!(meta.name.as_deref(), Some(longest.as_str()));

@@ -1,30 +1,21 @@
-//! Embedded backend on redb: one file, no server. Same semantics as Redis; one write transaction per change.
+//! Embedded backend on redb: one file, no server. The same record bytes and the same state machine (`rules`) as Redis; one write transaction per change.
+
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
-use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
+use redb::{Database, ReadableDatabase, ReadableTable as _};
 
-use crate::blocking::BlockingLimit;
-
+use self::tables::{BODIES, EXPIRY, HEADS, db_error, expiry_key, read_head, remove_secret};
+use super::rules::{self, Removal, Step, View};
 use super::{
-    AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
-    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, counts_failures, digest_from_hex,
-    salt_from_hex,
+    ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret, SecretMeta,
+    ShareStore, StoreError, StoreFuture, UnixMillis, record,
 };
-
-/// id → JSON of [`StoredMeta`] (everything but the envelope).
-const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("secret_meta");
-/// id → envelope. Apart from the metadata so that metadata reads never load it.
-const ENVELOPES: TableDefinition<'_, &str, &str> = TableDefinition::new("secret_envelope");
-/// (expiresAt ms, id) → (): lets the sweeper find expired secrets in order.
-const EXPIRY: TableDefinition<'_, (u64, &str), ()> = TableDefinition::new("secret_expiry");
+use crate::blocking::BlockingLimit;
 
 /// The file name inside the data directory.
 pub const DB_FILE: &str = "zkshare.redb";
@@ -32,129 +23,11 @@ pub const DB_FILE: &str = "zkshare.redb";
 /// How often the background sweeper deletes expired secrets.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StoredMeta {
-    header: String,
-    name: Option<String>,
-    access_type: AccessType,
-    created_at: i64,
-    expires_at: i64,
-    views: Option<u32>,
-    last_viewed_at: Option<i64>,
-    vdig: Option<String>,
-    pwsalt: Option<String>,
-    failures: u32,
-    dtok: String,
-}
-
-impl StoredMeta {
-    fn to_meta(&self, id: &str) -> Result<SecretMeta, StoreError> {
-        Ok(SecretMeta {
-            id: id.to_string(),
-            envelope_header: self.header.clone(),
-            name: self.name.clone(),
-            access_type: self.access_type,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            views_remaining: self.views,
-            last_viewed_at: self.last_viewed_at,
-            password_protected: self.vdig.is_some(),
-            password_salt: match &self.pwsalt {
-                Some(s) => Some(salt_from_hex(s).ok_or_else(|| corrupt("pwsalt"))?),
-                None => None,
-            },
-        })
-    }
-
-    /// The envelope's mode byte (PROTOCOL.md §4), from the first four base64url characters of
-    /// the header; 0 (counted as a password mode) if it cannot be read.
-    fn envelope_mode(&self) -> u8 {
-        self.header
-            .get(..4)
-            .and_then(|prefix| URL_SAFE_NO_PAD.decode(prefix).ok())
-            .and_then(|bytes| bytes.get(1).copied())
-            .unwrap_or(0)
-    }
-
-    fn is_dead(&self, now: UnixMillis) -> bool {
-        self.expires_at <= now || self.views == Some(0)
-    }
-}
-
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Internal(format!("corrupt embedded record: {what}"))
-}
-
-fn db_error(e: impl Into<redb::Error>) -> StoreError {
-    StoreError::Internal(e.into().to_string())
-}
-
-fn expiry_key(expires_at: i64) -> u64 {
-    u64::try_from(expires_at).unwrap_or(0)
-}
-
-fn decode(raw: &[u8]) -> Result<StoredMeta, StoreError> {
-    serde_json::from_slice(raw).map_err(|_| corrupt("metadata"))
-}
-
-fn encode(meta: &StoredMeta) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(meta).map_err(|_| corrupt("metadata"))
-}
-
-/// Reads a secret's metadata inside a write transaction.
-fn read_meta(txn: &WriteTransaction, id: &str) -> Result<Option<StoredMeta>, StoreError> {
-    let table = txn.open_table(META).map_err(db_error)?;
-    let raw = table.get(id).map_err(db_error)?;
-    raw.map(|guard| decode(guard.value())).transpose()
-}
-
-/// A secret's metadata if it exists and is live at `now`; expired or used up reads as absent.
-fn live_meta(
-    txn: &WriteTransaction,
-    id: &str,
-    now: UnixMillis,
-) -> Result<Option<StoredMeta>, StoreError> {
-    Ok(read_meta(txn, id)?.filter(|stored| !stored.is_dead(now)))
-}
-
-fn write_meta(txn: &WriteTransaction, id: &str, meta: &StoredMeta) -> Result<(), StoreError> {
-    let mut table = txn.open_table(META).map_err(db_error)?;
-    table
-        .insert(id, encode(meta)?.as_slice())
-        .map_err(db_error)?;
-    Ok(())
-}
-
-/// Removes a secret from all three tables.
-fn remove_secret(txn: &WriteTransaction, id: &str, expires_at: i64) -> Result<(), StoreError> {
-    txn.open_table(META)
-        .map_err(db_error)?
-        .remove(id)
-        .map_err(db_error)?;
-    txn.open_table(ENVELOPES)
-        .map_err(db_error)?
-        .remove(id)
-        .map_err(db_error)?;
-    txn.open_table(EXPIRY)
-        .map_err(db_error)?
-        .remove((expiry_key(expires_at), id))
-        .map_err(db_error)?;
-    Ok(())
-}
-
-fn digests_equal(stored_hex: &str, presented: &Digest) -> bool {
-    match digest_from_hex(stored_hex) {
-        Some(stored) => bool::from(stored.ct_eq(presented)),
-        None => false,
-    }
-}
-
 /// redb's page cache. Its default (1 GiB) lets the cache grow with the file; secrets are small
 /// and short-lived, and the interior B-tree pages of even a large store fit in a few MiB.
 const PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// A [`SecretStore`] in one redb file. Survives restarts; a sweeper deletes expired secrets and
+/// A [`ShareStore`] in one redb file. Survives restarts; a sweeper deletes expired secrets and
 /// then compacts the file, so that deleted envelopes do not stay on disk (see [`Self::scrub`]).
 pub struct EmbeddedStore {
     /// Store operations share it; [`Self::scrub`] takes it alone to compact the file.
@@ -209,11 +82,7 @@ impl EmbeddedStore {
             .set_cache_size(PAGE_CACHE_BYTES)
             .create(&path)
             .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
-        let txn = db.begin_write()?;
-        txn.open_table(META)?;
-        txn.open_table(ENVELOPES)?;
-        txn.open_table(EXPIRY)?;
-        txn.commit()?;
+        tables::prepare(&db).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         Ok(Self {
             db: Arc::new(RwLock::new(db)),
             path,
@@ -244,7 +113,7 @@ impl EmbeddedStore {
             loop {
                 ticker.tick().await;
                 let Some(store) = weak.upgrade() else { break };
-                match store.sweep_expired(crate::now_millis()).await {
+                match store.sweep_expired(crate::clock::now_millis()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(removed = n, "swept expired secrets"),
                     Err(e) => tracing::warn!(error = %e, "sweeping expired secrets failed"),
@@ -298,12 +167,12 @@ impl EmbeddedStore {
                     return Ok(0);
                 }
                 {
-                    let mut meta = txn.open_table(META).map_err(db_error)?;
-                    let mut envelopes = txn.open_table(ENVELOPES).map_err(db_error)?;
+                    let mut heads = txn.open_table(HEADS).map_err(db_error)?;
+                    let mut bodies = txn.open_table(BODIES).map_err(db_error)?;
                     let mut expiry = txn.open_table(EXPIRY).map_err(db_error)?;
                     for (at, id) in &due {
-                        meta.remove(id.as_str()).map_err(db_error)?;
-                        envelopes.remove(id.as_str()).map_err(db_error)?;
+                        heads.remove(id.as_str()).map_err(db_error)?;
+                        bodies.remove(id.as_str()).map_err(db_error)?;
                         expiry.remove((*at, id.as_str())).map_err(db_error)?;
                     }
                 }
@@ -334,43 +203,32 @@ impl EmbeddedStore {
     }
 }
 
-impl SecretStore for EmbeddedStore {
+impl ShareStore for EmbeddedStore {
     fn describe(&self) -> String {
         format!("embedded at {}", self.path.display())
     }
 
     fn create(&self, secret: NewSecret) -> StoreFuture<'_, ()> {
         self.blocking(move |db| {
+            let record = record::encode(&secret)?;
+            let (head, body) = record.split_at(record::meta_len(&record)?);
             let txn = db.begin_write().map_err(db_error)?;
-            if read_meta(&txn, &secret.id)?.is_some() {
+            if read_head(&txn, &secret.id)?.is_some() {
                 txn.abort().map_err(db_error)?;
                 return Err(StoreError::Conflict);
             }
-            let meta = StoredMeta {
-                header: secret.envelope_header,
-                name: secret.name,
-                access_type: secret.access_type,
-                created_at: secret.created_at,
-                expires_at: secret.expires_at,
-                views: secret.max_views,
-                last_viewed_at: None,
-                vdig: secret.password.as_ref().map(|p| hex::encode(p.digest)),
-                pwsalt: secret
-                    .password
-                    .as_ref()
-                    .and_then(|p| p.salt)
-                    .map(hex::encode),
-                failures: 0,
-                dtok: hex::encode(secret.delete_token_digest),
-            };
-            write_meta(&txn, &secret.id, &meta)?;
-            txn.open_table(ENVELOPES)
+            let id = secret.id.as_str();
+            txn.open_table(HEADS)
                 .map_err(db_error)?
-                .insert(secret.id.as_str(), secret.envelope.as_str())
+                .insert(id, head)
+                .map_err(db_error)?;
+            txn.open_table(BODIES)
+                .map_err(db_error)?
+                .insert(id, body)
                 .map_err(db_error)?;
             txn.open_table(EXPIRY)
                 .map_err(db_error)?
-                .insert((expiry_key(meta.expires_at), secret.id.as_str()), ())
+                .insert((expiry_key(secret.expires_at), id), ())
                 .map_err(db_error)?;
             txn.commit().map_err(db_error)?;
             Ok(())
@@ -381,14 +239,16 @@ impl SecretStore for EmbeddedStore {
         let id = id.to_string();
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(db_error)?;
-            let table = txn.open_table(META).map_err(db_error)?;
-            let raw = table.get(id.as_str()).map_err(db_error)?;
+            let table = txn.open_table(HEADS).map_err(db_error)?;
+            let Some(guard) = table.get(id.as_str()).map_err(db_error)? else {
+                return Ok(None);
+            };
+            let head = guard.value();
             // Expired and unknown alike: `None` (the sweeper deletes the expired one).
-            raw.map(|guard| decode(guard.value()))
-                .transpose()?
-                .filter(|stored| !stored.is_dead(now))
-                .map(|stored| stored.to_meta(&id))
-                .transpose()
+            if !rules::is_live(head, now)? {
+                return Ok(None);
+            }
+            record::decode_meta(&id, head).map(Some)
         })
     }
 
@@ -400,76 +260,48 @@ impl SecretStore for EmbeddedStore {
         let id = id.to_string();
         let consumed = self.blocking(move |db| {
             let txn = db.begin_write().map_err(db_error)?;
+            let Some(mut head) = read_head(&txn, &id)? else {
+                txn.abort().map_err(db_error)?;
+                return Ok((ConsumeOutcome::NotFound, false));
+            };
+            let (view, step) = rules::consume(&mut head, &request)?;
+            let outcome = match view {
+                View::NotFound => ConsumeOutcome::NotFound,
+                View::Restricted(access) => ConsumeOutcome::Restricted(access),
+                View::Refused {
+                    proof_presented,
+                    failures,
+                    destroyed,
+                } => ConsumeOutcome::refused(proof_presented, failures, destroyed),
+                View::Granted { views_before } => {
+                    let body = txn
+                        .open_table(BODIES)
+                        .map_err(db_error)?
+                        .get(id.as_str())
+                        .map_err(db_error)?
+                        .map(|g| g.value().to_vec())
+                        .ok_or_else(|| StoreError::Internal("envelope body missing".into()))?;
+                    let (meta, envelope) = record::decode_split(&id, &head, &body)?;
+                    ConsumeOutcome::Granted(GrantedView {
+                        meta,
+                        views_before,
+                        envelope,
+                    })
+                }
+            };
             // An expired secret the sweeper has not reached is an unknown id: the same answer
             // by the same path, with no write (the sweeper deletes it).
-            let Some(mut stored) = live_meta(&txn, &id, request.now)? else {
-                txn.abort().map_err(db_error)?;
-                return Ok(ConsumeOutcome::NotFound);
-            };
-            if stored.access_type != AccessType::Anyone && !request.allow_restricted {
-                txn.abort().map_err(db_error)?;
-                return Ok(ConsumeOutcome::Restricted(stored.access_type));
-            }
-            if let Some(vdig) = &stored.vdig {
-                let presented = request.digest.as_ref();
-                if !presented.is_some_and(|p| digests_equal(vdig, p)) {
-                    if !counts_failures(stored.envelope_mode(), stored.pwsalt.is_some()) {
-                        // Nothing to guess: refused, and nothing changes.
-                        txn.abort().map_err(db_error)?;
-                        return Ok(ConsumeOutcome::refused(
-                            presented.is_some(),
-                            stored.failures,
-                            false,
-                        ));
-                    }
-                    // A missing proof counts like a wrong one.
-                    stored.failures = stored.failures.saturating_add(1);
-                    let failures = stored.failures;
-                    let destroyed = request.max_failures > 0 && failures >= request.max_failures;
-                    if destroyed {
-                        remove_secret(&txn, &id, stored.expires_at)?;
-                    } else {
-                        write_meta(&txn, &id, &stored)?;
-                    }
-                    txn.commit().map_err(db_error)?;
-                    return Ok(ConsumeOutcome::refused(
-                        presented.is_some(),
-                        failures,
-                        destroyed,
-                    ));
-                }
-            }
-            let envelope = txn
-                .open_table(ENVELOPES)
-                .map_err(db_error)?
-                .get(id.as_str())
-                .map_err(db_error)?
-                .map(|g| g.value().to_string())
-                .ok_or_else(|| corrupt("envelope missing"))?;
-            let views_before = stored.views;
-            stored.views = stored.views.map(|v| v.saturating_sub(1));
-            stored.last_viewed_at = Some(request.now);
-            if stored.views == Some(0) {
-                remove_secret(&txn, &id, stored.expires_at)?;
+            let step = if view == View::NotFound {
+                Step::Keep
             } else {
-                write_meta(&txn, &id, &stored)?;
-            }
-            txn.commit().map_err(db_error)?;
-            Ok(ConsumeOutcome::Granted(GrantedView {
-                meta: stored.to_meta(&id)?,
-                views_before,
-                envelope,
-            }))
+                step
+            };
+            let gone = apply(txn, &id, &head, step)?;
+            Ok((outcome, gone))
         });
         let deleted = Arc::clone(&self.deleted);
         Box::pin(async move {
-            let outcome = consumed.await?;
-            let gone = match &outcome {
-                ConsumeOutcome::Granted(view) => view.meta.views_remaining == Some(0),
-                ConsumeOutcome::PasswordRequired { destroyed, .. }
-                | ConsumeOutcome::InvalidCredentials { destroyed, .. } => *destroyed,
-                ConsumeOutcome::NotFound | ConsumeOutcome::Restricted(_) => false,
-            };
+            let (outcome, gone) = consumed.await?;
             if gone {
                 deleted.store(true, Ordering::Release);
             }
@@ -486,17 +318,26 @@ impl SecretStore for EmbeddedStore {
         let id = id.to_string();
         let deletion = self.blocking(move |db| {
             let txn = db.begin_write().map_err(db_error)?;
-            let Some(stored) = live_meta(&txn, &id, now)? else {
+            let Some(head) = read_head(&txn, &id)? else {
                 txn.abort().map_err(db_error)?;
                 return Ok(DeleteOutcome::NotFound);
             };
-            if !digests_equal(&stored.dtok, &token_digest) {
-                txn.abort().map_err(db_error)?;
-                return Ok(DeleteOutcome::Forbidden);
+            match rules::delete(&head, &token_digest, now)? {
+                (Removal::Deleted, step) => {
+                    let meta = record::decode_meta(&id, &head)?;
+                    apply(txn, &id, &head, step)?;
+                    Ok(DeleteOutcome::Deleted(meta))
+                }
+                // Expired: left to the sweeper, as in consume.
+                (Removal::NotFound, _) => {
+                    txn.abort().map_err(db_error)?;
+                    Ok(DeleteOutcome::NotFound)
+                }
+                (Removal::Forbidden, step) => {
+                    apply(txn, &id, &head, step)?;
+                    Ok(DeleteOutcome::Forbidden)
+                }
             }
-            remove_secret(&txn, &id, stored.expires_at)?;
-            txn.commit().map_err(db_error)?;
-            Ok(DeleteOutcome::Deleted(stored.to_meta(&id)?))
         });
         let deleted = Arc::clone(&self.deleted);
         Box::pin(async move {
@@ -514,4 +355,29 @@ impl SecretStore for EmbeddedStore {
             Ok(())
         })
     }
+}
+
+/// Carries out a [`Step`] on the record's head and ends the transaction; returns whether the
+/// secret was deleted.
+fn apply(
+    txn: redb::WriteTransaction,
+    id: &str,
+    head: &[u8],
+    step: Step,
+) -> Result<bool, StoreError> {
+    match step {
+        Step::Keep => {
+            txn.abort().map_err(db_error)?;
+            return Ok(false);
+        }
+        Step::Write => {
+            txn.open_table(HEADS)
+                .map_err(db_error)?
+                .insert(id, head)
+                .map_err(db_error)?;
+        }
+        Step::Delete => remove_secret(&txn, id, record::be_i64(head, record::OFF_EXPIRES_AT))?,
+    }
+    txn.commit().map_err(db_error)?;
+    Ok(step == Step::Delete)
 }

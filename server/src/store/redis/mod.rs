@@ -14,13 +14,12 @@ use redis::{
 
 use super::{
     AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
-    SecretMeta, SecretStore, StoreError, StoreFuture, UnixMillis, record,
+    SecretMeta, ShareStore, StoreError, StoreFuture, UnixMillis, record, rules,
 };
 
-/// `consume_view.lua`: see its header for the KEYS/ARGV/returns contract.
-pub const CONSUME_VIEW_LUA: &str = include_str!("../../../lua/consume_view.lua");
-/// `delete_secret.lua`: see its header for the KEYS/ARGV/returns contract.
-pub const DELETE_SECRET_LUA: &str = include_str!("../../../lua/delete_secret.lua");
+mod script;
+
+pub use self::script::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
 
 /// The Redis key of a secret: `s1` for a record of layout 1 (earlier layouts used other keys,
 /// so their leftovers are never misread and expire on their own). The `{id}` hash tag keeps
@@ -29,7 +28,7 @@ pub fn secret_key(id: &str) -> String {
     format!("zkshare:s1:{{{id}}}")
 }
 
-/// A [`SecretStore`] on Redis through a self-reconnecting [`ConnectionManager`], or on a
+/// A [`ShareStore`] on Redis through a self-reconnecting [`ConnectionManager`], or on a
 /// Redis Cluster through the cluster client (which follows `MOVED` after a failover).
 pub struct RedisStore {
     conn: Connection,
@@ -327,7 +326,7 @@ fn number(v: &Value, what: &str) -> Result<u32, StoreError> {
         .ok_or_else(|| corrupt(what))
 }
 
-impl SecretStore for RedisStore {
+impl ShareStore for RedisStore {
     fn describe(&self) -> String {
         format!("redis at {}", self.address)
     }
@@ -368,13 +367,12 @@ impl SecretStore for RedisStore {
             if prefix.is_empty() {
                 return Ok(None);
             }
-            let meta = record::decode_meta(id, &prefix)?;
             // Redis deletes at expiresAt by its own clock; this applies the server's clock too,
             // as the scripts do.
-            if meta.expires_at <= now || meta.views_remaining == Some(0) {
+            if !rules::is_live(&prefix, now)? {
                 return Ok(None);
             }
-            Ok(Some(meta))
+            Ok(Some(record::decode_meta(id, &prefix)?))
         })
     }
 
@@ -391,7 +389,14 @@ impl SecretStore for RedisStore {
                 .arg(request.now)
                 .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
                 .arg(request.max_failures)
-                .arg(if request.allow_restricted { "1" } else { "0" })
+                .arg(
+                    // The one claim the record can be compared with today (the script's ARGV[4]).
+                    if rules::may_view(AccessType::Organization, &request.viewer) {
+                        "1"
+                    } else {
+                        "0"
+                    },
+                )
                 .invoke_async(&mut conn)
                 .await
                 .map_err(store_error)?;

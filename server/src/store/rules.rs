@@ -1,0 +1,180 @@
+//! The one state machine of a stored secret: liveness, consuming a view, counting failed passwords, deleting.
+//!
+//! Pure: each step reads a packed record ([`record`]), updates its fixed part in place and says
+//! what the backend must do with it ([`Step`]). The embedded store runs these functions inside
+//! one write transaction; Redis runs `server/lua/consume_view.lua` and `delete_secret.lua`,
+//! which implement the same steps, and the randomized test `server/tests/rules_vs_lua.rs`
+//! drives both with the same operations and requires the same answers and the same bytes.
+
+use subtle::ConstantTimeEq as _;
+
+use super::record::{
+    self, ENVELOPE_MODE_KEY, OFF_ACCESS, OFF_DELETE_DIGEST, OFF_ENVELOPE_MODE, OFF_EXPIRES_AT,
+    OFF_FAILURES, OFF_LAST_VIEWED_AT, OFF_PASSWORD, OFF_PASSWORD_DIGEST, OFF_VIEWS, PASSWORD_NONE,
+    PASSWORD_PLAIN, UNLIMITED_VIEWS,
+};
+use super::{ConsumeRequest, Digest, StoreError, UnixMillis};
+use crate::domain::{AccessType, ViewerClaims};
+
+/// What the backend does with the stored record after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing changed.
+    Keep,
+    /// Store the record as the step left it.
+    Write,
+    /// Delete the secret.
+    Delete,
+}
+
+/// The answer to one attempt to consume a view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Expired or used up (an absent record is the backend's to answer, the same way).
+    NotFound,
+    /// The secret's access type asks for claims the viewer does not have; nothing changed.
+    Restricted(AccessType),
+    /// The password or verifier is missing or wrong.
+    Refused {
+        /// Whether a proof was presented (wrong) or not (missing).
+        proof_presented: bool,
+        /// Failures so far, including this one where it was counted.
+        failures: u32,
+        /// The failure limit was reached: the step is [`Step::Delete`].
+        destroyed: bool,
+    },
+    /// One view consumed; the record now holds the views left and `lastViewedAt`.
+    Granted {
+        /// Views left before this one; `None` = unlimited.
+        views_before: Option<u32>,
+    },
+}
+
+/// The answer to a delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    /// Expired or used up.
+    NotFound,
+    /// The delete token does not match; nothing changed.
+    Forbidden,
+    /// The token matched: the step is [`Step::Delete`].
+    Deleted,
+}
+
+/// Whether a secret is live at `now`: not expired and with views left. A dead one reads as
+/// absent everywhere, and the next step that finds it deletes it.
+pub fn is_live(record: &[u8], now: UnixMillis) -> Result<bool, StoreError> {
+    record::check_fixed(record)?;
+    Ok(record::be_i64(record, OFF_EXPIRES_AT) > now && record::be_u32(record, OFF_VIEWS) != 0)
+}
+
+/// May a viewer with `viewer`'s claims open a secret of `access`? An organization secret asks
+/// for membership of an organization (the record does not name the creator's yet, so there is
+/// nothing further to compare).
+pub fn may_view(access: AccessType, viewer: &ViewerClaims) -> bool {
+    match access {
+        AccessType::Anyone => true,
+        AccessType::Organization => viewer.org_id.is_some(),
+    }
+}
+
+/// Whether refused views of a secret count toward the failure limit (`--max-password-failures`).
+///
+/// The limit exists to stop password guessing, so it applies only where a guess can succeed: a
+/// plain password (hashed by the server), or an envelope in a password mode (`key+password`,
+/// `password`), whose verifier is derived from a password. In mode `key` the verifier carries
+/// the link key's 256 bits; counting there would let anyone who saw the id destroy the secret
+/// with a few requests.
+pub fn counts_failures(envelope_mode: u8, plain_password: bool) -> bool {
+    plain_password || envelope_mode != ENVELOPE_MODE_KEY
+}
+
+fn access_type(record: &[u8]) -> Result<AccessType, StoreError> {
+    match record[OFF_ACCESS] {
+        0 => Ok(AccessType::Anyone),
+        1 => Ok(AccessType::Organization),
+        _ => Err(StoreError::Internal(
+            "corrupt secret record: access type".into(),
+        )),
+    }
+}
+
+fn digest_matches(record: &[u8], at: usize, presented: &Digest) -> bool {
+    bool::from(record[at..at + 32].ct_eq(presented))
+}
+
+/// One attempt to consume a view, in this order: liveness, the viewer's claims against the
+/// access type, the password (counting a missing or wrong one where guessing can succeed, and
+/// destroying the secret at the limit), then the view. `record` is the whole record or its
+/// metadata prefix: only the fixed part and the envelope's mode byte are read or written.
+pub fn consume(record: &mut [u8], request: &ConsumeRequest) -> Result<(View, Step), StoreError> {
+    if !is_live(record, request.now)? {
+        return Ok((View::NotFound, Step::Delete));
+    }
+    let access = access_type(record)?;
+    if !may_view(access, &request.viewer) {
+        return Ok((View::Restricted(access), Step::Keep));
+    }
+    let password = record[OFF_PASSWORD];
+    if password != PASSWORD_NONE
+        && !request
+            .digest
+            .is_some_and(|d| digest_matches(record, OFF_PASSWORD_DIGEST, &d))
+    {
+        let proof_presented = request.digest.is_some();
+        let failures = record::be_u32(record, OFF_FAILURES);
+        // A missing or unreadable mode byte counts as a password mode.
+        let mode = record.get(OFF_ENVELOPE_MODE).copied().unwrap_or(0);
+        if !counts_failures(mode, password == PASSWORD_PLAIN) {
+            let refused = View::Refused {
+                proof_presented,
+                failures,
+                destroyed: false,
+            };
+            return Ok((refused, Step::Keep));
+        }
+        let failures = failures.saturating_add(1);
+        let destroyed = request.max_failures > 0 && failures >= request.max_failures;
+        record::put_u32(record, OFF_FAILURES, failures);
+        let refused = View::Refused {
+            proof_presented,
+            failures,
+            destroyed,
+        };
+        return Ok((refused, if destroyed { Step::Delete } else { Step::Write }));
+    }
+    let views = record::be_u32(record, OFF_VIEWS);
+    let after = if views == UNLIMITED_VIEWS {
+        views
+    } else {
+        views - 1
+    };
+    record::put_i64(record, OFF_LAST_VIEWED_AT, request.now);
+    record::put_u32(record, OFF_VIEWS, after);
+    let granted = View::Granted {
+        views_before: (views != UNLIMITED_VIEWS).then_some(views),
+    };
+    Ok((
+        granted,
+        if after == 0 {
+            Step::Delete
+        } else {
+            Step::Write
+        },
+    ))
+}
+
+/// A delete with the SHA-256 of a presented delete token.
+pub fn delete(
+    record: &[u8],
+    token_digest: &Digest,
+    now: UnixMillis,
+) -> Result<(Removal, Step), StoreError> {
+    if !is_live(record, now)? {
+        return Ok((Removal::NotFound, Step::Delete));
+    }
+    if !digest_matches(record, OFF_DELETE_DIGEST, token_digest) {
+        return Ok((Removal::Forbidden, Step::Keep));
+    }
+    Ok((Removal::Deleted, Step::Delete))
+}

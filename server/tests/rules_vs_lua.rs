@@ -1,0 +1,286 @@
+//! Differential test: the Redis Lua scripts and `store::rules` run the same random operations and must answer alike and leave the same bytes.
+//!
+//! One seeded sequence of creates (every envelope mode, password kind, view limit and access
+//! type), views (no, right and wrong proofs; failure limits; anonymous and organization
+//! viewers), deletes (right and wrong tokens) and clock moves runs against `consume_view.lua`
+//! and `delete_secret.lua` on a real `redis-server`, and against `rules.rs` over an in-memory
+//! map. After every step the replies and the stored records must be equal byte for byte. Set
+//! `ZKSHARE_DIFF_SEED` to replay a failing seed (printed with every failure).
+
+mod common;
+
+use std::collections::HashMap;
+
+use rand::rngs::StdRng;
+use rand::{RngExt as _, SeedableRng as _};
+use redis::AsyncCommands as _;
+use zkshare_server::domain::{PrincipalKind, ViewerClaims};
+use zkshare_server::store::record;
+use zkshare_server::store::redis::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
+use zkshare_server::store::rules::{self, Removal, Step, View};
+use zkshare_server::store::{AccessType, ConsumeRequest, Digest, NewSecret, PasswordCheck};
+
+use common::RedisServer;
+
+const OPERATIONS: usize = 4_000;
+const IDS: usize = 6;
+
+/// A script reply as the status and the other elements' bytes.
+fn reply(v: redis::Value) -> Vec<Vec<u8>> {
+    let redis::Value::Array(items) = v else {
+        panic!("not an array: {v:?}")
+    };
+    items
+        .into_iter()
+        .map(|i| match i {
+            redis::Value::BulkString(b) => b,
+            redis::Value::SimpleString(s) => s.into_bytes(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect()
+}
+
+fn words(items: &[&[u8]]) -> Vec<Vec<u8>> {
+    items.iter().map(|w| w.to_vec()).collect()
+}
+
+/// The reply consume_view.lua gives for what the rules decided.
+fn expected_view(view: View, record: &[u8]) -> Vec<Vec<u8>> {
+    match view {
+        View::NotFound => words(&[b"not_found"]),
+        View::Restricted(access) => words(&[b"restricted", access.as_str().as_bytes()]),
+        View::Refused {
+            proof_presented,
+            failures,
+            destroyed,
+        } => {
+            let status: &[u8] = if proof_presented {
+                b"invalid_credentials"
+            } else {
+                b"password_required"
+            };
+            vec![
+                status.to_vec(),
+                failures.to_string().into_bytes(),
+                if destroyed {
+                    b"1".to_vec()
+                } else {
+                    b"0".to_vec()
+                },
+            ]
+        }
+        View::Granted { .. } => vec![b"granted".to_vec(), record.to_vec()],
+    }
+}
+
+fn envelope(rng: &mut StdRng, mode: u8) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut header = vec![0x01, mode];
+    header.extend((0..44).map(|_| rng.random::<u8>()));
+    let body: Vec<u8> = (0..rng.random_range(28..120usize))
+        .map(|_| rng.random::<u8>())
+        .collect();
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&header),
+        URL_SAFE_NO_PAD.encode(&body)
+    )
+}
+
+/// What a created secret's proofs are, to present the right or a wrong one later.
+struct Proofs {
+    password: Option<Digest>,
+    delete: Digest,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lua_scripts_and_rules_agree_on_random_operations() {
+    let seed = std::env::var("ZKSHARE_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let redis = RedisServer::start();
+    let mut c = redis.client().await;
+    let consume_script = redis::Script::new(CONSUME_VIEW_LUA);
+    let delete_script = redis::Script::new(DELETE_SECRET_LUA);
+
+    let mut model: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut proofs: HashMap<String, Proofs> = HashMap::new();
+    let mut now: i64 = 1_000_000;
+    let mut seen = HashMap::<&str, usize>::new();
+
+    for op in 0..OPERATIONS {
+        let context = format!("seed {seed} (ZKSHARE_DIFF_SEED), operation {op}");
+        let id = format!("id{}", rng.random_range(0..IDS));
+        let key = format!("zkshare:diff:{{{id}}}");
+        match rng.random_range(0..10u32) {
+            // Create (or replace: the same bytes go to both sides).
+            0..=2 => {
+                let mode = rng.random_range(1..=3u8);
+                let password = match rng.random_range(0..3u32) {
+                    0 => None,
+                    1 => Some(PasswordCheck {
+                        digest: rng.random(),
+                        salt: None,
+                    }),
+                    _ => Some(PasswordCheck {
+                        digest: rng.random(),
+                        salt: Some(rng.random()),
+                    }),
+                };
+                let envelope = envelope(&mut rng, mode);
+                let secret = NewSecret {
+                    id: id.clone(),
+                    envelope_header: envelope.split('.').next().unwrap().to_string(),
+                    envelope,
+                    name: rng
+                        .random_bool(0.5)
+                        .then(|| "n".repeat(rng.random_range(0..5))),
+                    access_type: if rng.random_bool(0.15) {
+                        AccessType::Organization
+                    } else {
+                        AccessType::Anyone
+                    },
+                    created_at: now,
+                    expires_at: now + rng.random_range(1..200),
+                    max_views: match rng.random_range(0..4u32) {
+                        0 => None,
+                        1 => Some(0),
+                        _ => Some(rng.random_range(1..5)),
+                    },
+                    password: password.clone(),
+                    delete_token_digest: rng.random(),
+                };
+                let bytes = record::encode(&secret).expect(&context);
+                let _: () = c.set(&key, &bytes).await.expect(&context);
+                model.insert(key.clone(), bytes);
+                proofs.insert(
+                    key.clone(),
+                    Proofs {
+                        password: password.map(|p| p.digest),
+                        delete: secret.delete_token_digest,
+                    },
+                );
+                *seen.entry("create").or_default() += 1;
+            }
+            // View.
+            3..=6 => {
+                let right = proofs.get(&key).and_then(|p| p.password);
+                let digest = match rng.random_range(0..3u32) {
+                    0 => None,
+                    1 => right.or_else(|| Some(rng.random())),
+                    _ => Some(rng.random()),
+                };
+                let viewer = if rng.random_bool(0.3) {
+                    ViewerClaims {
+                        kind: PrincipalKind::Anonymous,
+                        org_id: Some("org".into()),
+                        verified_email: None,
+                    }
+                } else {
+                    ViewerClaims::ANONYMOUS
+                };
+                let request = ConsumeRequest {
+                    digest,
+                    now,
+                    max_failures: rng.random_range(0..4),
+                    viewer,
+                };
+                let org_arg = if rules::may_view(AccessType::Organization, &request.viewer) {
+                    "1"
+                } else {
+                    "0"
+                };
+                let got: redis::Value = consume_script
+                    .key(&key)
+                    .arg(request.now)
+                    .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
+                    .arg(request.max_failures)
+                    .arg(org_arg)
+                    .invoke_async(&mut c)
+                    .await
+                    .expect(&context);
+                let expected = match model.get_mut(&key) {
+                    None => words(&[b"not_found"]),
+                    Some(record) => {
+                        let (view, step) = rules::consume(record, &request).expect(&context);
+                        let expected = expected_view(view, record);
+                        *seen.entry(view_name(view)).or_default() += 1;
+                        if step == Step::Delete {
+                            model.remove(&key);
+                        }
+                        expected
+                    }
+                };
+                assert_eq!(reply(got), expected, "consume: {context}");
+            }
+            // Delete with the right or a wrong token.
+            7 => {
+                let token = match proofs.get(&key) {
+                    Some(p) if rng.random_bool(0.6) => p.delete,
+                    _ => rng.random(),
+                };
+                let got: redis::Value = delete_script
+                    .key(&key)
+                    .arg(now)
+                    .arg(&token[..])
+                    .invoke_async(&mut c)
+                    .await
+                    .expect(&context);
+                let expected = match model.get(&key) {
+                    None => words(&[b"not_found"]),
+                    Some(record) => {
+                        let (removal, step) = rules::delete(record, &token, now).expect(&context);
+                        let expected = match removal {
+                            Removal::NotFound => words(&[b"not_found"]),
+                            Removal::Forbidden => words(&[b"forbidden"]),
+                            Removal::Deleted => {
+                                let prefix = &record[..record::meta_len(record).unwrap()];
+                                vec![b"deleted".to_vec(), prefix.to_vec()]
+                            }
+                        };
+                        *seen.entry("delete").or_default() += 1;
+                        if step == Step::Delete {
+                            model.remove(&key);
+                        }
+                        expected
+                    }
+                };
+                assert_eq!(reply(got), expected, "delete: {context}");
+            }
+            // The clock moves.
+            _ => now += rng.random_range(0..40),
+        }
+        let stored: Option<Vec<u8>> = c.get(&key).await.expect(&context);
+        assert_eq!(stored.as_ref(), model.get(&key), "stored record: {context}");
+    }
+    // The sequence reached every branch (else it proves less than it says).
+    for branch in [
+        "create",
+        "not_found",
+        "restricted",
+        "refused",
+        "destroyed",
+        "granted",
+        "delete",
+    ] {
+        assert!(
+            seen.get(branch).copied().unwrap_or(0) > 0,
+            "seed {seed}: no {branch} in {seen:?}"
+        );
+    }
+}
+
+fn view_name(view: View) -> &'static str {
+    match view {
+        View::NotFound => "not_found",
+        View::Restricted(_) => "restricted",
+        View::Refused {
+            destroyed: true, ..
+        } => "destroyed",
+        View::Refused { .. } => "refused",
+        View::Granted { .. } => "granted",
+    }
+}
