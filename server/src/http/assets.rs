@@ -20,7 +20,7 @@ use rust_embed::RustEmbed;
 use serde_json::json;
 use sha2::{Digest as _, Sha256, Sha384};
 
-use crate::error::{ApiError, ErrorBodyMarker};
+use crate::http::error::{ApiError, ErrorBodyMarker};
 
 /// The threat model, served at `/security` as the build's own copy (the pages link to it).
 pub const SECURITY_MD: &str = include_str!("../../../docs/SECURITY.md");

@@ -10,9 +10,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument as _;
 
-use crate::assets::WebAssets;
-use crate::error::{ApiError, ErrorBodyMarker, REQUEST_ID, new_request_id};
-use crate::{metrics, validate};
+use crate::http::assets::WebAssets;
+use crate::http::error::{ApiError, ErrorBodyMarker, REQUEST_ID, new_request_id};
+use crate::metrics;
+use crate::shares::validate;
 
 /// The Content-Security-Policy of every response: same-origin only, WASM allowed, no inline code.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \

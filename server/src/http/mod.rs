@@ -1,7 +1,123 @@
-//! The HTTP layer: router assembly, extractors, error bodies, middleware and route groups.
+//! The HTTP layer: router assembly, extractors, error bodies, middleware, and one file per route group.
+//!
+//! Route groups: [`shares`] (the shared-secrets API), [`assets`] (the web pages), [`health`]
+//! (probes and metrics). Middleware: [`layers`] (error bodies, security headers, request logs)
+//! and [`limits`] (rate limits, quotas, concurrency caps).
 
 pub mod assets;
 pub mod error;
+pub mod extract;
+pub mod health;
 pub mod layers;
 pub mod limits;
 pub mod shares;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::Config;
+use crate::net;
+use crate::store::ShareStore;
+
+/// Largest accepted request body: 128 KiB (an envelope is at most 53,690 characters).
+pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
+
+/// How many times one client's API rate an IPv6 /48 may use in all (the rate limit's second tier).
+pub const SITE_RATE_FACTOR: u32 = 8;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    /// The server's configuration.
+    pub config: Arc<Config>,
+    /// Where secrets live.
+    pub store: Arc<dyn ShareStore>,
+}
+
+/// The whole HTTP application: API (rate-limited), health probes, web page, and the layers
+/// (body limit, timeout, panic guard, error bodies, security headers, request logs).
+pub fn app(state: AppState) -> Router {
+    let config = Arc::clone(&state.config);
+    let assets = Arc::new(match assets::WebAssets::load(config.web_dir.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "web assets could not be loaded; serving none");
+            assets::WebAssets::from_files(Default::default())
+        }
+    });
+    let finalize = layers::Finalize {
+        assets: Arc::clone(&assets),
+        hsts: config
+            .public_base()
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")),
+    };
+
+    let create_quota = limits::CreateQuota::new(
+        config.creates_per_hour,
+        net::ClientIpKeyExtractor::new(config.trusted_proxies.clone()),
+    );
+    let mut api = shares::router(create_quota);
+    if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
+        let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
+        // Two tiers: each client (an IPv6 /64) has the configured rate, and each IPv6 /48 has
+        // SITE_RATE_FACTOR times it, so a client cannot multiply its share by rotating
+        // through the /64s of its site. For IPv4 both tiers key on the address, and the first
+        // is the one that binds.
+        for (ipv6_prefix, factor) in [
+            (net::CLIENT_IPV6_PREFIX, 1),
+            (net::SITE_IPV6_PREFIX, SITE_RATE_FACTOR),
+        ] {
+            let governor = GovernorConfigBuilder::default()
+                .per_nanosecond((period_ns / u64::from(factor)).max(1))
+                .burst_size(config.rate_limit_burst.saturating_mul(factor))
+                .key_extractor(net::ClientIpKeyExtractor::with_ipv6_prefix(
+                    config.trusted_proxies.clone(),
+                    ipv6_prefix,
+                ))
+                .finish()
+                .expect("rate and burst are non-zero");
+            limits::forget_idle_buckets(Arc::downgrade(governor.limiter()));
+            api = api.layer(GovernorLayer::<_, _, axum::body::Body>::new(governor));
+        }
+    }
+
+    let app = Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .merge(assets::router(assets))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs.max(1)),
+        ))
+        .layer(CatchPanicLayer::new());
+    let app = match config.max_concurrent_requests {
+        0 => app,
+        total => app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits::InFlight::new(
+                total,
+                config.max_concurrent_requests_per_client,
+                net::ClientIpKeyExtractor::new(config.trusted_proxies.clone()),
+            )),
+            limits::cap_concurrency,
+        )),
+    };
+    app.layer(axum::middleware::from_fn_with_state(
+        finalize,
+        layers::finalize,
+    ))
+}

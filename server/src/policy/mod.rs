@@ -1,16 +1,11 @@
-//! Access policy: the one place that decides who may create, view or list which secrets.
+//! Access policy: pure decisions on who may create, view or list which secrets, answered with a [`Denial`].
 //!
 //! There are no accounts yet, so every request is [`Principal::Anonymous`]: it may create and
-//! view `accessType: anyone` secrets only. The issue that adds users, organizations and machine
-//! identities extends [`Principal`] and the functions below; handlers and stores only ask.
+//! view `accessType: anyone` secrets only. Users, organizations and machine identities extend
+//! [`Principal`] and the functions below; handlers and stores only ask. Nothing here knows of
+//! HTTP: the HTTP layer turns a [`Denial`] into its error body.
 
-use std::convert::Infallible;
-
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-
-use crate::error::ApiError;
-use crate::store::AccessType;
+use crate::domain::{AccessType, ViewerClaims};
 
 /// Who is making a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,12 +14,15 @@ pub enum Principal {
     Anonymous,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Principal::Anonymous)
-    }
+/// Why the policy refuses a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// Organization or e-mail restricted secrets need an account to create.
+    RestrictedCreateNeedsAccount,
+    /// The secret's access type needs a signed-in viewer.
+    ViewNeedsAccount,
+    /// Listing secrets needs an account.
+    ListNeedsAccount,
 }
 
 /// The access type of a new secret when the request names none.
@@ -40,38 +38,33 @@ pub fn authorize_create(
     principal: &Principal,
     access_type: AccessType,
     names_emails: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Denial> {
     match principal {
         Principal::Anonymous if access_type != AccessType::Anyone || names_emails => {
-            Err(ApiError::unauthorized(
-                "Authentication required to create organization or email-restricted secrets",
-            ))
+            Err(Denial::RestrictedCreateNeedsAccount)
         }
         Principal::Anonymous => Ok(()),
     }
 }
 
-/// May `principal` view secrets whose access type is not `anyone`? Passed into the store's
-/// atomic consume so that no view is spent before this is decided.
-pub fn may_view_restricted(principal: &Principal) -> bool {
+/// What the store's atomic consume step may compare with a secret's access rule.
+pub fn viewer_claims(principal: &Principal) -> ViewerClaims {
     match principal {
-        Principal::Anonymous => false,
+        Principal::Anonymous => ViewerClaims::ANONYMOUS,
     }
 }
 
-/// The error for a viewer the store reported as not allowed for `access_type`.
-pub fn view_denied(principal: &Principal, access_type: AccessType) -> ApiError {
+/// Why a viewer the store found not allowed for `access_type` is refused.
+pub fn view_denied(principal: &Principal, access_type: AccessType) -> Denial {
     match (principal, access_type) {
-        (Principal::Anonymous, _) => {
-            ApiError::unauthorized("Authentication required to view this secret")
-        }
+        (Principal::Anonymous, _) => Denial::ViewNeedsAccount,
     }
 }
 
 /// May `principal` list its own secrets?
-pub fn authorize_list(principal: &Principal) -> Result<(), ApiError> {
+pub fn authorize_list(principal: &Principal) -> Result<(), Denial> {
     match principal {
-        Principal::Anonymous => Err(ApiError::unauthorized("Authentication required")),
+        Principal::Anonymous => Err(Denial::ListNeedsAccount),
     }
 }
 
@@ -84,10 +77,12 @@ mod tests {
         let p = Principal::Anonymous;
         assert_eq!(default_access_type(&p), AccessType::Anyone);
         assert!(authorize_create(&p, AccessType::Anyone, false).is_ok());
-        let e = authorize_create(&p, AccessType::Organization, false).unwrap_err();
-        assert_eq!(e.status_code(), 401);
+        assert_eq!(
+            authorize_create(&p, AccessType::Organization, false),
+            Err(Denial::RestrictedCreateNeedsAccount)
+        );
         assert!(authorize_create(&p, AccessType::Anyone, true).is_err());
-        assert!(!may_view_restricted(&p));
-        assert!(authorize_list(&p).is_err());
+        assert_eq!(viewer_claims(&p), ViewerClaims::ANONYMOUS);
+        assert_eq!(authorize_list(&p), Err(Denial::ListNeedsAccount));
     }
 }

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::store::AccessType;
 
 /// Longest accepted envelope: 10,000 four-byte characters in mode 0x02 (PROTOCOL.md §8).

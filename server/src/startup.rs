@@ -1,0 +1,152 @@
+//! Starting and stopping: open the store, bind, start the background tasks, serve, shut down gracefully.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::{self, Config};
+use crate::http::{AppState, app, health::metrics_app};
+use crate::store::{EmbeddedStore, RedisStore, ShareStore};
+
+/// Opens the configured store: a Redis Cluster when `redis_cluster` lists nodes, Redis when
+/// `redis_url` is set, else the embedded one.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn ShareStore>> {
+    let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
+    if !config.redis_cluster.is_empty() {
+        let nodes: Vec<String> = config
+            .redis_cluster
+            .iter()
+            .map(|node| node.expose().clone())
+            .collect();
+        return Ok(Arc::new(
+            RedisStore::connect_cluster(&nodes, timeout).await?,
+        ));
+    }
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(RedisStore::connect(url.expose(), timeout).await?),
+        None => EmbeddedStore::open_with_sweeper(config.data_dir.clone()).await?,
+    })
+}
+
+/// Installs the log subscriber (stderr) with `filter` in EnvFilter syntax, as text for people
+/// or as one JSON object per line for log shippers. Both print the same fields: what the
+/// request log and the store put in them (see [`crate::http::layers::loggable_path`]), nothing else.
+pub fn init_tracing(filter: &str, format: config::LogFormat) -> anyhow::Result<()> {
+    // axum logs the text of body rejections at TRACE; serde's messages can quote request
+    // fields, so that target stays off whatever the filter says.
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},axum::rejection=off"))
+        .with_context(|| format!("invalid log filter {filter:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        config::LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot install the logger: {e}"))
+}
+
+/// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{addr}"));
+    }
+    println!(
+        "zkshare listening on http://{addr} (store: {})",
+        store.describe()
+    );
+    if let Some(metrics_listen) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {metrics_listen}"))?;
+        println!(
+            "zkshare metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics_app()).await {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+    };
+    run(listener, state, shutdown_signal()).await
+}
+
+/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`;
+/// then stops accepting, lets requests in flight finish for up to
+/// `config.shutdown_timeout_secs`, and returns `Ok` either way.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let grace = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(true);
+    });
+    // A client that never finishes its request must not hold the process: after the grace
+    // period the remaining connections are dropped with the runtime.
+    let deadline = async move {
+        if stopping.wait_for(|stop| *stop).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => {
+            served.context("server failed")?;
+            tracing::info!("all requests answered; exiting");
+        }
+        () = deadline => tracing::warn!(
+            "requests still in flight {} s after the shutdown signal; exiting without them",
+            grace.as_secs()
+        ),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
+}
