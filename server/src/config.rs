@@ -2,23 +2,28 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::net::IpNet;
 
 /// zkshare server: stores and serves end-to-end encrypted secrets. It only ever holds
 /// ciphertext envelopes made by the client; it cannot decrypt them.
-#[derive(Parser, Clone)]
+#[derive(Parser, Clone, Debug)]
 #[command(name = "zkshare-server", version, about, long_about = None)]
 pub struct Config {
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (host:port). Port 0 picks a free port; the start line shows it.
-    #[arg(long, env = "ZKSHARE_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "ZKSHARE_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: String,
 
     /// Redis URL (e.g. redis://127.0.0.1:6379). Without it the embedded store is used.
     #[arg(long, env = "REDIS_URL")]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Redacted<String>>,
 
     /// Redis Cluster seed nodes, comma-separated redis:// URLs (e.g.
     /// redis://10.0.0.1:6379,redis://10.0.0.2:6379); the client finds the other nodes itself.
@@ -29,10 +34,10 @@ pub struct Config {
         value_delimiter = ',',
         conflicts_with = "redis_url"
     )]
-    pub redis_cluster: Vec<String>,
+    pub redis_cluster: Vec<Redacted<String>>,
 
     /// Directory of the embedded store (file zkshare.redb). Unused with --redis-url.
-    #[arg(long, env = "ZKSHARE_DATA_DIR", default_value = "zkshare-data")]
+    #[arg(long, env = "ZKSHARE_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
 
     /// Public base URL used in sharedSecretLink (e.g. https://share.example.com).
@@ -41,7 +46,7 @@ pub struct Config {
     pub public_url: Option<String>,
 
     /// Wrong passwords after which a secret is destroyed; 0 = never.
-    #[arg(long, env = "ZKSHARE_MAX_PASSWORD_FAILURES", default_value_t = 10)]
+    #[arg(long, env = "ZKSHARE_MAX_PASSWORD_FAILURES", default_value_t = DEFAULT_MAX_PASSWORD_FAILURES)]
     pub max_password_failures: u32,
 
     /// Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted
@@ -50,16 +55,16 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
 
     /// Sustained API requests per second per client IP; 0 disables rate limiting.
-    #[arg(long, env = "ZKSHARE_RATE_LIMIT_PER_SECOND", default_value_t = 20)]
+    #[arg(long, env = "ZKSHARE_RATE_LIMIT_PER_SECOND", default_value_t = DEFAULT_RATE_LIMIT_PER_SECOND)]
     pub rate_limit_per_second: u32,
 
     /// API requests a client IP may burst above the sustained rate.
-    #[arg(long, env = "ZKSHARE_RATE_LIMIT_BURST", default_value_t = 60)]
+    #[arg(long, env = "ZKSHARE_RATE_LIMIT_BURST", default_value_t = DEFAULT_RATE_LIMIT_BURST)]
     pub rate_limit_burst: u32,
 
     /// Requests handled at once (health probes aside); more get 503 at once instead of
     /// holding memory. 0 = no cap.
-    #[arg(long, env = "ZKSHARE_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    #[arg(long, env = "ZKSHARE_MAX_CONCURRENT_REQUESTS", default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS)]
     pub max_concurrent_requests: usize,
 
     /// Of those, how many one client IP (an IPv6 /64) may have at once; more get 429, so one
@@ -67,20 +72,20 @@ pub struct Config {
     #[arg(
         long,
         env = "ZKSHARE_MAX_CONCURRENT_REQUESTS_PER_CLIENT",
-        default_value_t = 64
+        default_value_t = DEFAULT_MAX_CONCURRENT_REQUESTS_PER_CLIENT
     )]
     pub max_concurrent_requests_per_client: usize,
 
     /// Secrets one client IP (an IPv6 /64) may create per hour; 0 = no quota.
-    #[arg(long, env = "ZKSHARE_CREATES_PER_HOUR", default_value_t = 600)]
+    #[arg(long, env = "ZKSHARE_CREATES_PER_HOUR", default_value_t = DEFAULT_CREATES_PER_HOUR)]
     pub creates_per_hour: u32,
 
     /// Seconds after which a request is answered with 408.
-    #[arg(long, env = "ZKSHARE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "ZKSHARE_REQUEST_TIMEOUT_SECS", default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS)]
     pub request_timeout_secs: u64,
 
     /// Milliseconds to wait for Redis to connect or answer before replying 503.
-    #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = 2000)]
+    #[arg(long, env = "ZKSHARE_REDIS_TIMEOUT_MS", default_value_t = DEFAULT_REDIS_TIMEOUT_MS)]
     pub redis_timeout_ms: u64,
 
     /// Address (host:port) of a separate listener serving GET /metrics in the Prometheus text
@@ -89,25 +94,69 @@ pub struct Config {
     pub metrics_listen: Option<String>,
 
     /// Seconds that SIGTERM or Ctrl-C waits for requests in flight before exiting anyway.
-    #[arg(long, env = "ZKSHARE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    #[arg(long, env = "ZKSHARE_SHUTDOWN_TIMEOUT_SECS", default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout_secs: u64,
 
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
-    #[arg(long, env = "ZKSHARE_LOG", default_value = "info")]
+    #[arg(long, env = "ZKSHARE_LOG", default_value = DEFAULT_LOG)]
     pub log: String,
 
     /// Log lines as text, or as one JSON object per line for log shippers (same fields).
-    #[arg(long, env = "ZKSHARE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, env = "ZKSHARE_LOG_FORMAT", value_enum, default_value_t = DEFAULT_LOG_FORMAT)]
     pub log_format: LogFormat,
 
     /// Serve the web page from this directory instead of the copy built into the binary.
     #[arg(long, env = "ZKSHARE_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 
+    /// The older spelling of the print-asset-hashes subcommand, kept for scripts.
+    #[arg(long, hide = true)]
+    pub print_asset_hashes: bool,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
     /// Print the SHA-256 of every web asset exactly as it would be served (the JSON of
     /// GET /assets.json) and exit. Compare a build from source with a running server's.
-    #[arg(long)]
-    pub print_asset_hashes: bool,
+    PrintAssetHashes,
+}
+
+/// A configuration value that must never be printed (a Redis URL may hold a password): its
+/// `Debug` says `[redacted]`; [`Redacted::expose`] gives the value to the one place that uses it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted<T>(T);
+
+impl<T> Redacted<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    /// The value itself.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl<T: FromStr> FromStr for Redacted<T> {
+    type Err = T::Err;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Self)
+    }
+}
+
+impl<T> From<T> for Redacted<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
 }
 
 /// How log lines are written.
@@ -119,6 +168,21 @@ pub enum LogFormat {
     Json,
 }
 
+// Each default once: the parser and `Config::defaults` both read these.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_DATA_DIR: &str = "zkshare-data";
+const DEFAULT_MAX_PASSWORD_FAILURES: u32 = 10;
+const DEFAULT_RATE_LIMIT_PER_SECOND: u32 = 20;
+const DEFAULT_RATE_LIMIT_BURST: u32 = 60;
+const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+const DEFAULT_MAX_CONCURRENT_REQUESTS_PER_CLIENT: usize = 64;
+const DEFAULT_CREATES_PER_HOUR: u32 = 600;
+const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+const DEFAULT_REDIS_TIMEOUT_MS: u64 = 2000;
+const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 20;
+const DEFAULT_LOG: &str = "info";
+const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
+
 fn parse_ip_net(s: &str) -> Result<IpNet, String> {
     s.trim().parse()
 }
@@ -127,27 +191,33 @@ impl Config {
     /// Defaults as if started without arguments, ignoring the environment (for tests and tools).
     pub fn defaults() -> Self {
         Self {
-            listen: "127.0.0.1:8080".to_string(),
+            command: None,
+            listen: DEFAULT_LISTEN.to_string(),
             redis_url: None,
             redis_cluster: Vec::new(),
-            data_dir: PathBuf::from("zkshare-data"),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             public_url: None,
-            max_password_failures: 10,
+            max_password_failures: DEFAULT_MAX_PASSWORD_FAILURES,
             trusted_proxies: Vec::new(),
-            rate_limit_per_second: 20,
-            rate_limit_burst: 60,
-            max_concurrent_requests: 256,
-            max_concurrent_requests_per_client: 64,
-            creates_per_hour: 600,
-            request_timeout_secs: 30,
-            redis_timeout_ms: 2000,
+            rate_limit_per_second: DEFAULT_RATE_LIMIT_PER_SECOND,
+            rate_limit_burst: DEFAULT_RATE_LIMIT_BURST,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_concurrent_requests_per_client: DEFAULT_MAX_CONCURRENT_REQUESTS_PER_CLIENT,
+            creates_per_hour: DEFAULT_CREATES_PER_HOUR,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            redis_timeout_ms: DEFAULT_REDIS_TIMEOUT_MS,
             metrics_listen: None,
-            shutdown_timeout_secs: 20,
-            log: "info".to_string(),
-            log_format: LogFormat::Text,
+            shutdown_timeout_secs: DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+            log: DEFAULT_LOG.to_string(),
+            log_format: DEFAULT_LOG_FORMAT,
             web_dir: None,
             print_asset_hashes: false,
         }
+    }
+
+    /// Whether to print the asset hashes and exit (the subcommand or its older flag).
+    pub fn prints_asset_hashes(&self) -> bool {
+        self.print_asset_hashes || self.command == Some(Command::PrintAssetHashes)
     }
 
     /// The base of sharedSecretLink, without a trailing slash.
@@ -156,40 +226,6 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
-    }
-}
-
-// The Redis URL may carry a password: never print it.
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("listen", &self.listen)
-            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
-            .field(
-                "redis_cluster",
-                &format_args!("<{} nodes>", self.redis_cluster.len()),
-            )
-            .field("data_dir", &self.data_dir)
-            .field("public_url", &self.public_url)
-            .field("max_password_failures", &self.max_password_failures)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("rate_limit_per_second", &self.rate_limit_per_second)
-            .field("rate_limit_burst", &self.rate_limit_burst)
-            .field("max_concurrent_requests", &self.max_concurrent_requests)
-            .field(
-                "max_concurrent_requests_per_client",
-                &self.max_concurrent_requests_per_client,
-            )
-            .field("creates_per_hour", &self.creates_per_hour)
-            .field("request_timeout_secs", &self.request_timeout_secs)
-            .field("redis_timeout_ms", &self.redis_timeout_ms)
-            .field("metrics_listen", &self.metrics_listen)
-            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
-            .field("log", &self.log)
-            .field("log_format", &self.log_format)
-            .field("web_dir", &self.web_dir)
-            .field("print_asset_hashes", &self.print_asset_hashes)
-            .finish()
     }
 }
 
@@ -220,10 +256,42 @@ mod tests {
     #[test]
     fn debug_hides_redis_url() {
         let mut c = Config::defaults();
-        c.redis_url = Some("redis://:hunter2@db:6379".into());
-        c.redis_cluster = vec!["redis://:hunter3@db:6379".into()];
+        c.redis_url = Some(Redacted::new("redis://:hunter2@db:6379".into()));
+        c.redis_cluster = vec![Redacted::new("redis://:hunter3@db:6379".into())];
         let printed = format!("{c:?}");
         assert!(!printed.contains("hunter2") && !printed.contains("hunter3"));
+        assert!(printed.contains("[redacted]"));
+        // Parsed from the command line, too.
+        let c = Config::try_parse_from(["zkshare-server", "--redis-url", "redis://:hunter4@db"])
+            .unwrap();
+        assert_eq!(
+            c.redis_url.as_ref().unwrap().expose(),
+            "redis://:hunter4@db"
+        );
+        assert!(!format!("{c:?}").contains("hunter4"));
+    }
+
+    #[test]
+    fn print_asset_hashes_is_a_subcommand_and_an_older_flag() {
+        let c = Config::try_parse_from(["zkshare-server", "print-asset-hashes"]).unwrap();
+        assert!(c.prints_asset_hashes());
+        let c = Config::try_parse_from(["zkshare-server", "--print-asset-hashes"]).unwrap();
+        assert!(c.prints_asset_hashes());
+        assert!(!Config::defaults().prints_asset_hashes());
+        assert!(
+            !Config::try_parse_from(["zkshare-server"])
+                .unwrap()
+                .prints_asset_hashes()
+        );
+    }
+
+    #[test]
+    fn defaults_agree_with_the_parser() {
+        let parsed = Config::try_parse_from(["zkshare-server"]).unwrap();
+        if std::env::vars().any(|(k, _)| k.starts_with("ZKSHARE_") || k == "REDIS_URL") {
+            return;
+        }
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::defaults()));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! zkshare server binary: parses configuration, connects the store and serves.
+//! zkshare server binary: parses configuration, then serves (or prints the asset hashes).
 
 use std::io::Write as _;
 
@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     disable_transparent_huge_pages();
     let config = Config::parse();
-    if config.print_asset_hashes {
+    if config.prints_asset_hashes() {
         let assets = WebAssets::load(config.web_dir.as_deref())?;
         std::io::stdout().write_all(assets.manifest())?;
         println!();
