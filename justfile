@@ -46,7 +46,7 @@ bench *ARGS:
 # Print the SHA-256 of every web asset as this build serves it; compare with a server's /assets.json.
 hashes:
     cargo xtask check-wasm
-    cargo run -q --release -p zkshare-server -- --print-asset-hashes
+    cargo run -q --release -p zkshare-server -- print-asset-hashes
 
 # Refresh the README's screenshots (docs/screenshots/*.png) through the browser test.
 screenshots:

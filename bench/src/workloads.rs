@@ -15,8 +15,9 @@ use crate::http::{Conn, Req};
 use crate::load::Worker;
 use crate::resp::{self, Reply, RespConn};
 
-/// The consume script, byte for byte the server's (see its header for KEYS/ARGV).
-pub const CONSUME_VIEW_LUA: &str = include_str!("../../server/lua/consume_view.lua");
+/// The consume script, byte for byte the server's (see its header for KEYS/ARGV), with the
+/// record layout's offsets the server puts in.
+pub const CONSUME_VIEW_LUA: &str = zkshare_server::store::redis::CONSUME_VIEW_LUA;
 
 /// The server's request body limit (`zkshare_server::BODY_LIMIT_BYTES`).
 pub const BODY_LIMIT_BYTES: usize = 128 * 1024;

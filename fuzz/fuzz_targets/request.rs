@@ -1,4 +1,4 @@
-//! Fuzzes the API's request parsing and validation (`server/src/validate.rs`): the JSON bodies
+//! Fuzzes the API's request parsing and validation (`server/src/shares/validate.rs`): the JSON bodies
 //! of create and of access exactly as the server reads them (serde_json into the same types),
 //! and the field parsers on their own. Never a panic; every accepted value within its limit.
 #![no_main]

@@ -398,15 +398,12 @@ async fn published_asset_hashes_match_the_served_bytes_and_a_local_build() {
     }
     // A reviewer's build prints the same list offline.
     let offline = std::process::Command::new(zkshare_tests::workspace_binary("zkshare-server"))
-        .arg("--print-asset-hashes")
+        .arg("print-asset-hashes")
         .output()
-        .expect("run --print-asset-hashes");
+        .expect("run print-asset-hashes");
     assert!(offline.status.success());
     let offline: Value = serde_json::from_slice(&offline.stdout).expect("JSON");
-    assert_eq!(
-        offline, manifest,
-        "--print-asset-hashes matches /assets.json"
-    );
+    assert_eq!(offline, manifest, "print-asset-hashes matches /assets.json");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

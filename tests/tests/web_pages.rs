@@ -585,7 +585,7 @@ async fn both_pages_say_how_it_works_with_the_security_model_and_readable_hashes
             "{text}"
         );
         assert!(
-            text.contains("cargo xtask check-wasm") && text.contains("--print-asset-hashes"),
+            text.contains("cargo xtask check-wasm") && text.contains("print-asset-hashes"),
             "{text}"
         );
     }

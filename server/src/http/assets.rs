@@ -216,7 +216,7 @@ impl WebAssets {
              <a href=\"/assets.json\">/assets.json</a>). To check it, build the server from the \
              source and compare:</p>\n\
              <pre><code>cargo xtask check-wasm\n\
-             cargo run -q --release -p zkshare-server -- --print-asset-hashes</code></pre>\n\
+             cargo run -q --release -p zkshare-server -- print-asset-hashes</code></pre>\n\
              <p>The first rebuilds the WebAssembly and fails unless it equals the committed copy; \
              the second prints this list as that build would serve it. \
              <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
