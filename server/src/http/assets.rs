@@ -1,4 +1,4 @@
-//! The web page: assets embedded at build time (or read from --web-dir), SRI templating, published hashes.
+//! The web page: assets embedded at build time (or read from --web-dir), SRI templating, published hashes (over 400 lines: its tests included).
 //!
 //! Everything is loaded once at startup so that `/assets.json` describes exactly the bytes that
 //! are served: `{{sri:/app.js}}` in an `.html` file becomes `sha384-…` of `/app.js`, and then

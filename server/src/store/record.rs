@@ -1,4 +1,4 @@
-//! The packed record a secret is stored as, in every backend: one binary string per secret.
+//! The packed record a secret is stored as, in every backend: one binary string per secret (about 400 lines: 120 are its tests).
 //!
 //! A fixed 118-byte part (integers big-endian), then the envelope header, the name and the
 //! envelope body, the envelope as bytes rather than base64url:
