@@ -31,7 +31,9 @@ fn check_create(request: CreateSecretRequest) {
     let emails_given = request.authorized_emails.clone();
     let valid = match validate::create(request) {
         Ok(valid) => valid,
-        Err(error) => {
+        Err(invalid) => {
+            assert!(!invalid.message.is_empty());
+            let error = zkshare_server::ApiError::from(invalid);
             assert_eq!(error.status_code().as_u16(), 400);
             assert!(!error.message().is_empty());
             return;

@@ -14,7 +14,7 @@ pub use super::extract::{AccessBody, AccessRequest, ApiJson, SecretId};
 use super::limits::{self, CreateQuota};
 use crate::clock::format_timestamp;
 use crate::policy::{Denial, Principal};
-use crate::shares::validate::CreateSecretRequest;
+use crate::shares::validate::{CreateSecretRequest, Invalid};
 use crate::shares::{self, ShareError};
 use crate::store::{AccessType, SecretMeta};
 
@@ -136,6 +136,13 @@ fn not_found() -> ApiError {
     ApiError::not_found(NOT_FOUND_MESSAGE)
 }
 
+/// A refused create request: 400 with every problem in `details`.
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::bad_request(invalid.message).with_details(invalid.details)
+    }
+}
+
 /// The API's answer to a policy refusal.
 impl From<Denial> for ApiError {
     fn from(denial: Denial) -> Self {
@@ -153,7 +160,7 @@ impl From<ShareError> for ApiError {
     fn from(e: ShareError) -> Self {
         match e {
             ShareError::Denied(denial) => denial.into(),
-            ShareError::Invalid(error) => error,
+            ShareError::Invalid(invalid) => invalid.into(),
             ShareError::NotFound => not_found(),
             ShareError::PasswordRequired => {
                 ApiError::unauthorized("Password is required to access this secret")

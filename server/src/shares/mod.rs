@@ -8,7 +8,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::clock::now_millis;
-use crate::http::error::ApiError;
 use crate::metrics::{METRICS, Refusal};
 use crate::policy::{self, Denial, Principal};
 use crate::store::{
@@ -24,8 +23,8 @@ use self::validate::CreateSecretRequest;
 pub enum ShareError {
     /// The policy refused the caller.
     Denied(Denial),
-    /// The request is malformed (validation's error, with its details).
-    Invalid(ApiError),
+    /// The request is malformed.
+    Invalid(validate::Invalid),
     /// Unknown, expired or used up: one answer for all.
     NotFound,
     /// The secret needs a password and none was presented.

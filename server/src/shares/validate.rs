@@ -7,7 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::error::ApiError;
 use crate::store::AccessType;
 
 /// Longest accepted envelope: 10,000 four-byte characters in mode 0x02 (PROTOCOL.md §8).
@@ -114,8 +113,25 @@ struct Issue {
     message: String,
 }
 
+/// A refused create request: the first problem's message, and every problem as the error
+/// body's `details` (`[{path, message}]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid {
+    /// The first problem.
+    pub message: String,
+    /// Every problem, in the API's `details` shape.
+    pub details: Value,
+}
+
+impl Invalid {
+    /// The first problem.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 /// Checks a create request; the first broken rule is the message, all of them are `details`.
-pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
+pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, Invalid> {
     let mut issues: Vec<Issue> = Vec::new();
     let mut issue = |field: &'static str, message: &str| {
         issues.push(Issue {
@@ -196,9 +212,10 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, ApiError> {
             .iter()
             .map(|i| json!({ "path": [i.field], "message": i.message }))
             .collect();
-        return Err(
-            ApiError::bad_request(first.message.clone()).with_details(Value::Array(details))
-        );
+        return Err(Invalid {
+            message: first.message.clone(),
+            details: Value::Array(details),
+        });
     }
     Ok(ValidCreate {
         envelope: req.secret_value,
