@@ -1,9 +1,7 @@
 //! zkshare server binary: parses configuration, then serves (or prints the asset hashes).
 
-use std::io::Write as _;
-
 use clap::Parser as _;
-use zkshare_server::assets::WebAssets;
+use zkshare_server::startup::print_asset_hashes;
 use zkshare_server::{Config, init_tracing, serve};
 
 /// mimalloc instead of the system allocator: a request allocates and frees many small buffers
@@ -16,10 +14,7 @@ async fn main() -> anyhow::Result<()> {
     disable_transparent_huge_pages();
     let config = Config::parse();
     if config.prints_asset_hashes() {
-        let assets = WebAssets::load(config.web_dir.as_deref())?;
-        std::io::stdout().write_all(assets.manifest())?;
-        println!();
-        return Ok(());
+        return print_asset_hashes(&config);
     }
     init_tracing(&config.log, config.log_format)?;
     serve(config).await

@@ -1,6 +1,7 @@
 //! Starting and stopping: open the store, bind, start the background tasks, serve, shut down gracefully.
 
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +9,18 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::config::{self, Config};
+use crate::http::assets::WebAssets;
 use crate::http::{AppState, app, health::metrics_app};
 use crate::store::{EmbeddedStore, RedisStore, ShareStore};
+
+/// Prints the SHA-256 of every web asset as it would be served (the JSON of `GET /assets.json`).
+pub fn print_asset_hashes(config: &Config) -> anyhow::Result<()> {
+    let assets = WebAssets::load(config.web_dir.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(assets.manifest())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
 
 /// Opens the configured store: a Redis Cluster when `redis_cluster` lists nodes, Redis when
 /// `redis_url` is set, else the embedded one.

@@ -274,14 +274,12 @@ impl ShareStore for EmbeddedStore {
                     destroyed,
                 } => ConsumeOutcome::refused(proof_presented, failures, destroyed),
                 View::Granted { views_before } => {
-                    let body = txn
-                        .open_table(BODIES)
-                        .map_err(db_error)?
+                    let bodies = txn.open_table(BODIES).map_err(db_error)?;
+                    let body = bodies
                         .get(id.as_str())
                         .map_err(db_error)?
-                        .map(|g| g.value().to_vec())
                         .ok_or_else(|| StoreError::Internal("envelope body missing".into()))?;
-                    let (meta, envelope) = record::decode_split(&id, &head, &body)?;
+                    let (meta, envelope) = record::decode_split(&id, &head, body.value())?;
                     ConsumeOutcome::Granted(GrantedView {
                         meta,
                         views_before,
