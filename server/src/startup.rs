@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use crate::config::{self, Config};
 use crate::http::assets::WebAssets;
-use crate::http::{AppState, app, health::metrics_app};
+use crate::http::{AppState, health::metrics_app, router};
 use crate::store::{EmbeddedStore, RedisStore, ShareStore};
 
 /// Prints the SHA-256 of every web asset as it would be served (the JSON of `GET /assets.json`).
@@ -101,7 +101,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     run(listener, state, shutdown_signal()).await
 }
 
-/// Serves [`app`] on `listener` (with peer addresses for the rate limit) until `shutdown`;
+/// Serves [`crate::http::app`] (and starts its upkeep) on `listener` (with peer addresses for the rate limit) until `shutdown`;
 /// then stops accepting, lets requests in flight finish for up to
 /// `config.shutdown_timeout_secs`, and returns `Ok` either way.
 pub async fn run(
@@ -110,10 +110,12 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (app, upkeep) = router(state);
+    upkeep.start();
     let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
     let server = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;

@@ -147,8 +147,34 @@ impl CreateQuota {
     pub fn new(per_hour: u32, clients: ClientIpKeyExtractor) -> Option<Self> {
         let per_hour = NonZeroU32::new(per_hour)?;
         let limiter = Arc::new(RateLimiter::keyed(Quota::per_hour(per_hour)));
-        forget_idle_buckets(Arc::downgrade(&limiter));
         Some(Self { limiter, clients })
+    }
+
+    /// The limiter, for the [`Upkeep`] that forgets its idle buckets.
+    pub fn limiter(&self) -> Weak<KeyedLimiter<IpAddr>> {
+        Arc::downgrade(&self.limiter)
+    }
+}
+
+/// What the router's rate limiters need while it serves: their idle clients' buckets forgotten
+/// now and then. Building the router only collects it; whoever serves starts it.
+#[derive(Default)]
+pub struct Upkeep {
+    limiters: Vec<Weak<KeyedLimiter<IpAddr>>>,
+}
+
+impl Upkeep {
+    /// Adds a limiter to look after.
+    pub fn add(&mut self, limiter: Weak<KeyedLimiter<IpAddr>>) {
+        self.limiters.push(limiter);
+    }
+
+    /// Starts one background task per limiter (on the current Tokio runtime, if any); each
+    /// ends when its limiter is dropped.
+    pub fn start(self) {
+        for limiter in self.limiters {
+            forget_idle_buckets(limiter);
+        }
     }
 }
 

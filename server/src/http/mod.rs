@@ -45,9 +45,16 @@ pub struct AppState {
 }
 
 /// The whole HTTP application: API (rate-limited), health probes, web page, and the layers
-/// (body limit, timeout, panic guard, error bodies, security headers, request logs).
+/// (body limit, timeout, panic guard, error bodies, security headers, request logs). Starts
+/// nothing: serving for long also needs the [`limits::Upkeep`] that [`router`] returns.
 pub fn app(state: AppState) -> Router {
+    router(state).0
+}
+
+/// [`app`], and the upkeep its rate limiters need while it serves.
+pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     let config = Arc::clone(&state.config);
+    let mut upkeep = limits::Upkeep::default();
     let assets = Arc::new(match assets::WebAssets::load(config.web_dir.as_deref()) {
         Ok(a) => a,
         Err(e) => {
@@ -67,6 +74,9 @@ pub fn app(state: AppState) -> Router {
         config.creates_per_hour,
         net::ClientIpKeyExtractor::new(config.trusted_proxies.clone()),
     );
+    if let Some(quota) = &create_quota {
+        upkeep.add(quota.limiter());
+    }
     let mut api = shares::router(create_quota);
     if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
         let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
@@ -87,7 +97,7 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .finish()
                 .expect("rate and burst are non-zero");
-            limits::forget_idle_buckets(Arc::downgrade(governor.limiter()));
+            upkeep.add(Arc::downgrade(governor.limiter()));
             api = api.layer(GovernorLayer::<_, _, axum::body::Body>::new(governor));
         }
     }
@@ -116,8 +126,9 @@ pub fn app(state: AppState) -> Router {
             limits::cap_concurrency,
         )),
     };
-    app.layer(axum::middleware::from_fn_with_state(
+    let app = app.layer(axum::middleware::from_fn_with_state(
         finalize,
         layers::finalize,
-    ))
+    ));
+    (app, upkeep)
 }
