@@ -101,9 +101,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     run(listener, state, shutdown_signal()).await
 }
 
-/// Serves [`crate::http::app`] (and starts its upkeep) on `listener` (with peer addresses for the rate limit) until `shutdown`;
-/// then stops accepting, lets requests in flight finish for up to
-/// `config.shutdown_timeout_secs`, and returns `Ok` either way.
+/// Serves [`crate::http::app`] on `listener` (with peer addresses for the rate limit), with
+/// its rate limiters' upkeep, until `shutdown`; then stops accepting, lets requests in flight
+/// finish for up to `config.shutdown_timeout_secs`, and returns `Ok` either way.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
