@@ -17,6 +17,8 @@ pub mod shares;
 pub mod startup;
 pub mod store;
 
+// The names callers use, some under the paths they had before the layers (`api`, `assets`,
+// `validate`, `SecretStore`), for the tests, fuzz targets and benchmarks that use them.
 pub use crate::clock::{format_timestamp, now_millis};
 pub use crate::config::Config;
 pub use crate::http::error::ApiError;

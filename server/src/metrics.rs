@@ -60,18 +60,20 @@ pub struct Metrics {
 /// The process's metrics.
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
 
+/// The routes whose paths carry nothing chosen by the client: logged and labelled as they are.
+pub const FIXED_ROUTES: &[&str] = &[
+    "/",
+    "/healthz",
+    "/readyz",
+    "/assets.json",
+    "/api/openapi.json",
+    "/api/v1/shared-secrets",
+    "/api/v1/shared-secrets/public",
+];
+
 /// The route template of `path`: one of a fixed set, never the path itself.
 pub fn route_label(path: &str, is_asset: impl Fn(&str) -> bool) -> &'static str {
-    const FIXED: &[&str] = &[
-        "/",
-        "/healthz",
-        "/readyz",
-        "/assets.json",
-        "/api/openapi.json",
-        "/api/v1/shared-secrets",
-        "/api/v1/shared-secrets/public",
-    ];
-    if let Some(fixed) = FIXED.iter().find(|f| **f == path) {
+    if let Some(fixed) = FIXED_ROUTES.iter().find(|f| **f == path) {
         return fixed;
     }
     if let Some(rest) = path.strip_prefix("/api/v1/shared-secrets/") {

@@ -33,17 +33,6 @@ pub struct Finalize {
     pub hsts: bool,
 }
 
-/// The routes whose paths carry nothing chosen by the client.
-const FIXED_PATHS: &[&str] = &[
-    "/",
-    "/healthz",
-    "/readyz",
-    "/assets.json",
-    "/api/openapi.json",
-    "/api/v1/shared-secrets",
-    "/api/v1/shared-secrets/public",
-];
-
 /// The request path as it may be logged: a route, with a secret's id but nothing after it.
 ///
 /// A link key can arrive in the path: a mail scanner's `%23` for `#` makes the browser ask for
@@ -52,7 +41,7 @@ const FIXED_PATHS: &[&str] = &[
 /// `/api/v1/shared-secrets/{id}[/access]` with a well-formed id; whatever else follows the id
 /// becomes `…`, and any other path is `/…`. The query string is never part of it.
 pub fn loggable_path(path: &str, is_asset: impl Fn(&str) -> bool) -> String {
-    if FIXED_PATHS.contains(&path) || is_asset(path) {
+    if metrics::FIXED_ROUTES.contains(&path) || is_asset(path) {
         return path.to_string();
     }
     for (prefix, routes) in [
