@@ -1,4 +1,4 @@
-//! Input rules of the API: envelope shape (docs/PROTOCOL.md §4, §8), verifiers, ids, expiresIn, limits (over 400 lines: 230 are its tests).
+//! Input rules of the API: envelope shape (docs/PROTOCOL.md §4, §8), verifiers, ids, expiresIn, limits (over 400 lines: 245 are its tests).
 
 use std::collections::HashSet;
 
