@@ -10,7 +10,7 @@ use reqwest::Url;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 use zkshare_crypto::{
-    Credentials, Header, LinkKey, MAX_TEXT_CHARS, OpenError, OpeningKeys, SealError, Sealed,
+    Credentials, Header, LinkKey, MAX_TEXT_CHARS, OpenError, EnvelopeKeys, SealError, Sealed,
     seal_text, vectors,
 };
 
@@ -428,10 +428,10 @@ fn derive_keys(
     header: &Header,
     key: Option<&LinkKey>,
     password: Option<&Password>,
-) -> Result<OpeningKeys> {
+) -> Result<EnvelopeKeys> {
     let creds = credentials(key, password.map(|p| p.as_str()))
         .ok_or_else(|| Failure::usage("neither a link key nor a password was given"))?;
-    OpeningKeys::derive(header, &creds).map_err(open_failure)
+    EnvelopeKeys::derive(header, &creds).map_err(open_failure)
 }
 
 /// The password `header`'s mode needs, or `None`; a password given for a mode without one

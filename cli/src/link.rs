@@ -4,11 +4,13 @@
 //! scanners, in angle brackets, with a trailing slash or full stop. The parser undoes exactly
 //! those; anything else is refused with a message saying what a link looks like.
 
+use zkshare_format::b64;
+/// Whether `id` is a secret id: 22 canonical base64url characters (zkshare-format's rule, the
+/// one the server applies).
+pub use zkshare_format::is_secret_id;
+
 /// What a link must look like, for error messages.
 pub const EXPECTED_SHAPE: &str = "expected a link like https://HOST/s/ID#KEY";
-
-/// Length of a secret id: 16 bytes in base64url without padding.
-const ID_CHARS: usize = 22;
 
 /// A parsed share link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,16 +23,6 @@ pub struct ShareLink {
     /// The fragment, i.e. the link key `K64` as written (not yet checked); `None` when the link
     /// has no key, as in password-only links.
     pub key: Option<String>,
-}
-
-fn is_b64url(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-/// Whether `id` is 22 canonical base64url characters (16 bytes; the last character carries
-/// two bits and four zero bits, so it is one of `A`, `Q`, `g`, `w`).
-pub fn is_secret_id(id: &str) -> bool {
-    id.len() == ID_CHARS && id.chars().all(is_b64url) && id.ends_with(['A', 'Q', 'g', 'w'])
 }
 
 /// Parses a share link. The error is a sentence for the user.
@@ -68,7 +60,7 @@ pub fn parse(input: &str) -> Result<ShareLink, String> {
     let prefix = &prefix[..prefix.len() - "/s".len()];
 
     let key = fragment
-        .map(|f| f.trim_end_matches(|c| !is_b64url(c)))
+        .map(|f| f.trim_end_matches(|c| !b64::is_alphabet(c)))
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
     Ok(ShareLink {

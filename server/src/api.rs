@@ -345,11 +345,11 @@ async fn get_secret(
 /// `password`), or a non-zkshare client set a plain password. A verifier alone is no password:
 /// zkshare clients send one for every secret, and in mode `key` the link alone derives it.
 fn needs_password(meta: &SecretMeta) -> bool {
-    let mode = URL_SAFE_NO_PAD
-        .decode(&meta.envelope_header)
+    let mode = zkshare_format::b64::decode(&meta.envelope_header)
         .ok()
-        .and_then(|header| header.get(1).copied());
-    matches!(mode, Some(2 | 3)) || meta.password_salt.is_some()
+        .and_then(|header| header.get(1).copied())
+        .and_then(zkshare_format::Mode::from_byte);
+    mode.is_some_and(zkshare_format::Mode::needs_password) || meta.password_salt.is_some()
 }
 
 /// `POST /api/v1/shared-secrets/{id}/access`: consumes one view atomically.
