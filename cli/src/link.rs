@@ -57,7 +57,9 @@ pub fn parse(input: &str) -> Result<ShareLink, String> {
              was the link cut short?"
         ));
     }
-    let prefix = &prefix[..prefix.len() - "/s".len()];
+    // `https://h//s/ID` (a base URL written with a trailing slash) gives the base `https://h`,
+    // as documented; `Api::new` trims slashes too, so `{base}/api/v1` is right either way.
+    let prefix = prefix[..prefix.len() - "/s".len()].trim_end_matches('/');
 
     let key = fragment
         .map(|f| f.trim_end_matches(|c| !b64::is_alphabet(c)))
@@ -123,6 +125,29 @@ mod tests {
         assert_eq!(link.id, ID);
         let link = ok(&format!("HTTPS://Example.com/s/{ID}#{KEY}"));
         assert_eq!(link.base, "https://Example.com");
+    }
+
+    #[test]
+    fn base_never_ends_with_a_slash() {
+        for (input, base) in [
+            (
+                format!("https://h.example//s/{ID}#{KEY}"),
+                "https://h.example",
+            ),
+            (format!("https://h.example///s/{ID}"), "https://h.example"),
+            (
+                format!("https://example.com/tools/zk//s/{ID}#{KEY}"),
+                "https://example.com/tools/zk",
+            ),
+            (
+                format!("https://example.com/tools/zk/s/{ID}#{KEY}"),
+                "https://example.com/tools/zk",
+            ),
+        ] {
+            let link = ok(&input);
+            assert_eq!(link.base, base, "{input}");
+            assert_eq!(link.id, ID, "{input}");
+        }
     }
 
     #[test]
