@@ -1,5 +1,6 @@
-//! The commands' input and output: bounded reads of stdin and files, the link argument, the
-//! product on stdout and notes on stderr.
+//! The commands' input and output: bounded reads, the link argument, product vs notes.
+//!
+//! Reads of stdin and files are bounded; the product goes to stdout and notes to stderr.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
