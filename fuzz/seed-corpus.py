@@ -136,6 +136,21 @@ def request_seeds() -> None:
         write("request", name, text)
 
 
+def format_seeds() -> None:
+    # The wire format alone: envelope shapes, headers, ids, keys, verifiers, payload framings.
+    for name in ["success-key", "success-key-password", "success-password", "unknown-mode",
+                 "weak-argon2-memory", "truncated-body", "non-canonical-trailing-bits-header",
+                 "extra-dot"]:
+        write("format", name, BY_NAME[name]["envelope"])
+    for name in ["success-key", "success-key-password"]:
+        write("format", f"header-{name}", BY_NAME[name]["envelope"].split(".")[0])
+    write("format", "link-key", BY_NAME["success-key"]["linkKey"])
+    write("format", "verifier", BY_NAME["success-key"]["verifier"])
+    write("format", "id", "q83vEjRWeJCrze8SNFZ4kA")
+    write("format", "payload-short-text", payload(1, b"db password: hunter2"))
+    write("format", "payload-extra-block", payload(1, b"abc", pad_to=512))
+
+
 def link_seeds() -> None:
     key = BY_NAME["success-key"]["linkKey"]
     sid = "q83vEjRWeJCrze8SNFZ4kA"
@@ -168,6 +183,7 @@ def main() -> None:
     if os.path.isdir(corpus) and "--keep" not in sys.argv:
         shutil.rmtree(corpus)
     envelope_seeds()
+    format_seeds()
     payload_seeds()
     record_seeds()
     request_seeds()

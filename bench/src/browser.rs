@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use zkshare_crypto::{Credentials, Header, LinkKey, OpeningKeys, seal_text};
+use zkshare_crypto::{Credentials, EnvelopeKeys, Header, LinkKey, seal_text};
 use zkshare_tests::browser::{Chromium, eval, wait_for};
 
 use crate::http::{Conn, Req, loopback_addr};
@@ -27,7 +27,7 @@ pub struct CryptoTimes {
     pub open_ms: f64,
     /// Argon2id alone: seal with a password minus seal without.
     pub argon_seal_diff_ms: f64,
-    /// `new ReaderKeys(header, key, password)` (Argon2id + HKDF).
+    /// `new EnvelopeKeys(header, key, password)` (Argon2id + HKDF).
     pub argon_reader_keys_ms: f64,
     pub runs: usize,
 }
@@ -104,7 +104,7 @@ pub fn native_times(runs: usize, argon_runs: usize) -> anyhow::Result<CryptoTime
         let t0 = Instant::now();
         for _ in 0..BATCH {
             let header = Header::from_envelope(&sealed.envelope).map_err(|_| anyhow!("header"))?;
-            let keys = OpeningKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
+            let keys = EnvelopeKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
             let out = keys
                 .open_text(&sealed.envelope)
                 .map_err(|_| anyhow!("open"))?;
@@ -125,7 +125,7 @@ pub fn native_times(runs: usize, argon_runs: usize) -> anyhow::Result<CryptoTime
         with_pw.push(t0.elapsed().as_secs_f64() * 1e3);
         let header = Header::from_envelope(&sealed.envelope).map_err(|_| anyhow!("header"))?;
         let t0 = Instant::now();
-        let keys = OpeningKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
+        let keys = EnvelopeKeys::derive(&header, &creds).map_err(|_| anyhow!("derive"))?;
         reader.push(t0.elapsed().as_secs_f64() * 1e3);
         drop(keys);
     }
@@ -159,7 +159,7 @@ import('/js/zk.js').then(m => m.protocol()).then(zk => {{
     const header = envelope.split('.')[0];
     t0 = performance.now();
     for (let i = 0; i < BATCH; i++) {{
-      const keys = new zk.ReaderKeys(header, key);
+      const keys = new zk.EnvelopeKeys(header, key);
       const out = keys.openText(envelope);
       keys.free();
       if (out !== text) throw new Error('open returned another text');
@@ -173,7 +173,7 @@ import('/js/zk.js').then(m => m.protocol()).then(zk => {{
     withPw.push(performance.now() - t0);
     const header = sealed.envelope.split('.')[0]; sealed.free();
     t0 = performance.now();
-    const keys = new zk.ReaderKeys(header, key, 'correct horse battery staple');
+    const keys = new zk.EnvelopeKeys(header, key, 'correct horse battery staple');
     reader.push(performance.now() - t0);
     keys.free();
   }}

@@ -773,10 +773,10 @@ in each round, in the order they ran: {} ms).",
     if r.browser.is_some() || r.native.is_some() {
         let _ = writeln!(
             o,
-            "A 10,000-character secret in mode `key`: `zk.sealText` and `new zk.ReaderKeys(header, key).openText(envelope)` \
+            "A 10,000-character secret in mode `key`: `zk.sealText` and `new zk.EnvelopeKeys(header, key).openText(envelope)` \
 on the real page (`import('/js/zk.js').then(m => m.protocol())`), timed with `performance.now()` over batches of 10, \
 median of {} runs; natively the same calls of `zkshare-crypto` (release), batches of 20. Argon2id (m = 19456 KiB, t = 2, p = 1): \
-`new ReaderKeys(header, key, password)`, and seal with a password minus seal without (median of single calls).{}\n",
+`new EnvelopeKeys(header, key, password)`, and seal with a password minus seal without (median of single calls).{}\n",
             r.browser
                 .as_ref()
                 .or(r.native.as_ref())
@@ -812,7 +812,7 @@ median of {} runs; natively the same calls of `zkshare-crypto` (release), batche
         );
         let _ = writeln!(
             o,
-            "| Argon2id: ReaderKeys with password | {} | {} |",
+            "| Argon2id: EnvelopeKeys with password | {} | {} |",
             show(hb, b.argon_reader_keys_ms),
             show(hn, n.argon_reader_keys_ms)
         );

@@ -179,6 +179,30 @@ impl From<ApiFailure> for Failure {
     }
 }
 
+/// A 404 as "gone" (with the server's message), everything else by the default mapping.
+pub fn gone_or(e: ApiFailure) -> Failure {
+    if e.status().is_some_and(|s| s.as_u16() == 404) {
+        return Failure::new(
+            Exit::Gone,
+            format!(
+                "{} (it does not exist, expired, was viewed as often as allowed, or was deleted)",
+                e.message().trim_end_matches('.')
+            ),
+        );
+    }
+    e.into()
+}
+
+/// The default mapping, with `context` before a 400's message.
+pub fn with_context(e: ApiFailure, context: &str) -> Failure {
+    let status = e.status().map(|s| s.as_u16());
+    let mut failure: Failure = e.into();
+    if matches!(status, Some(400 | 401 | 403 | 413)) {
+        failure.message = format!("{context}: {}", failure.message);
+    }
+    failure
+}
+
 /// A client for one server's `/api/v1/shared-secrets`.
 pub struct Api {
     http: Client,

@@ -4,11 +4,13 @@
 //! scanners, in angle brackets, with a trailing slash or full stop. The parser undoes exactly
 //! those; anything else is refused with a message saying what a link looks like.
 
+use zkshare_format::b64;
+/// Whether `id` is a secret id: 22 canonical base64url characters (zkshare-format's rule, the
+/// one the server applies).
+pub use zkshare_format::is_secret_id;
+
 /// What a link must look like, for error messages.
 pub const EXPECTED_SHAPE: &str = "expected a link like https://HOST/s/ID#KEY";
-
-/// Length of a secret id: 16 bytes in base64url without padding.
-const ID_CHARS: usize = 22;
 
 /// A parsed share link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,16 +23,6 @@ pub struct ShareLink {
     /// The fragment, i.e. the link key `K64` as written (not yet checked); `None` when the link
     /// has no key, as in password-only links.
     pub key: Option<String>,
-}
-
-fn is_b64url(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-/// Whether `id` is 22 canonical base64url characters (16 bytes; the last character carries
-/// two bits and four zero bits, so it is one of `A`, `Q`, `g`, `w`).
-pub fn is_secret_id(id: &str) -> bool {
-    id.len() == ID_CHARS && id.chars().all(is_b64url) && id.ends_with(['A', 'Q', 'g', 'w'])
 }
 
 /// Parses a share link. The error is a sentence for the user.
@@ -65,10 +57,12 @@ pub fn parse(input: &str) -> Result<ShareLink, String> {
              was the link cut short?"
         ));
     }
-    let prefix = &prefix[..prefix.len() - "/s".len()];
+    // `https://h//s/ID` (a base URL written with a trailing slash) gives the base `https://h`,
+    // as documented; `Api::new` trims slashes too, so `{base}/api/v1` is right either way.
+    let prefix = prefix[..prefix.len() - "/s".len()].trim_end_matches('/');
 
     let key = fragment
-        .map(|f| f.trim_end_matches(|c| !is_b64url(c)))
+        .map(|f| f.trim_end_matches(|c| !b64::is_alphabet(c)))
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
     Ok(ShareLink {
@@ -131,6 +125,29 @@ mod tests {
         assert_eq!(link.id, ID);
         let link = ok(&format!("HTTPS://Example.com/s/{ID}#{KEY}"));
         assert_eq!(link.base, "https://Example.com");
+    }
+
+    #[test]
+    fn base_never_ends_with_a_slash() {
+        for (input, base) in [
+            (
+                format!("https://h.example//s/{ID}#{KEY}"),
+                "https://h.example",
+            ),
+            (format!("https://h.example///s/{ID}"), "https://h.example"),
+            (
+                format!("https://example.com/tools/zk//s/{ID}#{KEY}"),
+                "https://example.com/tools/zk",
+            ),
+            (
+                format!("https://example.com/tools/zk/s/{ID}#{KEY}"),
+                "https://example.com/tools/zk",
+            ),
+        ] {
+            let link = ok(&input);
+            assert_eq!(link.base, base, "{input}");
+            assert_eq!(link.id, ID, "{input}");
+        }
     }
 
     #[test]

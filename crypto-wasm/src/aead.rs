@@ -16,12 +16,10 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use zeroize::Zeroizing;
 
-use crate::OpenError;
-
-/// Nonce length in bytes (96 bits, the length GCM is specified for without GHASH-ing it).
-pub(crate) const NONCE_LEN: usize = 12;
-/// Authentication tag length in bytes.
-pub(crate) const TAG_LEN: usize = 16;
+use zkshare_format::OpenError;
+// 96-bit nonces, the length GCM is specified for without GHASH-ing it, as the envelope's
+// body lays them out; its 16-byte tags are `zkshare_format::envelope::TAG_LEN`.
+pub(crate) use zkshare_format::envelope::NONCE_LEN;
 
 fn cipher(key: &[u8; 32]) -> Aes256Gcm {
     // Borrowing the array in place keeps no unzeroized copy of the key on the stack.

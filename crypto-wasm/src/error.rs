@@ -1,4 +1,4 @@
-//! The crate's two error types: a descriptive one for sealing, one opaque one for opening.
+//! The error of sealing. Opening has one opaque error, `zkshare_format::OpenError`.
 
 use std::fmt;
 
@@ -28,17 +28,3 @@ impl fmt::Display for SealError {
 }
 
 impl std::error::Error for SealError {}
-
-/// The one error for every failure to open (PROTOCOL.md §9): malformed encoding, unknown
-/// version or mode, truncation, wrong key or password, tampering, bad padding. It carries
-/// nothing that would tell an attacker which check failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OpenError;
-
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("cannot open this secret: wrong link key or password, or the data was altered")
-    }
-}
-
-impl std::error::Error for OpenError {}

@@ -4,13 +4,14 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::aead::{self, NONCE_LEN};
-use crate::header::{Argon2Params, Header, Mode, SALT_LEN};
-use crate::primitives::{argon2id, hkdf_expand, hkdf_extract};
-use crate::{OpenError, SealError, b64, envelope, payload};
+use zkshare_format::header::SALT_LEN;
+use zkshare_format::ids::write_verifier;
+use zkshare_format::{Argon2Params, Header, Mode, OpenError, b64, envelope, payload};
 
-/// What every verifier starts with (PROTOCOL.md §6).
-pub(crate) const VERIFIER_PREFIX: &str = "zkv1.";
+use crate::aead::{self, NONCE_LEN};
+use crate::error::SealError;
+use crate::primitives::{argon2id, hkdf_expand, hkdf_extract};
+
 /// HKDF info for the content-encryption key.
 pub(crate) const ENC_LABEL: &[u8] = b"zkshare/v1/enc";
 /// HKDF info for the access-verifier key.
@@ -36,7 +37,7 @@ impl LinkKey {
     /// # Errors
     /// [`SealError::Random`] if the random number generator fails.
     pub fn try_generate() -> Result<LinkKey, SealError> {
-        crate::seal::random().map(LinkKey)
+        crate::random::random().map(LinkKey)
     }
 
     /// Parses `K64` (43 canonical base64url characters).
@@ -140,53 +141,41 @@ pub(crate) fn key_schedule(
     (hkdf_expand(&prk, ENC_LABEL), hkdf_expand(&prk, AUTH_LABEL))
 }
 
-/// `verifier = "zkv1." || b64(kauth)`.
-pub(crate) fn verifier(kauth: &[u8; 32]) -> String {
-    format!("{VERIFIER_PREFIX}{}", b64::encode(kauth))
-}
-
-/// Whether `s` is an access verifier: `zkv1.` then 43 canonical base64url characters
-/// (PROTOCOL.md §6). The server treats any other password as a plain one.
-#[must_use]
-pub fn is_verifier(s: &str) -> bool {
-    s.strip_prefix(VERIFIER_PREFIX)
-        .is_some_and(|rest| rest.len() == 43 && b64::decode(rest).is_ok())
-}
-
-/// The keys for one header and one set of credentials: `kenc` to open the body, `kauth` for
-/// the access verifier. Deriving them runs Argon2id (password modes) exactly once, so a reader
-/// can send the verifier and later open the envelope without paying for it twice.
+/// The keys of one envelope (PROTOCOL.md §5), for one header and one set of credentials:
+/// `kenc` to seal or open the body, `kauth` for the access verifier. Deriving them runs
+/// Argon2id (password modes) exactly once, so a reader can send the verifier and later open
+/// the envelope without paying for it twice.
 #[derive(Zeroize, ZeroizeOnDrop)]
-pub struct OpeningKeys {
+pub struct EnvelopeKeys {
     #[zeroize(skip)]
     header: Header,
     kenc: [u8; 32],
     kauth: [u8; 32],
 }
 
-impl OpeningKeys {
+impl EnvelopeKeys {
     /// Derives the keys for `header` (PROTOCOL.md §5), after checking that the credentials
     /// fit its mode.
     ///
     /// # Errors
     /// [`OpenError`] if the credentials are of another mode, the password is empty, or
     /// Argon2id cannot run.
-    pub fn derive(header: &Header, creds: &Credentials<'_>) -> Result<OpeningKeys, OpenError> {
+    pub fn derive(header: &Header, creds: &Credentials<'_>) -> Result<EnvelopeKeys, OpenError> {
         // No envelope has an empty password (sealing refuses one), so skip Argon2id for it.
         if creds.mode() != header.mode() || creds.password() == Some("") {
             return Err(OpenError);
         }
-        OpeningKeys::schedule(header, creds).map_err(|_| OpenError)
+        EnvelopeKeys::schedule(header, creds).map_err(|_| OpenError)
     }
 
     pub(crate) fn schedule(
         header: &Header,
         creds: &Credentials<'_>,
-    ) -> Result<OpeningKeys, argon2::Error> {
+    ) -> Result<EnvelopeKeys, argon2::Error> {
         let params = header.argon2_params().unwrap_or_default();
         let ikm = input_key_material(creds, header.salt(), params)?;
         let (kenc, kauth) = key_schedule(header.as_bytes(), &ikm);
-        Ok(OpeningKeys {
+        Ok(EnvelopeKeys {
             header: header.clone(),
             kenc: *kenc,
             kauth: *kauth,
@@ -202,7 +191,7 @@ impl OpeningKeys {
     /// The access verifier the API takes as `password` (PROTOCOL.md §6).
     #[must_use]
     pub fn verifier(&self) -> String {
-        verifier(&self.kauth)
+        write_verifier(&self.kauth)
     }
 
     /// Opens a text envelope whose header is byte for byte the one these keys came from.
@@ -235,9 +224,9 @@ impl OpeningKeys {
     }
 }
 
-impl fmt::Debug for OpeningKeys {
+impl fmt::Debug for EnvelopeKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpeningKeys")
+        f.debug_struct("EnvelopeKeys")
             .field("header", &self.header)
             .finish_non_exhaustive()
     }

@@ -1,7 +1,10 @@
 //! The zkshare protocol: seals a secret into a versioned envelope and opens it again.
 //!
-//! `docs/PROTOCOL.md` is normative; this crate is its reference implementation, used natively
-//! by the CLI and tests and, compiled to WebAssembly (feature `wasm`), by the web page.
+//! `docs/PROTOCOL.md` is normative; this crate is its reference implementation: the key
+//! schedule, AES-256-GCM sealing and opening, and Argon2id. It is used natively by the CLI, the
+//! tests and the bench and, compiled to WebAssembly (feature `wasm`), by the web page. The byte
+//! layout, limits and string syntax it reads and writes are `zkshare-format`'s, re-exported here
+//! where callers need them.
 //!
 //! ```
 //! use zkshare_crypto::{Credentials, LinkKey, open_text, seal_text};
@@ -17,13 +20,10 @@
 #![deny(missing_docs)]
 
 mod aead;
-mod b64;
-mod envelope;
 mod error;
-mod header;
 mod keys;
-mod payload;
 mod primitives;
+mod random;
 mod seal;
 #[cfg(test)]
 mod tests;
@@ -33,16 +33,11 @@ pub mod vectors;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use error::{OpenError, SealError};
-pub use header::{Argon2Params, Header, Mode};
-pub use keys::{Credentials, LinkKey, OpeningKeys, is_verifier};
+pub use error::SealError;
+pub use keys::{Credentials, EnvelopeKeys, LinkKey};
 #[cfg(feature = "vectors")]
 pub use seal::seal_text_deterministic;
 pub use seal::{Sealed, open_text, seal_text};
-
-/// The most text a secret may hold, in Unicode scalar values (the API's `secretValue` limit).
-pub const MAX_TEXT_CHARS: usize = 10_000;
-
-/// The longest envelope any writer produces (PROTOCOL.md §8): 10,000 four-byte characters in
-/// a password mode, `62 + 1 + 53627` characters. Readers refuse longer ones unread.
-pub const MAX_ENVELOPE_CHARS: usize = 53_690;
+pub use zkshare_format::{
+    Argon2Params, Header, MAX_ENVELOPE_CHARS, MAX_TEXT_CHARS, Mode, OpenError, is_verifier,
+};

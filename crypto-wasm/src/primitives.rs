@@ -5,7 +5,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::header::Argon2Params;
+use zkshare_format::Argon2Params;
 
 /// `prk = HKDF-Extract(salt, IKM)` with SHA-256 (RFC 5869 §2.2).
 pub(crate) fn hkdf_extract(salt: &[u8], ikm: &[u8]) -> Zeroizing<[u8; 32]> {

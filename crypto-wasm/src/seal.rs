@@ -2,11 +2,14 @@
 
 use zeroize::Zeroizing;
 
+use zkshare_format::header::SALT_LEN;
+use zkshare_format::payload::{CONTENT_TEXT, write_payload};
+use zkshare_format::{Argon2Params, Header, MAX_TEXT_CHARS, OpenError};
+
 use crate::aead::NONCE_LEN;
-use crate::header::{Argon2Params, Header, SALT_LEN};
-use crate::keys::{Credentials, OpeningKeys};
-use crate::payload::{CONTENT_TEXT, write_payload};
-use crate::{MAX_TEXT_CHARS, OpenError, SealError};
+use crate::error::SealError;
+use crate::keys::{Credentials, EnvelopeKeys};
+use crate::random::random;
 
 /// A sealed secret: what the client sends to the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,13 +18,6 @@ pub struct Sealed {
     pub envelope: String,
     /// The API's `password`: `zkv1.` followed by `b64(kauth)`.
     pub verifier: String,
-}
-
-/// `N` bytes from the operating system's CSPRNG.
-pub(crate) fn random<const N: usize>() -> Result<[u8; N], SealError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|_| SealError::Random)?;
-    Ok(bytes)
 }
 
 /// Seals `text` in the mode that `creds` implies, with a fresh random salt and nonce and the
@@ -59,7 +55,7 @@ pub(crate) fn seal_with(
 ) -> Result<Sealed, SealError> {
     check_inputs(text, creds)?;
     let header = Header::new(creds.mode(), salt, params);
-    let keys = OpeningKeys::schedule(&header, creds).map_err(|_| SealError::KeyDerivation)?;
+    let keys = EnvelopeKeys::schedule(&header, creds).map_err(|_| SealError::KeyDerivation)?;
     let payload = write_payload(CONTENT_TEXT, text.as_bytes());
     Ok(Sealed {
         envelope: keys.seal_payload(&payload, &nonce),
@@ -73,7 +69,7 @@ pub(crate) fn seal_with(
 /// The one opaque [`OpenError`] for every failure.
 pub fn open_text(envelope: &str, creds: &Credentials<'_>) -> Result<Zeroizing<String>, OpenError> {
     let header = Header::from_envelope(envelope)?;
-    OpeningKeys::derive(&header, creds)?.open_text(envelope)
+    EnvelopeKeys::derive(&header, creds)?.open_text(envelope)
 }
 
 /// **Test-only** (feature `vectors`): [`seal_text`] with the salt, nonce and Argon2id

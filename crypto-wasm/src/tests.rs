@@ -1,13 +1,17 @@
-//! API-level tests: round trips, tampering with every byte, credentials, limits, zeroizing.
+//! Tests of the public API, in one file around shared round-trip helpers (hence its length).
+//!
+//! Round trips, tampering with every byte, credentials, limits, zeroizing.
 //!
 //! Argon2id dominates the run time (about a second per call in a debug build), so tests of the
 //! password modes count their derivations; the exhaustive bit-flipping runs in mode `key`.
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use zkshare_format::b64;
+use zkshare_format::envelope::{self, envelope_len};
+use zkshare_format::header::{KEY_HEADER_LEN, PASSWORD_HEADER_LEN};
+
 use super::*;
-use crate::envelope::envelope_len;
-use crate::header::{KEY_HEADER_LEN, PASSWORD_HEADER_LEN};
 
 const MULTIBYTE: &str = "Grüße, 世界! 🔐 \u{1F3F3}\u{FE0F}\u{200D}\u{1F308} \0 end";
 
@@ -32,7 +36,7 @@ fn round_trip(text: &str, creds: &Credentials<'_>) -> Sealed {
     let served = sealed.envelope.split_once('.').unwrap().0;
     assert_eq!(header.to_b64(), served);
     assert_eq!(Header::parse_b64(served).unwrap(), header);
-    let keys = OpeningKeys::derive(&header, creds).unwrap();
+    let keys = EnvelopeKeys::derive(&header, creds).unwrap();
     assert_eq!(keys.verifier(), sealed.verifier);
     assert!(is_verifier(&sealed.verifier));
     assert_eq!(*keys.open_text(&sealed.envelope).unwrap(), text);
@@ -129,7 +133,7 @@ fn flipping_any_byte_of_a_key_and_password_envelope_fails() {
     let sealed = seal_text("flip me too", &creds).unwrap();
     let (header, body) = decode_envelope(&sealed.envelope);
     let keys =
-        OpeningKeys::derive(&Header::from_envelope(&sealed.envelope).unwrap(), &creds).unwrap();
+        EnvelopeKeys::derive(&Header::from_envelope(&sealed.envelope).unwrap(), &creds).unwrap();
     for i in 0..body.len() {
         let mut b = body.clone();
         b[i] ^= 0x01;
@@ -253,7 +257,8 @@ fn keys_refuse_an_envelope_with_another_header() {
     let creds = Credentials::Key(&k);
     let a = seal_text("a", &creds).unwrap();
     let b = seal_text("b", &creds).unwrap();
-    let keys_a = OpeningKeys::derive(&Header::from_envelope(&a.envelope).unwrap(), &creds).unwrap();
+    let keys_a =
+        EnvelopeKeys::derive(&Header::from_envelope(&a.envelope).unwrap(), &creds).unwrap();
     assert_eq!(keys_a.open_text(&b.envelope), Err(OpenError));
     // Swapping in A's header in front of B's body fails too: the header is the AEAD's AAD.
     let (ha, _) = decode_envelope(&a.envelope);
@@ -371,7 +376,7 @@ fn debug_output_leaks_no_secret() {
     assert!(!shown.contains("hunter2") && !shown.contains("171") && !shown.contains(&k.to_b64()));
     let header =
         Header::from_envelope(&seal_text("x", &Credentials::Key(&k)).unwrap().envelope).unwrap();
-    let keys = OpeningKeys::derive(&header, &Credentials::Key(&k)).unwrap();
+    let keys = EnvelopeKeys::derive(&header, &Credentials::Key(&k)).unwrap();
     let (kenc, kauth) = keys.raw();
     let shown = format!("{keys:?}");
     assert!(!shown.contains(&format!("{kenc:?}")) && !shown.contains(&format!("{kauth:?}")));
@@ -406,7 +411,7 @@ fn verifiers_are_recognized_exactly() {
 fn secrets_zeroize_on_drop() {
     fn zeroize_on_drop<T: ZeroizeOnDrop>() {}
     zeroize_on_drop::<LinkKey>();
-    zeroize_on_drop::<OpeningKeys>();
+    zeroize_on_drop::<EnvelopeKeys>();
 
     let mut k = LinkKey::from_bytes([0x5a; 32]);
     k.zeroize();
@@ -415,7 +420,7 @@ fn secrets_zeroize_on_drop() {
     let k = key();
     let header =
         Header::from_envelope(&seal_text("x", &Credentials::Key(&k)).unwrap().envelope).unwrap();
-    let mut keys = OpeningKeys::derive(&header, &Credentials::Key(&k)).unwrap();
+    let mut keys = EnvelopeKeys::derive(&header, &Credentials::Key(&k)).unwrap();
     assert_ne!(keys.raw(), (&[0; 32], &[0; 32]));
     keys.zeroize();
     assert_eq!(keys.raw(), (&[0; 32], &[0; 32]));
@@ -428,9 +433,9 @@ fn key_schedule_binds_every_input() {
     let k = key();
     let h1 = Header::new(Mode::Key, [1; 32], Argon2Params::DEFAULT);
     let h2 = Header::new(Mode::Key, [2; 32], Argon2Params::DEFAULT);
-    let a = OpeningKeys::derive(&h1, &Credentials::Key(&k)).unwrap();
-    let b = OpeningKeys::derive(&h2, &Credentials::Key(&k)).unwrap();
-    let c = OpeningKeys::derive(&h1, &Credentials::Key(&key())).unwrap();
+    let a = EnvelopeKeys::derive(&h1, &Credentials::Key(&k)).unwrap();
+    let b = EnvelopeKeys::derive(&h2, &Credentials::Key(&k)).unwrap();
+    let c = EnvelopeKeys::derive(&h1, &Credentials::Key(&key())).unwrap();
     assert_ne!(a.raw().0, a.raw().1);
     for other in [&b, &c] {
         assert_ne!(a.raw().0, other.raw().0);

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::header::{Argon2Params, Header};
-use crate::keys::{Credentials, LinkKey, OpeningKeys};
-use crate::open_text;
-use crate::seal::seal_with;
+use zkshare_format::{Argon2Params, Header};
+
+use crate::keys::{Credentials, EnvelopeKeys, LinkKey};
+use crate::seal::{open_text, seal_with};
 
 #[cfg(feature = "vectors")]
 mod generate;
@@ -188,7 +188,7 @@ fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
     let verifier = v.verifier.as_deref().ok_or("success without verifier")?;
     // The reader's path: keys from the served header, the verifier, then the envelope.
     let header = Header::from_envelope(&v.envelope).map_err(|_| "header rejected")?;
-    let keys = OpeningKeys::derive(&header, creds).map_err(|_| "cannot derive keys")?;
+    let keys = EnvelopeKeys::derive(&header, creds).map_err(|_| "cannot derive keys")?;
     if keys.verifier() != verifier {
         return Err(format!("verifier is {}", keys.verifier()));
     }

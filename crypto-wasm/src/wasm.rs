@@ -1,16 +1,20 @@
 //! The WebAssembly API the web page calls (feature `wasm`): thin wrappers, camelCase names.
 //!
+//! Its classes have the Rust API's names: [`Sealed`] and [`EnvelopeKeys`].
 //! Empty strings from form fields count as absent, so a page can pass `input.value` as it is.
 //! Errors become `JsError`s carrying the crate's messages; opening errors stay opaque.
 
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::{Credentials, Header, LinkKey, MAX_TEXT_CHARS, OpenError, OpeningKeys, seal_text};
+use zkshare_format::{Header, MAX_TEXT_CHARS, OpenError};
+
+use crate::keys::{self, Credentials, LinkKey};
+use crate::seal::seal_text;
 
 /// What `sealText` returns: `envelope` is the API's `secretValue`, `verifier` its `password`.
 #[wasm_bindgen(getter_with_clone)]
-pub struct SealedJs {
+pub struct Sealed {
     /// `b64(header) "." b64(body)`.
     pub envelope: String,
     /// `zkv1.` followed by `b64(kauth)`.
@@ -60,10 +64,10 @@ pub fn seal_text_js(
     text: &str,
     link_key: Option<String>,
     password: Option<String>,
-) -> Result<SealedJs, JsError> {
+) -> Result<Sealed, JsError> {
     with_credentials(link_key, password, |creds| {
         let sealed = seal_text(text, creds)?;
-        Ok(SealedJs {
+        Ok(Sealed {
             envelope: sealed.envelope,
             verifier: sealed.verifier,
         })
@@ -88,15 +92,15 @@ pub fn header_needs_link_key(header_b64: &str) -> Result<bool, JsError> {
     Ok(Header::parse_b64(header_b64)?.needs_link_key())
 }
 
-/// The reader's keys for one header: Argon2id runs once, in the constructor; then
-/// `verifier()` for the consume request and `openText()` for the envelope it returns.
+/// The reader's [`keys::EnvelopeKeys`] for one header: Argon2id runs once, in the constructor;
+/// then `verifier()` for the consume request and `openText()` for the envelope it returns.
 #[wasm_bindgen]
-pub struct ReaderKeys {
-    keys: OpeningKeys,
+pub struct EnvelopeKeys {
+    keys: keys::EnvelopeKeys,
 }
 
 #[wasm_bindgen]
-impl ReaderKeys {
+impl EnvelopeKeys {
     /// Derives the keys for `headerB64` from the link key and/or password.
     ///
     /// # Errors
@@ -107,11 +111,11 @@ impl ReaderKeys {
         header_b64: &str,
         link_key: Option<String>,
         password: Option<String>,
-    ) -> Result<ReaderKeys, JsError> {
+    ) -> Result<EnvelopeKeys, JsError> {
         let header = Header::parse_b64(header_b64)?;
         with_credentials(link_key, password, |creds| {
-            Ok(ReaderKeys {
-                keys: OpeningKeys::derive(&header, creds)?,
+            Ok(EnvelopeKeys {
+                keys: keys::EnvelopeKeys::derive(&header, creds)?,
             })
         })
         // A malformed link key is indistinguishable from a wrong one to the reader.

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use zkshare_crypto::{
-    Argon2Params, Credentials, Header, LinkKey, Mode, OpenError, OpeningKeys, is_verifier,
+    Argon2Params, Credentials, EnvelopeKeys, Header, LinkKey, Mode, OpenError, is_verifier,
     open_text, seal_text_deterministic,
 };
 
@@ -69,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(header) = &header
         && header.mode() == Mode::Key
     {
-        let keys = OpeningKeys::derive(header, &creds).expect("key credentials fit mode key");
+        let keys = EnvelopeKeys::derive(header, &creds).expect("key credentials fit mode key");
         let again = keys.open_text(text).ok();
         assert_eq!(again.as_deref(), opened.as_deref());
         assert!(is_verifier(&keys.verifier()));

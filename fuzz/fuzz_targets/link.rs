@@ -28,6 +28,8 @@ fn check(parsed: &ShareLink) {
         "{parsed:?}"
     );
     assert!(!parsed.base.chars().any(char::is_whitespace), "{parsed:?}");
+    // The API lives at `{base}/api/v1/...`: a trailing slash would double it.
+    assert!(!parsed.base.ends_with('/'), "{parsed:?}");
     assert!(
         parsed.key.as_ref().is_none_or(|k| !k.is_empty()),
         "{parsed:?}"

@@ -1,11 +1,12 @@
 //! Fuzzes the API's request parsing and validation (`server/src/shares/validate.rs`): the JSON bodies
 //! of create and of access exactly as the server reads them (serde_json into the same types),
 //! and the field parsers on their own. Never a panic; every accepted value within its limit.
+//! The envelope, id and verifier syntax the server applies is zkshare-format's, fuzzed against
+//! its own oracles by the `format` target.
 #![no_main]
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
+use zkshare_format::envelope::{self, ShapeError};
 use zkshare_server::api::AccessRequest;
 use zkshare_server::store::AccessType;
 use zkshare_server::validate::{
@@ -40,7 +41,11 @@ fn check_create(request: CreateSecretRequest) {
         }
     };
     assert!(valid.envelope.len() <= MAX_ENVELOPE_CHARS);
-    assert!(is_envelope_shape(&valid.envelope), "{:?}", valid.envelope);
+    assert!(
+        envelope::check_shape(&valid.envelope).is_ok(),
+        "{:?}",
+        valid.envelope
+    );
     assert_eq!(
         Some(valid.envelope_header.as_str()),
         valid.envelope.split('.').next()
@@ -76,24 +81,6 @@ fn check_create(request: CreateSecretRequest) {
     }
 }
 
-/// PROTOCOL.md §4 and §8, read without the server's code: version 1, a known mode with its
-/// header length, and a body of nonce, whole 256-byte blocks and tag.
-fn is_envelope_shape(envelope: &str) -> bool {
-    let Some((header, body)) = envelope.split_once('.') else {
-        return false;
-    };
-    let (Ok(header), Ok(body)) = (URL_SAFE_NO_PAD.decode(header), URL_SAFE_NO_PAD.decode(body))
-    else {
-        return false;
-    };
-    let header_ok = match (header.first(), header.get(1)) {
-        (Some(1), Some(1)) => header.len() == 34,
-        (Some(1), Some(2 | 3)) => header.len() == 46,
-        _ => false,
-    };
-    header_ok && body.len() >= 12 + 256 + 16 && (body.len() - 12 - 16) % 256 == 0
-}
-
 /// The field parsers on arbitrary text, against independent readings of their rules.
 fn check_fields(text: &str) {
     assert_eq!(
@@ -101,25 +88,18 @@ fn check_fields(text: &str) {
         expected_lifetime(text),
         "expiresIn {text:?}"
     );
-    if let Ok(header) = validate::check_envelope(text) {
-        assert!(is_envelope_shape(text));
-        assert!(text.starts_with(header) && text[header.len()..].starts_with('.'));
-    } else {
-        assert!(!is_envelope_shape(text) || text.len() > MAX_ENVELOPE_CHARS);
+    // The server's envelope check is the format's shape check, with the API's two messages.
+    match (validate::check_envelope(text), envelope::check_shape(text)) {
+        (Ok(server), Ok(format)) => assert_eq!(server, format),
+        (Err(message), Err(ShapeError::TooLong)) => {
+            assert_eq!(message, validate::ENVELOPE_TOO_LONG);
+            assert!(text.len() > MAX_ENVELOPE_CHARS);
+        }
+        (Err(message), Err(ShapeError::Malformed)) => {
+            assert_eq!(message, validate::NOT_AN_ENVELOPE);
+        }
+        (server, format) => panic!("{text:?}: server {server:?}, format {format:?}"),
     }
-    if validate::is_verifier(text) {
-        assert!(text.len() == 48 && text.starts_with("zkv1."));
-        assert_eq!(URL_SAFE_NO_PAD.decode(&text[5..]).map(|b| b.len()), Ok(32));
-    }
-    if validate::is_secret_id(text) {
-        assert_eq!(URL_SAFE_NO_PAD.decode(text).map(|b| b.len()), Ok(16));
-    }
-    // The three id checks of the project agree: server, CLI link parser.
-    assert_eq!(
-        validate::is_secret_id(text),
-        zkshare_cli::link::is_secret_id(text),
-        "{text:?}"
-    );
 }
 
 /// `expiresIn`: ASCII digits then one of s, m, h, d, w; 5 minutes to 30 days.

@@ -165,7 +165,7 @@ $('reveal-form').addEventListener('submit', async (event) => {
   let keys = null;
   try {
     const zk = await protocol();
-    keys = new zk.ReaderKeys(header, key || undefined, password);
+    keys = new zk.EnvelopeKeys(header, key || undefined, password);
     let share;
     try {
       share = await api.access(id, keys.verifier());

@@ -1,17 +1,17 @@
 /**
- * The reader's keys for one header: Argon2id runs once, in the constructor; then
- * `verifier()` for the consume request and `openText()` for the envelope it returns.
+ * The reader's [`keys::EnvelopeKeys`] for one header: Argon2id runs once, in the constructor;
+ * then `verifier()` for the consume request and `openText()` for the envelope it returns.
  */
-export class ReaderKeys {
+export class EnvelopeKeys {
     __destroy_into_raw() {
         const ptr = this.__wbg_ptr;
         this.__wbg_ptr = 0;
-        ReaderKeysFinalization.unregister(this);
+        EnvelopeKeysFinalization.unregister(this);
         return ptr;
     }
     free() {
         const ptr = this.__destroy_into_raw();
-        wasm.__wbg_readerkeys_free(ptr, 0);
+        wasm.__wbg_envelopekeys_free(ptr, 0);
     }
     /**
      * Derives the keys for `headerB64` from the link key and/or password.
@@ -38,12 +38,12 @@ export class ReaderKeys {
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.readerkeys_new(ptr0, len0, ptr1, len1, ptr2, len2);
+        const ret = wasm.envelopekeys_new(ptr0, len0, ptr1, len1, ptr2, len2);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
         this.__wbg_ptr = ret[0];
-        ReaderKeysFinalization.register(this, this.__wbg_ptr, this);
+        EnvelopeKeysFinalization.register(this, this.__wbg_ptr, this);
         return this;
     }
     /**
@@ -60,7 +60,7 @@ export class ReaderKeys {
         try {
             const ptr0 = passStringToWasm0(envelope, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             const len0 = WASM_VECTOR_LEN;
-            const ret = wasm.readerkeys_openText(this.__wbg_ptr, ptr0, len0);
+            const ret = wasm.envelopekeys_openText(this.__wbg_ptr, ptr0, len0);
             var ptr2 = ret[0];
             var len2 = ret[1];
             if (ret[3]) {
@@ -82,7 +82,7 @@ export class ReaderKeys {
         let deferred1_0;
         let deferred1_1;
         try {
-            const ret = wasm.readerkeys_verifier(this.__wbg_ptr);
+            const ret = wasm.envelopekeys_verifier(this.__wbg_ptr);
             deferred1_0 = ret[0];
             deferred1_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);
@@ -91,27 +91,27 @@ export class ReaderKeys {
         }
     }
 }
-if (Symbol.dispose) ReaderKeys.prototype[Symbol.dispose] = ReaderKeys.prototype.free;
+if (Symbol.dispose) EnvelopeKeys.prototype[Symbol.dispose] = EnvelopeKeys.prototype.free;
 
 /**
  * What `sealText` returns: `envelope` is the API's `secretValue`, `verifier` its `password`.
  */
-export class SealedJs {
+export class Sealed {
     static __wrap(ptr) {
-        const obj = Object.create(SealedJs.prototype);
+        const obj = Object.create(Sealed.prototype);
         obj.__wbg_ptr = ptr;
-        SealedJsFinalization.register(obj, obj.__wbg_ptr, obj);
+        SealedFinalization.register(obj, obj.__wbg_ptr, obj);
         return obj;
     }
     __destroy_into_raw() {
         const ptr = this.__wbg_ptr;
         this.__wbg_ptr = 0;
-        SealedJsFinalization.unregister(this);
+        SealedFinalization.unregister(this);
         return ptr;
     }
     free() {
         const ptr = this.__destroy_into_raw();
-        wasm.__wbg_sealedjs_free(ptr, 0);
+        wasm.__wbg_sealed_free(ptr, 0);
     }
     /**
      * `b64(header) "." b64(body)`.
@@ -121,7 +121,7 @@ export class SealedJs {
         let deferred1_0;
         let deferred1_1;
         try {
-            const ret = wasm.__wbg_get_sealedjs_envelope(this.__wbg_ptr);
+            const ret = wasm.__wbg_get_sealed_envelope(this.__wbg_ptr);
             deferred1_0 = ret[0];
             deferred1_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);
@@ -137,7 +137,7 @@ export class SealedJs {
         let deferred1_0;
         let deferred1_1;
         try {
-            const ret = wasm.__wbg_get_sealedjs_verifier(this.__wbg_ptr);
+            const ret = wasm.__wbg_get_sealed_verifier(this.__wbg_ptr);
             deferred1_0 = ret[0];
             deferred1_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);
@@ -152,7 +152,7 @@ export class SealedJs {
     set envelope(arg0) {
         const ptr0 = passStringToWasm0(arg0, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
-        wasm.__wbg_set_sealedjs_envelope(this.__wbg_ptr, ptr0, len0);
+        wasm.__wbg_set_sealed_envelope(this.__wbg_ptr, ptr0, len0);
     }
     /**
      * `zkv1.` followed by `b64(kauth)`.
@@ -161,10 +161,10 @@ export class SealedJs {
     set verifier(arg0) {
         const ptr0 = passStringToWasm0(arg0, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
-        wasm.__wbg_set_sealedjs_verifier(this.__wbg_ptr, ptr0, len0);
+        wasm.__wbg_set_sealed_verifier(this.__wbg_ptr, ptr0, len0);
     }
 }
-if (Symbol.dispose) SealedJs.prototype[Symbol.dispose] = SealedJs.prototype.free;
+if (Symbol.dispose) Sealed.prototype[Symbol.dispose] = Sealed.prototype.free;
 
 /**
  * A new random link key, `K64` (43 characters) for the link's fragment.
@@ -258,7 +258,7 @@ export function runVectors(json) {
  * @param {string} text
  * @param {string | null} [link_key]
  * @param {string | null} [password]
- * @returns {SealedJs}
+ * @returns {Sealed}
  */
 export function sealText(text, link_key, password) {
     let ptr0, len0, ptr1, len1, ptr2, len2;
@@ -279,7 +279,7 @@ export function sealText(text, link_key, password) {
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
-    return SealedJs.__wrap(ret[0]);
+    return Sealed.__wrap(ret[0]);
 }
 function __wbg_get_imports() {
     const import0 = {
@@ -309,12 +309,12 @@ function __wbg_get_imports() {
     };
 }
 
-const ReaderKeysFinalization = (typeof FinalizationRegistry === 'undefined')
+const EnvelopeKeysFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
-    : new FinalizationRegistry(ptr => wasm.__wbg_readerkeys_free(ptr, 1));
-const SealedJsFinalization = (typeof FinalizationRegistry === 'undefined')
+    : new FinalizationRegistry(ptr => wasm.__wbg_envelopekeys_free(ptr, 1));
+const SealedFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
-    : new FinalizationRegistry(ptr => wasm.__wbg_sealedjs_free(ptr, 1));
+    : new FinalizationRegistry(ptr => wasm.__wbg_sealed_free(ptr, 1));
 
 function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();

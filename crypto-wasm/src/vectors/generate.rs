@@ -1,4 +1,4 @@
-//! Writes the vectors file and the worked example from fixed inputs (feature `vectors`).
+//! Writes the vectors file and worked example (feature `vectors`); long: it spells out 48 vectors.
 //!
 //! Every salt, nonce and key is SHA-256 of a label, so the same code always writes the same
 //! file; a test regenerates it and compares. Malformed envelopes are made by editing the bytes
@@ -8,17 +8,18 @@
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use zkshare_format::envelope::{read_envelope, write_envelope};
+use zkshare_format::header::{SALT_LEN, VERSION, write_header};
+use zkshare_format::ids::write_verifier as verifier;
+use zkshare_format::payload::{CONTENT_TEXT, write_payload};
+use zkshare_format::{Argon2Params, MAX_ENVELOPE_CHARS, MAX_TEXT_CHARS, Mode};
+
 use super::{Expected, PROTOCOL, Vector, VectorFile, to_hex};
 use crate::aead::{self, NONCE_LEN};
-use crate::envelope::{read_envelope, write_envelope};
-use crate::header::{Argon2Params, Mode, SALT_LEN, VERSION, write_header};
-use crate::keys::{
-    AUTH_LABEL, Credentials, ENC_LABEL, LinkKey, input_key_material, key_schedule, verifier,
-};
-use crate::payload::{CONTENT_TEXT, write_payload};
+use crate::error::SealError;
+use crate::keys::{AUTH_LABEL, Credentials, ENC_LABEL, LinkKey, input_key_material, key_schedule};
 use crate::primitives::{argon2id, hkdf_expand, hkdf_extract};
 use crate::seal::seal_with;
-use crate::{MAX_ENVELOPE_CHARS, MAX_TEXT_CHARS, SealError};
 
 /// The exact command that writes `tests/vectors/protocol-v1.json` (run from the workspace root).
 pub const GENERATOR: &str = "cargo run -p zkshare-crypto --features vectors --example gen_vectors > tests/vectors/protocol-v1.json";

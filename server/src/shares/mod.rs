@@ -4,9 +4,6 @@ pub mod id;
 pub mod password;
 pub mod validate;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::clock::now_millis;
 use crate::metrics::{METRICS, Refusal};
 use crate::policy::{self, Denial, Principal};
@@ -132,11 +129,11 @@ pub async fn metadata(store: &dyn ShareStore, id: &str) -> Result<SecretMeta, Sh
 /// `password`), or a non-zkshare client set a plain password. A verifier alone is no password:
 /// zkshare clients send one for every secret, and in mode `key` the link alone derives it.
 pub fn needs_password(meta: &SecretMeta) -> bool {
-    let mode = URL_SAFE_NO_PAD
-        .decode(&meta.envelope_header)
+    let mode = zkshare_format::b64::decode(&meta.envelope_header)
         .ok()
-        .and_then(|header| header.get(1).copied());
-    matches!(mode, Some(2 | 3)) || meta.password_salt.is_some()
+        .and_then(|header| header.get(1).copied())
+        .and_then(zkshare_format::Mode::from_byte);
+    mode.is_some_and(zkshare_format::Mode::needs_password) || meta.password_salt.is_some()
 }
 
 /// Consumes one view, atomically in the store, with the viewer's claims and the digest of the

@@ -2,15 +2,15 @@
 
 use std::collections::HashSet;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use zkshare_format::envelope::{self, ShapeError};
+// The wire format's own rules, shared with the clients: this crate may not link decrypting code,
+// so the format lives apart from the protocol crate (zkshare-format, PROTOCOL.md §3–§8).
+pub use zkshare_format::{MAX_ENVELOPE_CHARS, is_secret_id, is_verifier};
 
 use crate::store::AccessType;
 
-/// Longest accepted envelope: 10,000 four-byte characters in mode 0x02 (PROTOCOL.md §8).
-pub const MAX_ENVELOPE_CHARS: usize = 53_690;
 /// Most views a secret may allow (`maxViews`); without one, views are unlimited.
 pub const MAX_VIEWS: u32 = 1_000_000;
 /// Longest `name`, in characters.
@@ -25,12 +25,6 @@ pub const DEFAULT_EXPIRES_IN: &str = "30d";
 pub const MIN_EXPIRY_MS: i64 = 5 * 60 * 1000;
 /// Longest lifetime: 30 days.
 pub const MAX_EXPIRY_MS: i64 = 30 * 24 * 60 * 60 * 1000;
-
-/// Smallest envelope body: nonce (12) + one 256-byte payload block + GCM tag (16).
-const MIN_BODY_BYTES: usize = 12 + 256 + 16;
-/// Header sizes by mode (PROTOCOL.md §4).
-const KEY_MODE_HEADER_BYTES: usize = 34;
-const PASSWORD_MODE_HEADER_BYTES: usize = 46;
 
 /// Said whenever `secretValue` is not an envelope.
 pub const NOT_AN_ENVELOPE: &str = "secretValue must be a zkshare envelope (docs/PROTOCOL.md): \
@@ -280,43 +274,10 @@ pub fn parse_expires_in(s: &str) -> Result<i64, &'static str> {
 /// Checks that `s` has the shape of a zkshare envelope (`b64(header).b64(body)`, PROTOCOL.md
 /// §4 and §8) and returns its header part. The server cannot and does not decrypt it.
 pub fn check_envelope(s: &str) -> Result<&str, &'static str> {
-    if s.len() > MAX_ENVELOPE_CHARS {
-        return Err(ENVELOPE_TOO_LONG);
-    }
-    let (header_b64, body_b64) = s.split_once('.').ok_or(NOT_AN_ENVELOPE)?;
-    let header = URL_SAFE_NO_PAD
-        .decode(header_b64)
-        .map_err(|_| NOT_AN_ENVELOPE)?;
-    let body = URL_SAFE_NO_PAD
-        .decode(body_b64)
-        .map_err(|_| NOT_AN_ENVELOPE)?;
-    let header_ok = matches!(
-        (header.first(), header.get(1), header.len()),
-        (Some(0x01), Some(0x01), KEY_MODE_HEADER_BYTES)
-            | (Some(0x01), Some(0x02 | 0x03), PASSWORD_MODE_HEADER_BYTES)
-    );
-    // The payload is padded to 256-byte blocks (§7): nonce + k·256 + tag.
-    let body_ok = body.len() >= MIN_BODY_BYTES && (body.len() - 12 - 16) % 256 == 0;
-    if header_ok && body_ok {
-        Ok(header_b64)
-    } else {
-        Err(NOT_AN_ENVELOPE)
-    }
-}
-
-/// Whether `password` is a zkshare access verifier: `zkv1.` + 43 canonical base64url
-/// characters (32 bytes), PROTOCOL.md §6.
-pub fn is_verifier(password: &str) -> bool {
-    password.len() == 48
-        && password.starts_with("zkv1.")
-        && URL_SAFE_NO_PAD
-            .decode(&password[5..])
-            .is_ok_and(|b| b.len() == 32)
-}
-
-/// Whether `id` is a secret id: 16 bytes in canonical base64url (22 characters).
-pub fn is_secret_id(id: &str) -> bool {
-    id.len() == 22 && URL_SAFE_NO_PAD.decode(id).is_ok_and(|b| b.len() == 16)
+    envelope::check_shape(s).map_err(|e| match e {
+        ShapeError::TooLong => ENVELOPE_TOO_LONG,
+        ShapeError::Malformed => NOT_AN_ENVELOPE,
+    })
 }
 
 /// Reads `authorizedEmails` keeping at most one address more than [`MAX_AUTHORIZED_EMAILS`]:
@@ -449,10 +410,7 @@ mod tests {
     }
 
     use super::*;
-
-    fn b64(bytes: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(bytes)
-    }
+    use zkshare_format::b64::encode as b64;
 
     fn envelope(mode: u8, header_len: usize, body_len: usize) -> String {
         let mut header = vec![7u8; header_len];

@@ -67,7 +67,7 @@ pub const FIXED_LEN: usize = 118;
 /// Offset of the envelope's mode byte (the header's second byte, PROTOCOL.md §4).
 pub const OFF_ENVELOPE_MODE: usize = FIXED_LEN + 1;
 /// The envelope mode `key` (PROTOCOL.md §2): no password, nothing to guess.
-pub const ENVELOPE_MODE_KEY: u8 = 0x01;
+pub const ENVELOPE_MODE_KEY: u8 = zkshare_format::Mode::Key.byte();
 /// The password-check byte of a plain (non-verifier) password, hashed with Argon2id.
 pub const PASSWORD_PLAIN: u8 = PASSWORD_DIGEST_AND_SALT;
 /// The views-left value of a secret without a view limit.

@@ -2,16 +2,17 @@
 
 use std::fmt;
 
-use crate::{OpenError, b64, envelope};
+use crate::b64;
+use crate::error::OpenError;
 
 /// The protocol version this crate reads and writes (PROTOCOL.md §10).
-pub(crate) const VERSION: u8 = 0x01;
+pub const VERSION: u8 = 0x01;
 /// Length of the per-envelope random salt.
-pub(crate) const SALT_LEN: usize = 32;
+pub const SALT_LEN: usize = 32;
 /// Header length in mode `key`.
-pub(crate) const KEY_HEADER_LEN: usize = 2 + SALT_LEN;
+pub const KEY_HEADER_LEN: usize = 2 + SALT_LEN;
 /// Header length in the password modes, which append `m`, `t`, `p`.
-pub(crate) const PASSWORD_HEADER_LEN: usize = KEY_HEADER_LEN + 12;
+pub const PASSWORD_HEADER_LEN: usize = KEY_HEADER_LEN + 12;
 
 /// Who can open an envelope (PROTOCOL.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,7 +36,9 @@ impl Mode {
         }
     }
 
-    pub(crate) const fn from_byte(byte: u8) -> Option<Mode> {
+    /// The mode of a header's mode byte; `None` for a byte no mode has.
+    #[must_use]
+    pub const fn from_byte(byte: u8) -> Option<Mode> {
         match byte {
             0x01 => Some(Mode::Key),
             0x02 => Some(Mode::KeyAndPassword),
@@ -132,14 +135,7 @@ impl Header {
         read_header(&b64::decode(s)?)
     }
 
-    /// Parses the header part of a whole envelope. The body is not looked at.
-    ///
-    /// # Errors
-    /// [`OpenError`] if the envelope does not split at exactly one `.` or the header is invalid.
-    pub fn from_envelope(envelope: &str) -> Result<Header, OpenError> {
-        let (header_b64, _) = envelope::split(envelope)?;
-        Header::parse_b64(header_b64)
-    }
+    // `Header::from_envelope` is in envelope.rs: the envelope knows its header, not the reverse.
 
     /// The envelope's mode.
     #[must_use]
@@ -171,16 +167,21 @@ impl Header {
         b64::encode(&self.bytes)
     }
 
-    pub(crate) fn salt(&self) -> &[u8; SALT_LEN] {
+    /// The per-envelope salt (the Argon2id salt in the password modes).
+    #[must_use]
+    pub fn salt(&self) -> &[u8; SALT_LEN] {
         &self.salt
     }
 
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    /// The header's bytes, verbatim: the HKDF salt and the AEAD's associated data.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
     /// Builds the header a writer puts in a new envelope. `params` is ignored in mode `key`.
-    pub(crate) fn new(mode: Mode, salt: [u8; SALT_LEN], params: Argon2Params) -> Header {
+    #[must_use]
+    pub fn new(mode: Mode, salt: [u8; SALT_LEN], params: Argon2Params) -> Header {
         let params = mode.needs_password().then_some(params);
         Header {
             mode,
@@ -193,7 +194,8 @@ impl Header {
 
 /// Writes the §4 layout. Takes raw version and mode bytes so that test vectors can build
 /// headers a reader must reject; [`read_header`] is the gatekeeper.
-pub(crate) fn write_header(
+#[must_use]
+pub fn write_header(
     version: u8,
     mode: u8,
     salt: &[u8; SALT_LEN],
@@ -212,7 +214,32 @@ pub(crate) fn write_header(
 }
 
 /// Reads and checks the §4 layout: version, mode, exact length, Argon2id bounds.
-pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, OpenError> {
+///
+/// # Errors
+/// [`OpenError`] for any header that §4 rejects.
+pub fn read_header(bytes: &[u8]) -> Result<Header, OpenError> {
+    let (mode, salt, params) = read_layout(bytes)?;
+    if params.is_some_and(|p| !p.within_bounds()) {
+        return Err(OpenError);
+    }
+    Ok(Header {
+        mode,
+        salt: salt.try_into().expect("checked length"),
+        params,
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// Whether `bytes` have the §4 layout: version `0x01`, a known mode, and that mode's exact
+/// length. Argon2id bounds are not checked: this is the shape the server requires of every
+/// envelope it stores, and bounds are the reader's defence (§4), checked by [`read_header`].
+#[must_use]
+pub fn has_layout(bytes: &[u8]) -> bool {
+    read_layout(bytes).is_ok()
+}
+
+/// Version, mode, exact length; the salt and, in the password modes, the parameters as written.
+fn read_layout(bytes: &[u8]) -> Result<(Mode, &[u8], Option<Argon2Params>), OpenError> {
     let [version, mode, rest @ ..] = bytes else {
         return Err(OpenError);
     };
@@ -220,8 +247,8 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, OpenError> {
     if *version != VERSION {
         return Err(OpenError);
     }
-    let (salt, params) = match (mode.needs_password(), rest.len()) {
-        (false, len) if len == KEY_HEADER_LEN - 2 => (rest, None),
+    match (mode.needs_password(), rest.len()) {
+        (false, len) if len == KEY_HEADER_LEN - 2 => Ok((mode, rest, None)),
         (true, len) if len == PASSWORD_HEADER_LEN - 2 => {
             let (salt, costs) = rest.split_at(SALT_LEN);
             let word =
@@ -231,19 +258,10 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, OpenError> {
                 t: word(1),
                 p: word(2),
             };
-            if !params.within_bounds() {
-                return Err(OpenError);
-            }
-            (salt, Some(params))
+            Ok((mode, salt, Some(params)))
         }
-        _ => return Err(OpenError),
-    };
-    Ok(Header {
-        mode,
-        salt: salt.try_into().expect("checked length"),
-        params,
-        bytes: bytes.to_vec(),
-    })
+        _ => Err(OpenError),
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +316,7 @@ mod tests {
                 let mut bytes = header.as_bytes().to_vec();
                 bytes.resize(len, 0);
                 assert_eq!(read_header(&bytes).is_ok(), len == header.as_bytes().len());
+                assert_eq!(has_layout(&bytes), len == header.as_bytes().len());
             }
         }
         // A key-mode header with a password-mode length and vice versa.
@@ -335,6 +354,8 @@ mod tests {
             for mode in [Mode::KeyAndPassword, Mode::Password] {
                 let bytes = write_header(VERSION, mode.byte(), &[3; 32], Some(params));
                 assert_eq!(read_header(&bytes).is_ok(), ok, "{params:?}");
+                // The layout alone does not look at the bounds.
+                assert!(has_layout(&bytes), "{params:?}");
             }
         }
     }

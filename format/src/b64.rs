@@ -4,10 +4,14 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use crate::OpenError;
+use crate::error::OpenError;
 
-// base64's stock URL_SAFE_NO_PAD tolerates non-zero trailing bits; a second spelling of the
-// same bytes would let a tampered envelope or verifier pass string comparisons unnoticed.
+// Canonical means that the unused low bits of the last symbol (4 bits after a 2-symbol final
+// group, 2 after a 3-symbol one) must be zero: otherwise one byte string would have several
+// spellings, and a tampered envelope or verifier could pass string comparisons unnoticed.
+// base64's stock URL_SAFE_NO_PAD already decodes this way (trailing bits are refused unless a
+// config allows them); the config is spelled out so that the protocol's rule is stated here,
+// not inherited from a library default, and the tests below check it.
 const CANONICAL: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_encode_padding(false)
     .with_decode_padding_mode(DecodePaddingMode::RequireNone)
@@ -16,18 +20,27 @@ const CANONICAL: GeneralPurposeConfig = GeneralPurposeConfig::new()
 const ENGINE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CANONICAL);
 
 /// `b64(x)`: base64url without padding.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     ENGINE.encode(bytes)
 }
 
 /// Inverse of [`encode`]; rejects padding, other alphabets, whitespace, length 1 mod 4 and
 /// non-zero trailing bits.
-pub(crate) fn decode(text: &str) -> Result<Vec<u8>, OpenError> {
+///
+/// # Errors
+/// [`OpenError`] for any text that [`encode`] does not produce.
+pub fn decode(text: &str) -> Result<Vec<u8>, OpenError> {
     ENGINE.decode(text).map_err(|_| OpenError)
 }
 
+/// Whether `c` is one of base64url's 64 symbols (`A–Z a–z 0–9 - _`).
+#[must_use]
+pub const fn is_alphabet(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
 /// The number of characters `encode` produces for `len` bytes.
-pub(crate) const fn encoded_len(len: usize) -> usize {
+pub const fn encoded_len(len: usize) -> usize {
     (len / 3) * 4 + [0, 2, 3][len % 3]
 }
 
@@ -67,6 +80,26 @@ mod tests {
             "Zm9v.", "Zé", "Z\0",
         ] {
             assert!(decode(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn unused_low_bits_of_the_last_symbol_must_be_zero() {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (value, &symbol) in alphabet.iter().enumerate() {
+            let symbol = char::from(symbol);
+            // After "Z" (6 bits) a last symbol adds 2 bits of the byte and 4 unused ones;
+            // after "Zm" (12 bits) it adds 4 bits and 2 unused ones.
+            assert_eq!(
+                decode(&format!("Z{symbol}")).is_ok(),
+                value % 16 == 0,
+                "Z{symbol}"
+            );
+            assert_eq!(
+                decode(&format!("Zm{symbol}")).is_ok(),
+                value % 4 == 0,
+                "Zm{symbol}"
+            );
         }
     }
 

@@ -2,21 +2,26 @@
 
 use zeroize::Zeroizing;
 
-use crate::OpenError;
+use crate::error::OpenError;
 
 /// Content type `0x01`: UTF-8 text.
-pub(crate) const CONTENT_TEXT: u8 = 0x01;
+pub const CONTENT_TEXT: u8 = 0x01;
 /// Payloads are padded to a multiple of this, so the server learns the length only roughly.
-pub(crate) const BLOCK: usize = 256;
+pub const BLOCK: usize = 256;
 const PREFIX_LEN: usize = 5;
 
 /// `256 · ceil((5 + n) / 256)`: the payload length for `n` bytes of data.
-pub(crate) const fn padded_len(data_len: usize) -> usize {
+#[must_use]
+pub const fn padded_len(data_len: usize) -> usize {
     (PREFIX_LEN + data_len).div_ceil(BLOCK) * BLOCK
 }
 
-/// `content_type || u32be(n) || data || zeros`. Callers keep `data` under 2^32 bytes.
-pub(crate) fn write_payload(content_type: u8, data: &[u8]) -> Zeroizing<Vec<u8>> {
+/// `content_type || u32be(n) || data || zeros`.
+///
+/// # Panics
+/// If `data` has 2^32 bytes or more; callers bound it far below (PROTOCOL.md §7).
+#[must_use]
+pub fn write_payload(content_type: u8, data: &[u8]) -> Zeroizing<Vec<u8>> {
     let n = u32::try_from(data.len()).expect("callers bound the data length");
     let mut payload = Zeroizing::new(Vec::with_capacity(padded_len(data.len())));
     payload.push(content_type);
@@ -28,7 +33,10 @@ pub(crate) fn write_payload(content_type: u8, data: &[u8]) -> Zeroizing<Vec<u8>>
 
 /// Splits a payload into content type and data, checking that it is exactly what
 /// [`write_payload`] makes: the one length that `n` implies, and all-zero padding.
-pub(crate) fn read_payload(payload: &[u8]) -> Result<(u8, &[u8]), OpenError> {
+///
+/// # Errors
+/// [`OpenError`] for any other byte string.
+pub fn read_payload(payload: &[u8]) -> Result<(u8, &[u8]), OpenError> {
     let [content_type, n0, n1, n2, n3, rest @ ..] = payload else {
         return Err(OpenError);
     };
@@ -45,7 +53,10 @@ pub(crate) fn read_payload(payload: &[u8]) -> Result<(u8, &[u8]), OpenError> {
 }
 
 /// Reads a type-`0x01` payload as UTF-8 text.
-pub(crate) fn read_text(payload: &[u8]) -> Result<&str, OpenError> {
+///
+/// # Errors
+/// [`OpenError`] for a malformed payload, another content type, or invalid UTF-8.
+pub fn read_text(payload: &[u8]) -> Result<&str, OpenError> {
     match read_payload(payload)? {
         (CONTENT_TEXT, data) => std::str::from_utf8(data).map_err(|_| OpenError),
         _ => Err(OpenError),

@@ -1,0 +1,100 @@
+//! `zkshare get`: reads a secret behind a link, spending one view, and writes it to stdout.
+
+use std::io::{self, IsTerminal};
+
+use zkshare_crypto::Header;
+
+use super::credentials::{derive_keys, link_key, opening_password};
+use super::stdio::{link_from, note, write_stdout};
+use crate::api::{Api, gone_or};
+use crate::args::GetArgs;
+use crate::error::{Exit, Failure, Result};
+use crate::terminal;
+
+/// `zkshare get`.
+pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> Result<()> {
+    let link = link_from(&args.link, false)?;
+    let api = Api::new(&link.base, insecure_http)?;
+    let (meta, _) = api.metadata(&link.id).map_err(gone_or)?;
+    let header = server_header(&meta.envelope_header)?;
+
+    // Everything that can be checked before the view is spent is checked here.
+    let key = match (header.needs_link_key(), &link.key) {
+        (true, None) => {
+            return Err(Failure::usage(
+                "the link has no key (the part after #): ask the sender for the whole link",
+            ));
+        }
+        (true, Some(k64)) => Some(link_key(k64, "the link's key (the part after #)")?),
+        // A reader holding a key never accepts a header that does not use it (PROTOCOL.md
+        // §9): the verifier would then depend on the password alone, which the server could
+        // guess offline, and the server could forge a password-mode envelope.
+        (false, Some(_)) => {
+            return Err(Failure::other(format!(
+                "the link has a key, but the server says this secret is mode {} and needs no \
+                 key. zkshare never makes such links: the server, or someone between you and \
+                 it, may be trying to learn the password. Refused before asking for a \
+                 password; no view was used",
+                header.mode()
+            )));
+        }
+        (false, None) => None,
+    };
+    let password = opening_password(&header, &args.password, prompt_allowed, "this secret")?;
+    let keys = derive_keys(&header, key.as_ref(), password.as_ref())?;
+
+    let accessed = api.access(&link.id, &keys.verifier()).map_err(|e| {
+        match e.status().map(|s| s.as_u16()) {
+            Some(401) => Failure::new(
+                Exit::Denied,
+                format!(
+                    "wrong link key or password ({}); the server counts failed attempts",
+                    e.message()
+                ),
+            ),
+            _ => gone_or(e),
+        }
+    })?;
+    let text = keys
+        .open_text(&accessed.secret_value)
+        .map_err(|e| Failure::new(Exit::Denied, e.to_string()))?;
+    if io::stdout().is_terminal() {
+        // A terminal obeys escape sequences; the sender's text must not drive it. Redirected
+        // output stays byte for byte what was sent.
+        let shown = terminal::escape_for_display(&text);
+        write_stdout(shown.as_bytes())?;
+        if !text.ends_with('\n') {
+            // Keeps the shell prompt off the secret's last line without touching stdout.
+            note("");
+        }
+        if *shown != *text {
+            note(
+                "note: control characters in the secret are shown escaped (\\u{...}); \
+                 redirect stdout to a file to get it exactly",
+            );
+        }
+    } else {
+        write_stdout(text.as_bytes())?;
+    }
+    note(&match accessed.expires_after_views {
+        Some(0 | 1) => "That was the last view: the secret is now deleted from the server.".into(),
+        Some(n) => format!(
+            "{} more view{} left; expires {}.",
+            n - 1,
+            if n == 2 { "" } else { "s" },
+            accessed.expires_at
+        ),
+        None => format!("Unlimited views; expires {}.", accessed.expires_at),
+    });
+    Ok(())
+}
+
+/// The header the server handed out for a secret.
+fn server_header(envelope_header: &str) -> Result<Header> {
+    Header::parse_b64(envelope_header).map_err(|_| {
+        Failure::other(
+            "the server's envelope header is not zkshare protocol v1 (unknown version, mode or \
+             parameters): this client cannot open the secret, so no view was used",
+        )
+    })
+}

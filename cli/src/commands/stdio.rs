@@ -1,0 +1,123 @@
+//! The commands' input and output: bounded reads, the link argument, product vs notes.
+//!
+//! Reads of stdin and files are bounded; the product goes to stdout and notes to stderr.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+use zkshare_crypto::MAX_TEXT_CHARS;
+
+use crate::args::LinkArg;
+use crate::error::{Failure, Result};
+use crate::link::{self, ShareLink};
+use crate::terminal;
+
+/// Most bytes a secret can have: `MAX_TEXT_CHARS` four-byte characters. One more byte read
+/// proves the input too long without reading all of it.
+const MAX_SECRET_BYTES: usize = 4 * MAX_TEXT_CHARS;
+/// A generous bound on an envelope or access answer read from stdin.
+pub(super) const MAX_ENVELOPE_INPUT_BYTES: u64 = 1024 * 1024;
+/// A generous bound on a link or delete token read from stdin.
+pub(super) const MAX_LINK_INPUT_BYTES: u64 = 64 * 1024;
+
+fn parse_link(input: &str) -> Result<ShareLink> {
+    link::parse(input).map_err(Failure::usage)
+}
+
+/// The link from the argument, from stdin when it is `-`, or from `ZKSHARE_LINK` (which
+/// clap puts in the argument). `stdin_taken` says another input already comes from stdin.
+pub(super) fn link_from(arg: &LinkArg, stdin_taken: bool) -> Result<ShareLink> {
+    match arg.value.as_deref() {
+        None => Err(Failure::usage(
+            "no link: give it as an argument, as '-' to read it from stdin, or in ZKSHARE_LINK",
+        )),
+        Some("-") if stdin_taken => Err(Failure::usage(
+            "the link and the delete token cannot both come from stdin: give one of them \
+             another way (ZKSHARE_LINK, ZKSHARE_DELETE_TOKEN)",
+        )),
+        Some("-") => {
+            let input = Zeroizing::new(read_stdin_text(MAX_LINK_INPUT_BYTES, "the link")?);
+            if input.trim().is_empty() {
+                return Err(Failure::usage(format!(
+                    "stdin is empty; {}",
+                    link::EXPECTED_SHAPE
+                )));
+            }
+            parse_link(&input)
+        }
+        Some(input) => parse_link(input),
+    }
+}
+
+/// The secret to seal, from `file` or stdin: UTF-8, at most `MAX_TEXT_CHARS` characters.
+pub(super) fn read_secret(file: Option<&Path>) -> Result<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    let limit = MAX_SECRET_BYTES as u64 + 1;
+    let what = match file {
+        Some(path) => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+            f.take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+            path.display().to_string()
+        }
+        None => {
+            if io::stdin().is_terminal() {
+                note("Type or paste the secret, then press Ctrl-D on a new line:");
+            }
+            io::stdin()
+                .lock()
+                .take(limit)
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure::other(format!("cannot read stdin: {e}")))?;
+            "stdin".to_string()
+        }
+    };
+    let too_long = || {
+        Failure::usage(format!(
+            "the secret is longer than {MAX_TEXT_CHARS} characters"
+        ))
+    };
+    if bytes.len() > MAX_SECRET_BYTES {
+        return Err(too_long());
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        Failure::usage(format!(
+            "{what} is not UTF-8 text: zkshare shares text (at most {MAX_TEXT_CHARS} characters)"
+        ))
+    })?;
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(too_long());
+    }
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// stdin as UTF-8 text, at most `limit` bytes.
+pub(super) fn read_stdin_text(limit: u64, what: &str) -> Result<String> {
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::other(format!("cannot read stdin: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::usage(format!("{what} on stdin is too large")));
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::usage(format!("{what} on stdin is not UTF-8")))
+}
+
+/// Writes the command's product to stdout.
+pub(super) fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
+}
+
+/// A line for the user on stderr (a closed stderr is not worth failing over). Notes quote
+/// the server (dates, tokens), so they are escaped for the terminal.
+pub(super) fn note(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{}", terminal::escape_lines(line));
+}
