@@ -622,7 +622,7 @@ async fn wrong_passwords_are_counted_down_next_to_the_field() {
         match flows::reveal_on(&page, Some("wrong")).await {
             Revealed::Error(message) => assert!(
                 message.contains(&format!(
-                    "Attempts left before the secret is destroyed: {left}."
+                    "Wrong password. {left} attempts left before the secret is destroyed."
                 )),
                 "{message}"
             ),
