@@ -152,5 +152,6 @@ export const ready = (async () => {
   }
   apply();
   const select = document.getElementById('lang');
-  if (select) select.addEventListener('change', () => use(select.value));
+  // A catalog that fails to load leaves the page, and the menu, in the language it was.
+  if (select) select.addEventListener('change', () => use(select.value).catch(apply));
 })();
