@@ -20,6 +20,35 @@ pub struct AssetSize {
     pub gzip: usize,
 }
 
+/// The page's budget: 120 KB gzip -9 of the code a visit loads.
+pub const PAGE_GZIP_BUDGET: usize = 120_000;
+
+/// Whether `path` is counted in the page's size: the WASM and every script (`/pkg/*.wasm`,
+/// `/pkg/*.js`, `/js/*.js`), and the message catalogs (`/i18n/*.json`), of which a page loads
+/// exactly one (its language's).
+pub fn counted(path: &str) -> bool {
+    (path.starts_with("/pkg/") && (path.ends_with(".wasm") || path.ends_with(".js")))
+        || (path.starts_with("/js/") && path.ends_with(".js"))
+        || is_catalog(path)
+}
+
+fn is_catalog(path: &str) -> bool {
+    path.starts_with("/i18n/") && path.ends_with(".json")
+}
+
+/// What one visit loads, gzip -9: the WASM, every script, and the largest catalog.
+pub fn page_gzip(assets: &[AssetSize]) -> usize {
+    let code: usize = (assets.iter())
+        .filter(|a| !is_catalog(&a.path))
+        .map(|a| a.gzip)
+        .sum();
+    let catalog = (assets.iter())
+        .filter(|a| is_catalog(&a.path))
+        .map(|a| a.gzip)
+        .max();
+    code + catalog.unwrap_or(0)
+}
+
 /// Crypto timings in milliseconds (medians).
 #[derive(Debug, Clone, Default)]
 pub struct CryptoTimes {
@@ -45,7 +74,7 @@ pub fn gzip9(bytes: &[u8]) -> usize {
     enc.finish().expect("gzip to memory").len()
 }
 
-/// Fetches every `/pkg/*` and `/js/*.js` file the server lists in `/assets.json`.
+/// Fetches every file the server lists in `/assets.json` that [`counted`] names.
 pub async fn asset_sizes(base_url: &str) -> anyhow::Result<Vec<AssetSize>> {
     let mut conn = Conn::connect(loopback_addr(base_url)?).await?;
     let (status, manifest) = conn.send(&Req::get("/assets.json")).await?;
@@ -56,10 +85,7 @@ pub async fn asset_sizes(base_url: &str) -> anyhow::Result<Vec<AssetSize>> {
         .ok_or_else(|| anyhow!("/assets.json has no files"))?;
     let mut out = Vec::new();
     for path in files.keys() {
-        let wanted = (path.starts_with("/pkg/")
-            && (path.ends_with(".wasm") || path.ends_with(".js")))
-            || (path.starts_with("/js/") && path.ends_with(".js"));
-        if !wanted {
+        if !counted(path) {
             continue;
         }
         let (status, bytes) = conn.send(&Req::get(path)).await?;
@@ -218,4 +244,40 @@ pub async fn browser_times(
         },
         v["userAgent"].as_str().unwrap_or_default().to_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget, checked on the repository's `web/` (the bytes the server embeds): the
+    /// benchmark measures the same files as served.
+    #[test]
+    fn a_visit_loads_under_120_kb_gzip() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+        let mut assets = Vec::new();
+        for dir in ["pkg", "js", "i18n"] {
+            for entry in std::fs::read_dir(web.join(dir)).unwrap() {
+                let entry = entry.unwrap();
+                let path = format!("/{dir}/{}", entry.file_name().to_string_lossy());
+                if counted(&path) {
+                    let bytes = std::fs::read(entry.path()).unwrap();
+                    assets.push(AssetSize {
+                        path,
+                        raw: bytes.len(),
+                        gzip: gzip9(&bytes),
+                    });
+                }
+            }
+        }
+        assets.sort_by(|a, b| a.path.cmp(&b.path));
+        for a in &assets {
+            println!("{:>8} {:>8}  {}", a.raw, a.gzip, a.path);
+        }
+        let total = page_gzip(&assets);
+        println!("one visit, gzip -9: {total} B (budget {PAGE_GZIP_BUDGET} B)");
+        assert!(assets.iter().any(|a| a.path.ends_with(".wasm")));
+        assert!(assets.iter().any(|a| a.path == "/i18n/en.json"));
+        assert!(total <= PAGE_GZIP_BUDGET, "{total} B gzip -9");
+    }
 }

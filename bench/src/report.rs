@@ -312,16 +312,16 @@ impl Results {
             }),
             pass: self.memory.as_ref().map(|m| m.per_secret() <= budget),
         });
-        let gz: usize = self.assets.iter().map(|a| a.gzip).sum();
+        let gz = crate::browser::page_gzip(&self.assets);
         t.push(Target {
-            name: "WASM+JS served, gzip -9",
+            name: "WASM+JS+catalog served, gzip -9",
             goal: "≤ 120 KB".into(),
             measured: if self.assets.is_empty() {
                 "not measured".into()
             } else {
                 format!("{:.1} KB", gz as f64 / 1000.0)
             },
-            pass: (!self.assets.is_empty()).then_some(gz <= 120_000),
+            pass: (!self.assets.is_empty()).then_some(gz <= crate::browser::PAGE_GZIP_BUDGET),
         });
         t.push(Target {
             name: "seal + open 10,000 chars (browser)",
@@ -768,7 +768,12 @@ in each round, in the order they ran: {} ms).",
         }
         let raw: usize = r.assets.iter().map(|a| a.raw).sum();
         let gz: usize = r.assets.iter().map(|a| a.gzip).sum();
-        let _ = writeln!(o, "| **total** | **{raw}** | **{gz}** |\n");
+        let _ = writeln!(o, "| **all files** | **{raw}** | **{gz}** |");
+        let _ = writeln!(
+            o,
+            "| **one visit** (every script and the WASM, one language's catalog: the largest) | | **{}** |\n",
+            crate::browser::page_gzip(&r.assets)
+        );
     }
     if r.browser.is_some() || r.native.is_some() {
         let _ = writeln!(

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::Page;
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetUserAgentOverrideParams;
 use chromiumoxide::cdp::browser_protocol::log::{EnableParams as LogEnable, EventEntryAdded};
 use chromiumoxide::cdp::js_protocol::runtime::{
     ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
@@ -23,6 +24,7 @@ pub struct Chromium {
     handler: tokio::task::JoinHandle<()>,
     problems: Arc<Mutex<Vec<String>>>,
     _profile: tempfile::TempDir,
+    accept_language: Option<String>,
 }
 
 impl Chromium {
@@ -62,7 +64,17 @@ impl Chromium {
             handler,
             problems: Arc::new(Mutex::new(Vec::new())),
             _profile: profile,
+            accept_language: None,
         }
+    }
+
+    /// Launches Chromium as a person whose browser prefers `languages` (an `Accept-Language`
+    /// value, e.g. `de-DE,de;q=0.9`): every page it opens gets them as `navigator.languages`
+    /// and in the header.
+    pub async fn launch_in(languages: &str) -> Chromium {
+        let mut browser = Self::launch().await;
+        browser.accept_language = Some(languages.to_string());
+        browser
     }
 
     /// Opens `url` in a new tab, with console and log capture attached before navigation.
@@ -73,6 +85,23 @@ impl Chromium {
             .await
             .expect("new page");
         self.watch(&page).await;
+        if let Some(languages) = &self.accept_language {
+            let user_agent = self
+                .browser
+                .version()
+                .await
+                .expect("browser version")
+                .user_agent;
+            page.execute(
+                SetUserAgentOverrideParams::builder()
+                    .user_agent(user_agent)
+                    .accept_language(languages.clone())
+                    .build()
+                    .expect("user agent override"),
+            )
+            .await
+            .expect("Emulation.setUserAgentOverride");
+        }
         page.goto(url).await.expect("navigate");
         page
     }

@@ -367,6 +367,10 @@ async fn published_asset_hashes_match_the_served_bytes_and_a_local_build() {
         "/js/reveal.js",
         "/js/status.js",
         "/js/qr.js",
+        "/js/i18n.js",
+        "/i18n/en.json",
+        "/i18n/de.json",
+        "/i18n/fr.json",
         "/status.html",
         "/404.html",
         "/style.css",
@@ -554,6 +558,42 @@ async fn screenshots_of_both_pages() {
         .unwrap();
     flows::wait_visible(&page, "#ask").await;
     shot(&page, &dir.join("reveal-dark.png")).await;
+    browser.close().await;
+    // The same pages for a browser that prefers German: desktop, phone, and the dark scheme.
+    let browser = Chromium::launch_in("de-DE,de;q=0.9").await;
+    let page = browser.open(&format!("{base}/")).await;
+    flows::wait_visible(&page, "#create-form").await;
+    zkshare_tests::browser::wait_for(
+        &page,
+        "document.documentElement.lang === 'de'",
+        Duration::from_secs(30),
+    )
+    .await;
+    flows::set_value(&page, "#secret", "DB_PASSWORT=Kx9!vR2#mQ7z").await;
+    flows::set_value(&page, "#name", "Produktionsdatenbank").await;
+    shot(&page, &dir.join("share-de.png")).await;
+    let (page, link) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "DB_PASSWORT=Kx9!vR2#mQ7z",
+            name: Some("Produktionsdatenbank"),
+            password: Some("pw"),
+            views: Some("2"),
+            ..Default::default()
+        },
+    )
+    .await;
+    page.execute(SetDeviceMetricsOverrideParams::new(375, 740, 2.0, true))
+        .await
+        .unwrap();
+    shot(&page, &dir.join("link-mobile-de.png")).await;
+    let page = browser.open(&link).await;
+    page.emulate_media_features(vec![MediaFeature::new("prefers-color-scheme", "dark")])
+        .await
+        .unwrap();
+    flows::wait_visible(&page, "#ask").await;
+    shot(&page, &dir.join("reveal-dark-de.png")).await;
     for name in [
         "share.png",
         "link.png",
@@ -562,6 +602,9 @@ async fn screenshots_of_both_pages() {
         "status.png",
         "link-mobile.png",
         "reveal-dark.png",
+        "share-de.png",
+        "link-mobile-de.png",
+        "reveal-dark-de.png",
     ] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         assert!(

@@ -622,7 +622,7 @@ async fn wrong_passwords_are_counted_down_next_to_the_field() {
         match flows::reveal_on(&page, Some("wrong")).await {
             Revealed::Error(message) => assert!(
                 message.contains(&format!(
-                    "Attempts left before the secret is destroyed: {left}."
+                    "Wrong password. {left} attempts left before the secret is destroyed."
                 )),
                 "{message}"
             ),
@@ -650,5 +650,295 @@ async fn wrong_passwords_are_counted_down_next_to_the_field() {
         flows::reveal_on(&page, Some("right")).await,
         Revealed::Secret { .. }
     ));
+    browser.close().await;
+}
+
+/// A language's message catalog, as the repository holds it (`web/i18n/{lang}.json`).
+fn catalog(lang: &str) -> serde_json::Map<String, Value> {
+    let path = zkshare_tests::workspace_root().join(format!("web/i18n/{lang}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => map,
+        other => panic!("{lang}.json is not an object: {other:?}"),
+    }
+}
+
+/// The `{name}` arguments and `<tag>`s of a message (every plural form of it).
+fn placeholders(message: &Value) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let texts: Vec<&str> = match message {
+        Value::String(s) => vec![s.as_str()],
+        Value::Object(forms) => forms.values().filter_map(Value::as_str).collect(),
+        _ => panic!("a message is a string or plural forms: {message}"),
+    };
+    for text in texts {
+        for (open, close) in [('{', '}'), ('<', '>')] {
+            let mut rest = text;
+            while let Some(start) = rest.find(open) {
+                let Some(end) = rest[start..].find(close) else {
+                    break;
+                };
+                out.insert(rest[start..start + end + 1].to_string());
+                rest = &rest[start + end + 1..];
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_catalog_has_the_english_keys_arguments_and_plural_forms() {
+    let english = catalog("en");
+    for lang in ["de", "fr"] {
+        let other = catalog(lang);
+        let missing: Vec<_> = english.keys().filter(|k| !other.contains_key(*k)).collect();
+        let extra: Vec<_> = other.keys().filter(|k| !english.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{lang}.json: missing {missing:?}, not in English {extra:?}"
+        );
+        for (key, message) in &english {
+            let theirs = &other[key];
+            assert_eq!(
+                placeholders(message),
+                placeholders(theirs),
+                "{lang}.json {key}: the same arguments and tags as English"
+            );
+            if let Value::Object(forms) = theirs {
+                assert!(
+                    forms.contains_key("one") && forms.contains_key("other"),
+                    "{lang}.json {key}: plural forms one and other"
+                );
+            }
+        }
+    }
+    // Every message the pages name exists.
+    let web = zkshare_tests::workspace_root().join("web");
+    for page in ["index.html", "reveal.html", "status.html", "404.html"] {
+        let html = std::fs::read_to_string(web.join(page)).unwrap();
+        for attr in ["data-i18n=\"", "data-title=\""] {
+            for piece in html.split(attr).skip(1) {
+                let key = &piece[..piece.find('"').unwrap()];
+                assert!(
+                    english.contains_key(key),
+                    "{page} names {key}, not in en.json"
+                );
+            }
+        }
+    }
+}
+
+/// Fails on a message key shown instead of its text, and on English left in another language:
+/// any plain English message (no arguments) that differs from this language's must not show.
+async fn assert_speaks(page: &Page, lang: &str, state: &str) {
+    let english = catalog("en");
+    let own = catalog(lang);
+    wait_for(
+        page,
+        &format!("document.documentElement.lang === '{lang}'"),
+        TIMEOUT,
+    )
+    .await;
+    let text = eval(page, "document.title + '\\n' + document.body.innerText").await;
+    let text = text.as_str().unwrap_or_default();
+    for (key, message) in &english {
+        if key.contains('.') {
+            assert!(
+                !text.contains(key.as_str()),
+                "{lang} {state}: raw key {key} shown"
+            );
+        }
+        if lang == "en" {
+            continue;
+        }
+        if let Some(message) = message.as_str()
+            && !message.contains('{')
+            && !message.contains('<')
+            && message.len() > 8
+            && own[key] != *message
+        {
+            assert!(
+                !text.contains(message),
+                "{lang} {state}: English left: {message:?}\n{text}"
+            );
+        }
+    }
+    let raw = eval(
+        page,
+        "[...document.querySelectorAll('[data-i18n]')].filter((e) => e.textContent.trim() === e.dataset.i18n).length",
+    )
+    .await;
+    assert_eq!(raw, 0, "{lang} {state}: an element shows its key");
+}
+
+/// The text of message `key` in `lang` with `{n}` = `n` (plural form `form`).
+fn message(lang: &str, key: &str, form: &str, n: u64) -> String {
+    let catalog = catalog(lang);
+    let m = &catalog[key];
+    m.get(form)
+        .or(Some(m))
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{lang} {key}"))
+        .replace("{n}", &n.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_speaks_the_browsers_language_with_dates_and_plurals_in_it() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let mut report = Vec::new();
+    // The browser's languages: German, French, and one the pages do not speak (English).
+    for (accept, lang, in_an_hour) in [
+        ("de-DE,de;q=0.9,en;q=0.5", "de", "in 1 Stunde"),
+        ("fr-CH,fr;q=0.9", "fr", "dans 1 heure"),
+        ("ja-JP,ja;q=0.9", "en", "in 1 hour"),
+    ] {
+        let browser = Chromium::launch_in(accept).await;
+        let mut axe = async |page: &Page, state: &str| {
+            for v in npm::axe_violations(page).await {
+                report.push(format!("{lang} {state}: {v}"));
+            }
+        };
+        let page = browser.open(&format!("{base}/")).await;
+        flows::wait_visible(&page, "#create-form").await;
+        assert_speaks(&page, lang, "share form").await;
+        assert_eq!(
+            flows::visible_text(&page, "#create").await,
+            message(lang, "create.submit", "", 0)
+        );
+        axe(&page, "share form").await;
+
+        let (page, link) = flows::share(
+            &browser,
+            base,
+            &ShareForm {
+                secret: "Grüße",
+                password: Some("pw"),
+                views: Some("2"),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert_speaks(&page, lang, "link").await;
+        let summary = flows::text(&page, "#summary").await;
+        assert!(
+            summary.contains(in_an_hour)
+                && summary.contains("UTC")
+                && summary.contains(&message(lang, "views.n", "other", 2)),
+            "{lang}: {summary}"
+        );
+        axe(&page, "link").await;
+        let status_link = flows::text(&page, "#status-link").await;
+
+        let page = browser.open(&link).await;
+        flows::wait_visible(&page, "#ask").await;
+        assert_speaks(&page, lang, "reveal").await;
+        let expires = flows::text(&page, "#meta-expires").await;
+        assert!(expires.contains(in_an_hour), "{lang}: {expires}");
+        assert_eq!(
+            title(&page).await,
+            format!("{} — zkshare", message(lang, "reveal.ask_title", "", 0))
+        );
+        match flows::reveal_on(&page, Some("wrong")).await {
+            Revealed::Error(error) => {
+                assert_eq!(error, message(lang, "reveal.pw_left", "other", 9), "{lang}")
+            }
+            other => panic!("{lang}: expected an error, got {other:?}"),
+        }
+        assert_speaks(&page, lang, "wrong password").await;
+        axe(&page, "wrong password").await;
+        match flows::reveal_on(&page, Some("pw")).await {
+            Revealed::Secret { text, views_line } => {
+                assert_eq!(text, "Grüße");
+                assert_eq!(
+                    views_line,
+                    message(lang, "reveal.views_more", "one", 1),
+                    "{lang}"
+                );
+            }
+            other => panic!("{lang}: expected the secret, got {other:?}"),
+        }
+        assert_speaks(&page, lang, "revealed").await;
+        axe(&page, "revealed").await;
+
+        let page = browser.open(&status_link).await;
+        flows::wait_visible(&page, "#info").await;
+        assert_speaks(&page, lang, "status").await;
+        let expires = flows::text(&page, "#st-expires").await;
+        assert!(expires.contains(in_an_hour), "{lang}: {expires}");
+        axe(&page, "status").await;
+
+        let (id, _) = flows::split_link(&link);
+        let page = browser.open(&format!("{base}/s/{id}")).await;
+        wait_settled(&page).await;
+        assert_speaks(&page, lang, "incomplete").await;
+        let page = browser.open(&format!("{base}/nope")).await;
+        assert_speaks(&page, lang, "not found").await;
+        assert_eq!(
+            flows::visible_text(&page, "#nf-title").await,
+            message(lang, "nf.title", "", 0)
+        );
+        axe(&page, "not found").await;
+        let problems: Vec<_> = (browser.problems().into_iter())
+            // The 404 page and the wrong password's 401 are expected.
+            .filter(|p| !p.contains("404 (Not Found)") && !p.contains("401 (Unauthorized)"))
+            .collect();
+        assert!(problems.is_empty(), "{lang}: {problems:#?}");
+        browser.close().await;
+    }
+    assert!(
+        report.is_empty(),
+        "axe-core violations:\n{}",
+        report.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switcher_works_from_the_keyboard_and_is_remembered() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let browser = Chromium::launch_in("en-GB,en;q=0.9").await;
+    let (page, _) = flows::share(
+        &browser,
+        base,
+        &ShareForm {
+            secret: "switch",
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_speaks(&page, "en", "link").await;
+    assert!(flows::text(&page, "#summary").await.contains("in 1 hour"));
+    // The result stays on the page: the switch re-renders it, including the date.
+    let switcher = page.find_element("#lang").await.expect("#lang");
+    switcher.focus().await.expect("focus #lang");
+    switcher.press_key("ArrowDown").await.expect("ArrowDown");
+    assert_speaks(&page, "de", "link after the switch").await;
+    switcher.press_key("ArrowDown").await.expect("ArrowDown");
+    assert_speaks(&page, "fr", "link after the switch").await;
+    assert_eq!(focused_id(&page).await, "lang");
+    let summary = flows::text(&page, "#summary").await;
+    assert!(summary.contains("dans 1 heure"), "{summary}");
+    assert_eq!(
+        title(&page).await,
+        format!("{} — zkshare", message("fr", "link.title", "", 0))
+    );
+    let label = eval(
+        &page,
+        "document.querySelector('label[for=lang]').textContent",
+    )
+    .await;
+    assert_eq!(label, "Langue");
+    // Remembered on this device, over the browser's own language, on every page.
+    let page = browser.open(&format!("{base}/nope")).await;
+    assert_speaks(&page, "fr", "not found").await;
+    let page = browser.open(&format!("{base}/")).await;
+    assert_speaks(&page, "fr", "share form").await;
+    let stored = eval(&page, "localStorage.getItem('zkshare.lang')").await;
+    assert_eq!(stored, "fr");
+    let problems: Vec<_> = (browser.problems().into_iter())
+        .filter(|p| !p.contains("404 (Not Found)"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
     browser.close().await;
 }

@@ -1,5 +1,6 @@
 // create.js — the share page: encrypts in the browser, sends only the envelope and verifier.
-import { protocol, api, formatTime, copyText, charCount, show, state } from '/js/zk.js';
+import { protocol, api, errorMessage, copyText, charCount, show, state } from '/js/zk.js';
+import { ready, put } from '/js/i18n.js';
 import { drawQr } from '/js/qr.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,15 +15,15 @@ let last = null; // { id, deleteToken } of the secret just created, for "Delete 
 
 function updateCounter() {
   const n = charCount(secret.value);
-  counter.textContent = `${n.toLocaleString('en-US')} / ${MAX.toLocaleString('en-US')} characters`;
+  put(counter, 'create.count', { n, max: MAX });
   counter.classList.toggle('over', n > MAX);
   return n;
 }
 
 // An error about the secret sits under its field and marks it invalid; others (the module
 // failed to load, the server refused) use the same place without marking the field.
-function fail(message, field) {
-  error.textContent = message;
+function fail([key, args], field) {
+  put(error, key, args);
   show(error);
   if (field) {
     field.setAttribute('aria-invalid', 'true');
@@ -34,18 +35,19 @@ secret.addEventListener('input', () => {
   updateCounter();
   secret.removeAttribute('aria-invalid');
 });
-protocol().catch((e) => fail((e && e.message) || 'The encryption module failed to load. Reload the page.'));
+ready.then(() => protocol()).catch((e) => fail(errorMessage(e, 'err.module')));
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
+  await ready;
   show(error, false);
   const text = secret.value;
   const n = updateCounter();
-  if (n === 0) return fail('Type or paste the secret to share.', secret);
-  if (n > MAX) return fail(`The secret is ${n.toLocaleString('en-US')} characters; the limit is 10,000.`, secret);
+  if (n === 0) return fail(['create.empty', {}], secret);
+  if (n > MAX) return fail(['create.too_long', { n, max: MAX }], secret);
 
   button.disabled = true;
-  button.textContent = 'Encrypting…';
+  put(button, 'create.encrypting');
   try {
     const zk = await protocol();
     const linkKey = zk.generateLinkKey();
@@ -63,7 +65,7 @@ form.addEventListener('submit', async (event) => {
     if (views) body.maxViews = Number(views);
     sealed.free();
 
-    button.textContent = 'Creating link…';
+    put(button, 'create.creating');
     const share = await api.create(body);
     const link = `${location.origin}/s/${share.id}#${linkKey}`;
     last = { id: share.id, deleteToken: share.deleteToken };
@@ -72,29 +74,29 @@ form.addEventListener('submit', async (event) => {
     // The delete token proves the creator; it travels only in this link's fragment.
     $('status-link').value = `${location.origin}/s/${share.id}/status#${share.deleteToken}`;
     drawQr($('qr'), link);
-    const views_text = share.expiresAfterViews == null ? 'unlimited views'
-      : share.expiresAfterViews === 1 ? '1 view' : `${share.expiresAfterViews} views`;
-    $('summary').textContent = `Expires ${formatTime(share.expiresAt)} · ${views_text}${password ? ' · password protected' : ''}`;
-    $('result-status').textContent = '';
+    const viewsText = share.expiresAfterViews == null ? { key: 'views.unlimited_lower' }
+      : { key: 'views.n', args: { n: share.expiresAfterViews } };
+    put($('summary'), password ? 'link.summary_password' : 'link.summary', { time: { time: share.expiresAt }, views: viewsText });
+    put($('result-status'));
     form.reset();
     updateCounter();
     show(form, false);
     $('delete').disabled = false;
-    state($('result'), 'Your secret link');
+    state($('result'), 'link.title');
     const copied = await copyText(link);
-    if (copied) $('result-status').textContent = 'Link copied to the clipboard.';
+    if (copied) put($('result-status'), 'link.copied');
   } catch (e) {
-    fail(e.message || 'Something went wrong. Try again.');
+    fail(errorMessage(e));
   } finally {
     button.disabled = false;
-    button.textContent = 'Create secret link';
+    put(button, 'create.submit');
   }
 });
 
-for (const [button, field, what] of [['copy-link', 'link', 'Link'], ['copy-status-link', 'status-link', 'Private link']]) {
+for (const [button, field, done] of [['copy-link', 'link', 'link.copied'], ['copy-status-link', 'status-link', 'link.status_copied']]) {
   $(button).addEventListener('click', async () => {
     const ok = await copyText($(field).value, $(field));
-    $('result-status').textContent = ok ? `${what} copied to the clipboard.` : 'Press Ctrl+C to copy the selected link.';
+    put($('result-status'), ok ? done : 'link.copy_by_hand');
   });
 }
 
@@ -104,7 +106,7 @@ $('another').addEventListener('click', () => {
   $('status-link').value = '';
   show($('result'), false);
   show(form);
-  document.title = 'zkshare — share a secret';
+  put(document.querySelector('title'), 'title.create');
   secret.focus();
 });
 
@@ -112,10 +114,11 @@ $('delete').addEventListener('click', async () => {
   if (!last) return;
   try {
     await api.remove(last.id, last.deleteToken);
-    $('result-status').textContent = 'Deleted. The link no longer works.';
+    put($('result-status'), 'link.deleted');
     $('delete').disabled = true;
     last = null;
   } catch (e) {
-    $('result-status').textContent = e.status === 404 ? 'It was already gone (viewed or expired).' : (e.message || 'Could not delete it.');
+    if (e.status === 404) return put($('result-status'), 'link.already_gone');
+    put($('result-status'), ...errorMessage(e, 'link.delete_failed'));
   }
 });

@@ -1,5 +1,6 @@
 // reveal.js — the view page: reads metadata (no view used), reveals only on an explicit click.
-import { protocol, api, ApiError, formatTime, copyText, show, state } from '/js/zk.js';
+import { protocol, api, ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
+import { ready, put } from '/js/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -66,28 +67,30 @@ let header = null;
 
 function gone() {
   forget(id);
-  state($('gone'), 'Secret not available');
+  state($('gone'), 'reveal.gone_state');
 }
 
 // The texts of the broken states are in the page: `why` names one (`why-damaged`…), whose
-// data-title is the heading; `message` replaces the default text for errors from elsewhere.
+// data-title is the heading's catalog key; `message` ([key, args]) replaces the default text
+// for errors from elsewhere.
 function broken(why, message) {
   const reason = why ? $(`why-${why}`) : $('broken-reason');
-  if (message) reason.textContent = message;
+  if (message) put(reason, ...message);
   if (why) {
     show($('broken-reason'), false);
     show(reason);
-    $('broken-title').textContent = reason.dataset.title || $('broken-title').textContent;
+    if (reason.dataset.title) put($('broken-title'), reason.dataset.title);
   }
-  state($('broken'), $('broken-title').textContent);
+  state($('broken'), $('broken-title').dataset.i18n);
 }
 
-function viewsText(n) {
-  if (n == null) return 'Unlimited';
-  return n === 1 ? '1 (this is the last view)' : String(n);
+function viewsText(el, n) {
+  if (n == null) return put(el, 'views.unlimited');
+  put(el, n === 1 ? 'reveal.last_of' : 'value', { value: n, n });
 }
 
 async function load() {
+  await ready;
   if (!parsed) {
     return broken('damaged');
   }
@@ -99,14 +102,14 @@ async function load() {
     meta = await api.metadata(id);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return gone();
-    return broken('', e.message);
+    return broken('', errorMessage(e));
   }
   header = meta.envelopeHeader;
   let zk;
   try {
     zk = await protocol();
   } catch (e) {
-    return broken('module', e.message);
+    return broken('module', e && e.key ? errorMessage(e) : null);
   }
   let needsKey, needsPassword;
   try {
@@ -129,19 +132,17 @@ async function load() {
   if (needsKey) remember(local, OPENED + id, String(Date.parse(meta.expiresAt)));
 
   $('meta-name').textContent = meta.name || '—';
-  $('meta-expires').textContent = formatTime(meta.expiresAt);
-  $('meta-views').textContent = viewsText(meta.expiresAfterViews);
-  $('reveal-note').textContent = meta.expiresAfterViews === 1
-    ? 'This is the last view: copy it before you leave. Revealing deletes it from the server.'
-    : 'Revealing uses one view.';
+  put($('meta-expires'), 'value', { value: { time: meta.expiresAt } });
+  viewsText($('meta-views'), meta.expiresAfterViews);
+  put($('reveal-note'), meta.expiresAfterViews === 1 ? 'reveal.note_last' : 'reveal.note');
   show($('password-block'), needsPassword);
-  state($('ask'), 'Someone shared a secret with you');
+  state($('ask'), 'reveal.ask_title');
 }
 
-// `message`: a text, or the name of one of the error's data-* texts.
-function fieldError(message, input) {
+// `message`: [key, args] of the catalog.
+function fieldError([key, args], input) {
   const error = $('reveal-error');
-  error.textContent = error.dataset[message] || message;
+  put(error, key, args);
   show(error);
   if (input) {
     input.setAttribute('aria-invalid', 'true');
@@ -159,9 +160,9 @@ $('reveal-form').addEventListener('submit', async (event) => {
   passwordInput.removeAttribute('aria-invalid');
   const needsPassword = !$('password-block').hidden;
   const password = needsPassword ? passwordInput.value : undefined;
-  if (needsPassword && !password) return fieldError('empty', passwordInput);
+  if (needsPassword && !password) return fieldError(['reveal.pw_empty', {}], passwordInput);
   button.disabled = true;
-  button.textContent = needsPassword ? 'Checking password…' : 'Decrypting…';
+  put(button, needsPassword ? 'reveal.checking' : 'reveal.decrypting');
   let keys = null;
   try {
     const zk = await protocol();
@@ -174,8 +175,8 @@ $('reveal-form').addEventListener('submit', async (event) => {
       if (e instanceof ApiError && e.status === 401) {
         const left = e.body && e.body.attemptsLeft;
         return needsPassword
-          ? fieldError(left >= 0 ? $('reveal-error').dataset.left.replace('{n}', left) : 'wrong', passwordInput)
-          : fieldError('mismatch');
+          ? fieldError(left >= 0 ? ['reveal.pw_left', { n: left }] : ['reveal.pw_wrong', {}], passwordInput)
+          : fieldError(['reveal.mismatch', {}]);
       }
       throw e;
     }
@@ -183,40 +184,40 @@ $('reveal-form').addEventListener('submit', async (event) => {
     try {
       text = keys.openText(share.secretValue);
     } catch (e) {
-      return fieldError('altered');
+      return fieldError(['reveal.altered', {}]);
     }
     const field = $('secret');
     field.value = text;
     field.classList.remove('masked');
-    $('toggle').textContent = 'Hide';
+    put($('toggle'), 'reveal.hide');
     const before = share.expiresAfterViews;
     if (before != null && before <= 1) forget(id);
-    const views = before == null ? 'This secret has unlimited views until it expires.'
-      : before <= 1 ? 'This was the last view: the secret is now deleted from the server. Copy it before you leave.'
-      : `${before - 1} more view${before - 1 === 1 ? '' : 's'} remaining.`;
-    $('views-left').textContent = views;
-    state($('secret-view'), 'Secret revealed');
-    $('announce').textContent = `Secret revealed. ${views}`;
+    const views = before == null ? { key: 'reveal.views_unlimited' }
+      : before <= 1 ? { key: 'reveal.views_last' }
+      : { key: 'reveal.views_more', args: { n: before - 1 } };
+    put($('views-left'), views.key, views.args);
+    state($('secret-view'), 'reveal.revealed_state');
+    put($('announce'), 'reveal.announce', { views });
   } catch (e) {
-    fieldError(e.message || 'other');
+    fieldError(errorMessage(e));
   } finally {
     if (keys) keys.free();
     button.disabled = false;
-    button.textContent = 'Reveal secret';
+    put(button, 'reveal.submit');
   }
 });
 
 $('copy').addEventListener('click', async () => {
   const ok = await copyText($('secret').value, $('secret'));
   const status = $('copy-status');
-  status.textContent = ok ? 'Copied to the clipboard.' : 'Press Ctrl+C to copy the selected secret.';
-  setTimeout(() => { status.textContent = ''; }, 5000);
+  put(status, ok ? 'reveal.copied' : 'reveal.copy_by_hand');
+  setTimeout(() => put(status), 5000);
 });
 
 // A button whose label says what it does next; no aria-pressed, which would contradict it.
 $('toggle').addEventListener('click', () => {
   const masked = $('secret').classList.toggle('masked');
-  $('toggle').textContent = masked ? 'Show' : 'Hide';
+  put($('toggle'), masked ? 'reveal.show' : 'reveal.hide');
 });
 
 load();

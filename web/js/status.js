@@ -1,19 +1,21 @@
 // status.js — the sender's private page: views left, expiry, last view, and "Delete now".
 // The delete token is the fragment, kept in the address bar so the page can be bookmarked.
-import { api, ApiError, formatTime, show, state } from '/js/zk.js';
+import { api, ApiError, errorMessage, show, state } from '/js/zk.js';
+import { ready, put } from '/js/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const id = location.pathname.split('/')[2] || '';
 const token = location.hash.slice(1).replace(/[.,;:!?)\]}>'"»”’]+$/, '');
 
 function gone(reason) {
-  if (reason) $('gone-reason').textContent = reason;
-  state($('gone'), 'Secret gone');
+  if (reason) put($('gone-reason'), reason);
+  state($('gone'), 'status.gone_state');
 }
 
 async function load() {
+  await ready;
   if (!/^[A-Za-z0-9_-]{22}$/.test(id) || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-    return state($('broken'), 'Status link incomplete');
+    return state($('broken'), 'status.broken_state');
   }
   let meta;
   try {
@@ -21,26 +23,27 @@ async function load() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return gone();
     show($('loading'), false);
-    $('st-result').textContent = e.message;
+    put($('st-result'), ...errorMessage(e));
     return;
   }
   $('st-name').textContent = meta.name || '—';
-  $('st-views').textContent = meta.expiresAfterViews == null ? 'Unlimited' : String(meta.expiresAfterViews);
-  $('st-viewed').textContent = meta.lastViewedAt ? formatTime(meta.lastViewedAt) : 'Not opened yet';
-  $('st-expires').textContent = formatTime(meta.expiresAt);
-  state($('info'), "Your secret's status");
+  if (meta.expiresAfterViews == null) put($('st-views'), 'views.unlimited');
+  else put($('st-views'), 'value', { value: meta.expiresAfterViews });
+  if (meta.lastViewedAt) put($('st-viewed'), 'value', { value: { time: meta.lastViewedAt } });
+  else put($('st-viewed'), 'status.not_opened');
+  put($('st-expires'), 'value', { value: { time: meta.expiresAt } });
+  state($('info'), 'status.title');
 }
 
 $('delete').addEventListener('click', async () => {
   const result = $('st-result');
   try {
     await api.remove(id, token);
-    gone('You deleted it. Its link no longer opens anything.');
+    gone('status.deleted');
   } catch (e) {
     if (e.status === 404) return gone();
-    result.textContent = e.status === 403
-      ? 'This status link does not match the secret, so it cannot delete it.'
-      : (e.message || 'Could not delete it. Try again.');
+    if (e.status === 403) put(result, 'status.token_mismatch');
+    else put(result, ...errorMessage(e, 'status.delete_failed'));
   }
 });
 

@@ -2,6 +2,7 @@
 // The WASM is fetched with the integrity hash the server published in the page, so a swapped
 // binary fails to load instead of running; without a hash it is not loaded at all.
 import init, * as wasm from '/pkg/zkshare_crypto.js';
+import { title } from '/js/i18n.js';
 
 const API = '/api/v1/shared-secrets';
 
@@ -15,7 +16,7 @@ export function protocol() {
     // Fail closed: without an integrity value the binary could not be checked, so it is not
     // loaded at all.
     if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
-      ready = Promise.reject(new Error((meta && meta.dataset.missing) || 'No WebAssembly integrity value.'));
+      ready = Promise.reject(Object.assign(new Error('No WebAssembly integrity value.'), { key: 'err.wasm_missing' }));
       return ready;
     }
     ready = init({ module_or_path: fetch('/pkg/zkshare_crypto_bg.wasm', { integrity }) })
@@ -33,6 +34,15 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show for an error `e`, as [key, args] of the message catalog: its own message
+ * (`e.key`), the server's words (the API speaks English) inside a translated sentence, or a
+ * plain "something went wrong". */
+export function errorMessage(e, fallback = 'err.other') {
+  if (e && e.key) return [e.key, {}];
+  if (e instanceof ApiError && e.status > 0) return ['err.server', { message: e.message }];
+  return [fallback, {}];
+}
+
 async function call(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
   if (body !== undefined) {
@@ -43,7 +53,7 @@ async function call(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch (e) {
-    throw new ApiError(0, { message: 'The server could not be reached. Check your connection and try again.' });
+    throw Object.assign(new ApiError(0, null), { key: 'err.network' });
   }
   let json = null;
   try { json = await response.json(); } catch (e) { json = null; }
@@ -67,20 +77,6 @@ export const api = {
   },
 };
 
-/** "in 1 hour (28 Nov 2026, 18:05 UTC)": relative, then absolute with the time zone, in the
- * page's language (not the browser's locale, so that dates and words agree). */
-export function formatTime(iso) {
-  const d = new Date(iso);
-  const lang = document.documentElement.lang || 'en';
-  const m = Math.round((d - Date.now()) / 60000);
-  const [n, unit] = Math.abs(m) < 60 ? [m, 'minute'] : Math.abs(m) < 1440 ? [Math.round(m / 60), 'hour'] : [Math.round(m / 1440), 'day'];
-  const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(n, unit);
-  const absolute = d.toLocaleString(lang, {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
-  });
-  return `${relative} (${absolute})`;
-}
-
 /** Copies `text`; falls back to selecting `input` when the clipboard is not available. */
 export async function copyText(text, input) {
   try {
@@ -101,11 +97,11 @@ export function charCount(text) {
 
 export function show(el, on = true) { el.hidden = !on; }
 
-/** Shows the section `el` (and no other) as the page's new state: its own title, and focus on
- * its heading so that keyboard and screen-reader users start there. */
-export function state(el, title) {
+/** Shows the section `el` (and no other) as the page's new state: its own title (a catalog
+ * key), and focus on its heading so that keyboard and screen-reader users start there. */
+export function state(el, titleKey) {
   for (const s of document.querySelectorAll('main > section, #loading')) show(s, s === el);
-  document.title = `${title} — zkshare`;
+  title(titleKey);
   const heading = el.querySelector('h2');
   if (heading) heading.focus();
 }
