@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use clap::Parser;
 use hyper::body::Bytes;
-use zkshare_tests::redis_cluster::RedisCluster;
-use zkshare_tests::redis_server::RedisServer;
-use zkshare_tests::server::{ServerProcess, Store};
+use zkshare_testkit::redis_cluster::RedisCluster;
+use zkshare_testkit::redis_server::RedisServer;
+use zkshare_testkit::server::{ServerProcess, Store};
 
 use crate::http::{Conn, Req, loopback_addr};
 use crate::load::{Worker, closed_loop, open_loop};
