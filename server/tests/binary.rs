@@ -3,75 +3,39 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::{RedisServer, assert_error_body, envelope, verifier};
+use common::{assert_error_body, envelope, verifier};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256, Sha384};
+use zkshare_testkit::redis_server::RedisServer;
+use zkshare_testkit::server::ServerProcess;
 
-/// A running `zkshare-server`, killed on drop.
+/// The binary under test on its own embedded store (`--data-dir`), killed on drop.
 struct Server {
-    child: Child,
+    process: ServerProcess,
     addr: String,
     line: String,
-    stderr_path: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let stderr_path = dir.path().join("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
         let data = dir.path().join("data");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkshare-server"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ZKSHARE_") || k == "REDIS_URL" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&data)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr);
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!(
-                    "no start line; stderr: {}",
-                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
-                )
-            })
-            .trim_end()
-            .to_string();
-        let addr = line
-            .strip_prefix("zkshare listening on http://")
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap_or_else(|| panic!("unexpected start line {line:?}"))
-            .to_string();
+        let mut all = vec!["--data-dir", data.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let process = ServerProcess::launch(Path::new(env!("CARGO_BIN_EXE_zkshare-server")), &all);
         Self {
-            child,
-            addr,
-            line,
-            stderr_path,
-            _dir: dir,
+            addr: process.addr().to_string(),
+            line: process.start_line().to_string(),
+            process,
+            dir,
         }
     }
 
@@ -80,18 +44,11 @@ impl Server {
     }
 
     fn data_dir(&self) -> std::path::PathBuf {
-        self._dir.path().join("data")
+        self.dir.path().join("data")
     }
 
     fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.stderr()
     }
 }
 
@@ -204,7 +161,7 @@ async fn start_line_with_redis_and_public_url() {
         server.line,
         format!(
             "zkshare listening on http://{} (store: redis at 127.0.0.1:{})",
-            server.addr, redis.port
+            server.addr, redis.port()
         )
     );
     let (status, v) = json_of(
@@ -811,7 +768,7 @@ fn rss_kib(pid: u32) -> u64 {
 fn a_thousand_slow_bodies_from_one_client_neither_grow_memory_nor_shut_others_out() {
     let started = std::time::Instant::now();
     let server = Server::start(&["--rate-limit-per-second", "0"]);
-    let pid = server.child.id();
+    let pid = server.process.pid();
     // 1,000 connections (1,000 descriptors here, as many in the server: well under the
     // usual limits) each promise a body of nearly 128 KiB, send half of it and stall.
     let head = format!(

@@ -1195,7 +1195,7 @@ fn redis_app_required(app: &TestApp) -> &RedisServer {
 async fn redis_key_ttl_matches_expires_at() {
     let app = TestApp::new(StoreKind::Redis).await;
     let redis = redis_app_required(&app);
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     for expires_in in ["5m", "24h", "30d"] {
         let v = app
             .create(json!({ "secretValue": small_envelope(), "expiresIn": expires_in }))
@@ -1234,7 +1234,7 @@ async fn redis_stores_only_ciphertext_and_digests() {
         .await;
     let id = v["id"].as_str().unwrap();
     let token = v["deleteToken"].as_str().unwrap();
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     let key = zkshare_server::store::redis::secret_key(id);
     let kind: String = redis::cmd("TYPE")
         .arg(&key)
@@ -1517,7 +1517,7 @@ async fn stored(c: &mut redis::aio::MultiplexedConnection, key: &str) -> Option<
 async fn lua_consume_view_contract() {
     use zkshare_server::store::redis::CONSUME_VIEW_LUA;
     let redis = RedisServer::start();
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     let conn = c.clone();
     let script = redis::Script::new(CONSUME_VIEW_LUA);
     let now = 1_000_000i64;
@@ -1702,7 +1702,7 @@ async fn lua_consume_view_contract() {
 async fn lua_delete_secret_contract() {
     use zkshare_server::store::redis::DELETE_SECRET_LUA;
     let redis = RedisServer::start();
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     let conn = c.clone();
     let script = redis::Script::new(DELETE_SECRET_LUA);
     let call = |key: &'static str, now: i64, digest: &[u8]| {
@@ -1758,7 +1758,7 @@ async fn metadata_reads_never_load_a_large_secrets_body() {
         .create(json!({ "secretValue": largest_envelope(), "name": "big" }))
         .await;
     let id = v["id"].as_str().unwrap();
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     let before: String = redis::cmd("INFO")
         .arg("stats")
         .query_async(&mut c)

@@ -1,7 +1,19 @@
-//! Harness for the end-to-end tests: starts real redis-server, zkshare-server and Chromium.
+//! Test and benchmark harness: starts the real redis-server (single or cluster), zkshare-server, the CLI and Chromium.
 //!
 //! Nothing here is a stand-in: every helper starts the real program on a free loopback port and
-//! fails with the command to install it when it is missing.
+//! fails with the command to install it when it is missing. Used by the server's own tests
+//! (`server/tests/`), the end-to-end tests (`tests/`) and the benchmarks (`bench/`). It talks
+//! to zkshare only as processes and over HTTP, never through the server's types, so the server
+//! crate can depend on it for its tests.
+//!
+//! - Processes: [`redis_server`] (one Redis), [`redis_cluster`] (a Redis Cluster),
+//!   [`server`] (the `zkshare-server` binary), [`cli`] (runs the `zkshare` CLI).
+//! - Around them: [`proxy`] (a recording TCP proxy), [`stub`] (a hostile HTTP server for the
+//!   CLI), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`npm`]
+//!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding).
+//! - A new program a test needs (an SMTP sink for mail, say) gets a module of its own beside
+//!   these, started the same way: a free loopback port, a scratch directory, killed on drop,
+//!   [`require_program`] when it is missing.
 
 pub mod browser;
 pub mod cli;

@@ -9,8 +9,6 @@
 //! or a panic in the server) is documented but not provoked.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -594,8 +592,8 @@ fn slow_bodies(spec: &Spec) {
 
 /// A server started with a rate limit (the harness always turns it off), or other limits.
 struct LimitedServer {
-    child: Child,
     base_url: String,
+    _server: ServerProcess,
     _dir: tempfile::TempDir,
 }
 
@@ -606,38 +604,15 @@ impl LimitedServer {
 
     fn start_with(limits: &[&str]) -> LimitedServer {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(workspace_binary("zkshare-server"))
-            .args(["--listen", "127.0.0.1:0", "--log", "warn"])
-            .args(limits)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .env_remove("REDIS_URL")
-            .env_remove("ZKSHARE_PUBLIC_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn zkshare-server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("start line");
-        let base_url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let mut args = vec!["--log", "warn"];
+        args.extend_from_slice(limits);
+        args.extend(["--data-dir", dir.path().to_str().unwrap()]);
+        let server = ServerProcess::launch(&workspace_binary("zkshare-server"), &args);
         LimitedServer {
-            child,
-            base_url,
+            base_url: server.base_url().to_string(),
+            _server: server,
             _dir: dir,
         }
-    }
-}
-
-impl Drop for LimitedServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
