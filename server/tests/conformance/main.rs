@@ -1,6 +1,7 @@
 //! One conformance suite through the HTTP router, run against both stores (real Redis and redb),
 //! plus the store-specific checks: Redis TTLs, outage and recovery, Lua contracts; embedded restarts and expiry.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::collections::HashSet;
