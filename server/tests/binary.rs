@@ -161,7 +161,8 @@ async fn start_line_with_redis_and_public_url() {
         server.line,
         format!(
             "zkshare listening on http://{} (store: redis at 127.0.0.1:{})",
-            server.addr, redis.port()
+            server.addr,
+            redis.port()
         )
     );
     let (status, v) = json_of(
