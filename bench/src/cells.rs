@@ -107,13 +107,11 @@ pub async fn snappass_cell(
     duration: Duration,
     clock: &Clock,
 ) -> anyhow::Result<Cell> {
-    let mut workers = Vec::new();
-    for _ in 0..c {
-        workers.push(SnapPass {
-            conn: Conn::connect(snap.addr).await?,
-            form: SnapPass::form_body(TYPICAL_SECRET),
-        });
-    }
+    let workers = connect_each(snap.addr, c, |conn| SnapPass {
+        conn,
+        form: SnapPass::form_body(TYPICAL_SECRET),
+    })
+    .await?;
     let m = closed_loop(workers, warmup, duration, &snap.watch).await;
     clock.say(&format!(
         "snappass create+reveal c={c:<3} {:>9.0}/s",
@@ -129,24 +127,25 @@ pub async fn create_access_workers(
     c: usize,
 ) -> anyhow::Result<Vec<CreateAccess>> {
     let create_once = material.create_body(Some(1));
-    Ok(connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| CreateAccess {
-            conn,
-            create_body: create_once.clone(),
-            access_body: material.access_body.clone(),
-        })
-        .collect())
+    connect_each(addr, c, |conn| CreateAccess {
+        conn,
+        create_body: create_once.clone(),
+        access_body: material.access_body.clone(),
+    })
+    .await
 }
 
-/// `c` keep-alive connections to `addr`.
-async fn connect_all(addr: std::net::SocketAddr, c: usize) -> anyhow::Result<Vec<Conn>> {
+/// `c` workers, each `make` of its own keep-alive connection to `addr`.
+async fn connect_each<W>(
+    addr: std::net::SocketAddr,
+    c: usize,
+    mut make: impl FnMut(Conn) -> W,
+) -> anyhow::Result<Vec<W>> {
     let mut conns = Vec::with_capacity(c);
     for _ in 0..c {
         conns.push(Conn::connect(addr).await?);
     }
-    Ok(conns)
+    Ok(conns.into_iter().map(&mut make).collect())
 }
 
 /// Workers that each access the unlimited-view secret `id`, `c` of them.
@@ -156,19 +155,16 @@ pub async fn access_workers(
     material: &Material,
     c: usize,
 ) -> anyhow::Result<Vec<Access>> {
-    Ok(connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| Access {
-            conn,
-            path: format!("{API}/{id}/access"),
-            body: material.access_body.clone(),
-        })
-        .collect())
+    connect_each(addr, c, |conn| Access {
+        conn,
+        path: format!("{API}/{id}/access"),
+        body: material.access_body.clone(),
+    })
+    .await
 }
 
 /// One closed-loop cell of `workers`, logged as it ends.
-pub async fn measure<W: Worker>(
+async fn measure<W: Worker>(
     workload: Workload,
     c: usize,
     workers: Vec<W>,
@@ -199,6 +195,22 @@ pub struct Sut<'a> {
     pub clock: &'a Clock,
 }
 
+impl Sut<'_> {
+    /// One closed-loop cell of `workers` on this server.
+    pub async fn measure<W: Worker>(&self, workload: Workload, c: usize, workers: Vec<W>) -> Cell {
+        measure(
+            workload,
+            c,
+            workers,
+            self.warmup,
+            self.duration,
+            self.watch,
+            self.clock,
+        )
+        .await
+    }
+}
+
 /// The six zkshare workloads at `c` connections.
 pub async fn zkshare_cells(
     t: &Sut<'_>,
@@ -211,44 +223,27 @@ pub async fn zkshare_cells(
         unlimited,
         warmup,
         duration,
-        watch,
         clock,
+        ..
     } = *t;
     let mut cells = Vec::new();
     let create_body = material.create_body(None);
-    let workers = connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| Create {
-            conn,
-            body: create_body.clone(),
-        })
-        .collect();
-    cells.push(measure(Workload::Create, c, workers, warmup, duration, watch, clock).await);
+    let workers = connect_each(addr, c, |conn| Create {
+        conn,
+        body: create_body.clone(),
+    })
+    .await?;
+    cells.push(t.measure(Workload::Create, c, workers).await);
 
-    let workers = connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| Metadata {
-            conn,
-            path: format!("{API}/{unlimited}"),
-        })
-        .collect();
-    cells.push(
-        measure(
-            Workload::Metadata,
-            c,
-            workers,
-            warmup,
-            duration,
-            watch,
-            clock,
-        )
-        .await,
-    );
+    let workers = connect_each(addr, c, |conn| Metadata {
+        conn,
+        path: format!("{API}/{unlimited}"),
+    })
+    .await?;
+    cells.push(t.measure(Workload::Metadata, c, workers).await);
 
     let workers = access_workers(addr, unlimited, material, c).await?;
-    let access = measure(Workload::Access, c, workers, warmup, duration, watch, clock).await;
+    let access = t.measure(Workload::Access, c, workers).await;
     *best_access = best_access.max(access.rate);
     cells.push(access);
 
@@ -263,63 +258,24 @@ pub async fn zkshare_cells(
     ));
     let ids = Arc::new(ids);
     let next = Arc::new(AtomicUsize::new(0));
-    let workers = connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| AccessOnce {
-            conn,
-            ids: ids.clone(),
-            next: next.clone(),
-            body: material.access_body.clone(),
-        })
-        .collect();
-    cells.push(
-        measure(
-            Workload::AccessOnce,
-            c,
-            workers,
-            warmup,
-            duration,
-            watch,
-            clock,
-        )
-        .await,
-    );
+    let workers = connect_each(addr, c, |conn| AccessOnce {
+        conn,
+        ids: ids.clone(),
+        next: next.clone(),
+        body: material.access_body.clone(),
+    })
+    .await?;
+    cells.push(t.measure(Workload::AccessOnce, c, workers).await);
 
     let workers = create_access_workers(addr, material, c).await?;
-    cells.push(
-        measure(
-            Workload::CreateAccess,
-            c,
-            workers,
-            warmup,
-            duration,
-            watch,
-            clock,
-        )
-        .await,
-    );
+    cells.push(t.measure(Workload::CreateAccess, c, workers).await);
 
     let largest = material.largest_create_body();
-    let workers = connect_all(addr, c)
-        .await?
-        .into_iter()
-        .map(|conn| LargestCreate {
-            conn,
-            body: largest.clone(),
-        })
-        .collect();
-    cells.push(
-        measure(
-            Workload::LargestCreate,
-            c,
-            workers,
-            warmup,
-            duration,
-            watch,
-            clock,
-        )
-        .await,
-    );
+    let workers = connect_each(addr, c, |conn| LargestCreate {
+        conn,
+        body: largest.clone(),
+    })
+    .await?;
+    cells.push(t.measure(Workload::LargestCreate, c, workers).await);
     Ok(cells)
 }

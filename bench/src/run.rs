@@ -9,7 +9,7 @@ use zkshare_testkit::server::{ServerProcess, Store};
 
 use crate::args::Args;
 use crate::cells::{
-    Clock, RawTarget, SnapSetup, Sut, access_workers, create_access_workers, measure, median_round,
+    Clock, RawTarget, SnapSetup, Sut, access_workers, create_access_workers, median_round,
     raw_cell, snappass_cell, take_cell, take_median, zkshare_cells,
 };
 use crate::http::{Conn, loopback_addr};
@@ -226,30 +226,12 @@ async fn redis_and_references(
                 run.args.rounds()
             ));
             let workers = access_workers(stack.zk_addr, unlimited, run.material, c).await?;
-            let zk = measure(
-                Workload::Access,
-                c,
-                workers,
-                warmup,
-                duration,
-                &stack.zk_watch,
-                clock,
-            )
-            .await;
+            let zk = target.measure(Workload::Access, c, workers).await;
             best_access = f64::max(best_access, zk.rate);
             lua_pairs.push((zk, raw_cell(raw, c, warmup, duration, clock).await?));
             if let Some(snap) = snap {
                 let workers = create_access_workers(stack.zk_addr, run.material, c).await?;
-                let zk = measure(
-                    Workload::CreateAccess,
-                    c,
-                    workers,
-                    warmup,
-                    duration,
-                    &stack.zk_watch,
-                    clock,
-                )
-                .await;
+                let zk = target.measure(Workload::CreateAccess, c, workers).await;
                 snap_pairs.push((zk, snappass_cell(snap, c, warmup, duration, clock).await?));
             }
         }
@@ -401,31 +383,28 @@ async fn cluster_against_one_redis(
             ("generator", std::process::id(), false),
         ],
     };
+    let one_redis = Sut {
+        addr: stack.zk_addr,
+        material: run.material,
+        unlimited,
+        warmup,
+        duration,
+        watch: &stack.zk_watch,
+        clock,
+    };
+    let on_three = Sut {
+        addr: zkc_addr,
+        unlimited: &on_cluster,
+        watch: &cluster_watch,
+        ..one_redis
+    };
     for &c in &run.args.concurrency {
         let mut pairs = Vec::new();
         for _ in 0..run.args.rounds() {
-            let workers = access_workers(stack.zk_addr, unlimited, run.material, c).await?;
-            let single = measure(
-                Workload::Access,
-                c,
-                workers,
-                warmup,
-                duration,
-                &stack.zk_watch,
-                clock,
-            )
-            .await;
+            let workers = access_workers(one_redis.addr, unlimited, run.material, c).await?;
+            let single = one_redis.measure(Workload::Access, c, workers).await;
             let workers = access_workers(zkc_addr, &on_cluster, run.material, c).await?;
-            let clustered = measure(
-                Workload::Access,
-                c,
-                workers,
-                warmup,
-                duration,
-                &cluster_watch,
-                clock,
-            )
-            .await;
+            let clustered = on_three.measure(Workload::Access, c, workers).await;
             pairs.push((clustered, single));
         }
         let (clustered, single, ratios) = median_round(pairs);
