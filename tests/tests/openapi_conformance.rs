@@ -616,10 +616,15 @@ impl LimitedServer {
     }
 }
 
-/// 429 from every rate-limited operation.
-async fn rate_limit(spec: &Spec) {
-    let server = LimitedServer::start();
-    let api = Caller::new(spec, &server.base_url);
+/// Calls every API operation until it answers `status`, at most `tries` times each with `pause`
+/// after each miss; panics naming the first operation that never was `what`.
+async fn every_operation_answers(
+    api: &Caller<'_>,
+    status: u16,
+    tries: usize,
+    pause: Duration,
+    what: &str,
+) {
     let (env, verifier) = envelope(None);
     let create = create_body(&env, &verifier, None);
     let access = json!({ "password": verifier });
@@ -633,23 +638,33 @@ async fn rate_limit(spec: &Spec) {
         (Method::GET, OPENAPI, None, None),
     ];
     for (method, path, id, body) in operations {
-        // With one request per second and a burst of one, the second of two quick calls is
-        // limited; a few tries absorb a refill between them.
-        let mut limited = false;
-        for _ in 0..5 {
-            let (status, _) = api
+        let mut answered = false;
+        for _ in 0..tries {
+            let (got, _) = api
                 .call(method.clone(), path, id, |r| match body {
                     Some(b) => r.json(b).header("X-Delete-Token", "x"),
                     None => r.header("X-Delete-Token", "x"),
                 })
                 .await;
-            if status == 429 {
-                limited = true;
+            if got == status {
+                answered = true;
                 break;
             }
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
         }
-        assert!(limited, "{method} {path} was never rate limited");
+        assert!(answered, "{method} {path} was never {what}");
     }
+}
+
+/// 429 from every rate-limited operation.
+async fn rate_limit(spec: &Spec) {
+    let server = LimitedServer::start();
+    let api = Caller::new(spec, &server.base_url);
+    // With one request per second and a burst of one, the second of two quick calls is
+    // limited; a few tries absorb a refill between them.
+    every_operation_answers(&api, 429, 5, Duration::ZERO, "rate limited").await;
 }
 
 /// 503 from every API operation while the server is at its cap of requests in flight: one
@@ -665,37 +680,8 @@ async fn busy(spec: &Spec) {
         "POST {SECRETS} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
     )
     .unwrap();
-    let (env, verifier) = envelope(None);
-    let create = create_body(&env, &verifier, None);
-    let access = json!({ "password": verifier });
-    let operations: Vec<(Method, &str, Option<&str>, Option<&Value>)> = vec![
-        (Method::POST, SECRETS, None, Some(&create)),
-        (Method::POST, PUBLIC, None, Some(&create)),
-        (Method::GET, SECRETS, None, None),
-        (Method::GET, SECRET, Some(UNKNOWN_ID), None),
-        (Method::POST, ACCESS, Some(UNKNOWN_ID), Some(&access)),
-        (Method::DELETE, SECRET, Some(UNKNOWN_ID), None),
-        (Method::GET, OPENAPI, None, None),
-    ];
-    for (method, path, id, body) in operations {
-        // The stalled request may take a moment to be read, more on a loaded machine: wait up
-        // to 10 s (the loop ends at the first 503).
-        let mut busy = false;
-        for _ in 0..500 {
-            let (status, _) = api
-                .call(method.clone(), path, id, |r| match body {
-                    Some(b) => r.json(b).header("X-Delete-Token", "x"),
-                    None => r.header("X-Delete-Token", "x"),
-                })
-                .await;
-            if status == 503 {
-                busy = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(busy, "{method} {path} was never refused as busy");
-    }
+    // The stalled request may take a moment to be read, more on a loaded machine: up to 10 s.
+    every_operation_answers(&api, 503, 500, Duration::from_millis(20), "refused as busy").await;
     // Probes bypass the cap.
     api.expect(200, Method::GET, HEALTHZ, None, |r| r).await;
     drop(stalled);
