@@ -1,5 +1,7 @@
-//! The real `zkshare` binary against a real `zkshare-server`: send, get, inspect, delete, the
-//! offline seal/verifier/open tools with raw HTTP in between, exit codes and messages.
+//! The real `zkshare` CLI against a real `zkshare-server` (over 400 lines: one scenario a command and exit code).
+//!
+//! Send, get, inspect, delete, the offline seal/verifier/open tools with raw HTTP in between,
+//! exit codes and messages.
 
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,8 @@
-//! docs/openapi.json against the real server: every documented operation is called, every answer
-//! is validated against the document's schema for its path, method and status, and a status the
-//! document does not list fails the test.
+//! docs/openapi.json against the real server (over 400 lines: the document's checker and each provoked status).
+//!
+//! Every documented operation is called, every answer is validated against the document's
+//! schema for its path, method and status, and a status the document does not list fails the
+//! test.
 //!
 //! Statuses are provoked for real: 503 by stopping the Redis a server uses and by a server
 //! whose one place for a request is taken, 429 with a server whose rate limit is one request
