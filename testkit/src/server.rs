@@ -62,9 +62,11 @@ impl ServerProcess {
     /// line that announces the bound address.
     pub fn launch(binary: &Path, args: &[&str]) -> ServerProcess {
         let dir = tempfile::tempdir().expect("tempdir");
-        // Straight into a file: what the server wrote is there the moment it wrote it.
+        // Kept in a file for `stderr()` and `logs()`. Through a pipe, not handed over: given the
+        // file itself, the server was sometimes killed by a SIGTERM it should have caught (the
+        // graceful-shutdown tests in tests/tests/scale_out.rs failed nearly every run).
         let stderr_path = dir.path().join("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).expect("create stderr.log");
+        let mut stderr_file = std::fs::File::create(&stderr_path).expect("create stderr.log");
         let mut cmd = Command::new(binary);
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
@@ -77,9 +79,11 @@ impl ServerProcess {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr)
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {}: {e}", binary.display()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut stderr_file));
 
         // The first stdout line announces the bound address.
         let stdout_log = Arc::new(Mutex::new(Vec::new()));
