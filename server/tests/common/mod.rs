@@ -1,4 +1,4 @@
-//! Test harness: a real redis-server (or Redis Cluster) per test, both stores, envelopes and verifiers, and HTTP helpers.
+//! In-process helpers for the server's tests: the router over each store (Redis and the cluster from zkshare-testkit), envelopes, verifiers, HTTP calls.
 #![allow(dead_code)]
 
 pub use zkshare_testkit::redis_cluster::RedisCluster;
