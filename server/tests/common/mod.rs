@@ -198,11 +198,15 @@ impl TestApp {
         self.raw(b.body(body).unwrap()).await
     }
 
+    /// Sends a create with `body`, whatever it answers.
+    pub async fn try_create(&self, body: Value) -> Reply {
+        self.call(Method::POST, "/api/v1/shared-secrets", Some(body))
+            .await
+    }
+
     /// Creates a secret; asserts 200.
     pub async fn create(&self, body: Value) -> Value {
-        let r = self
-            .call(Method::POST, "/api/v1/shared-secrets", Some(body))
-            .await;
+        let r = self.try_create(body).await;
         assert_eq!(r.status, StatusCode::OK, "create failed: {}", r.text);
         r.json()
     }

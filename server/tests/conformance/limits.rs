@@ -81,11 +81,7 @@ async fn create_validation_limits(kind: StoreKind) {
             .collect::<Vec<_>>()
     };
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(ok(json!({ "authorizedEmails": emails(100) }))),
-        )
+        .try_create(ok(json!({ "authorizedEmails": emails(100) })))
         .await;
     assert_eq!(
         r.assert_error(401),
@@ -93,29 +89,15 @@ async fn create_validation_limits(kind: StoreKind) {
     );
     assert!(r.json().get("details").is_none());
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(ok(json!({ "authorizedEmails": emails(101) }))),
-        )
+        .try_create(ok(json!({ "authorizedEmails": emails(101) })))
         .await;
     r.assert_error(401);
     let mut dup = emails(100);
     dup.push("USER7@example.com".into());
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(ok(json!({ "authorizedEmails": dup }))),
-        )
-        .await;
+    let r = app.try_create(ok(json!({ "authorizedEmails": dup }))).await;
     r.assert_error(401); // 100 after de-duplication: valid, but needs an account
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(ok(json!({ "accessType": "organization" }))),
-        )
+        .try_create(ok(json!({ "accessType": "organization" })))
         .await;
     r.assert_error(401);
     app.create(ok(json!({ "accessType": "anyone" }))).await;
@@ -124,15 +106,9 @@ async fn create_validation_limits(kind: StoreKind) {
         create_400(&app, ok(json!({ "allowExternalEmails": true }))).await,
         "Emails are required when allowing external emails"
     );
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(ok(
+    let r = app.try_create(ok(
                 json!({ "allowExternalEmails": true, "authorizedEmails": ["a@example.com"], "accessType": "organization" }),
-            )),
-        )
-        .await;
+            )).await;
     r.assert_error(401);
     app.create(ok(json!({ "allowExternalEmails": false })))
         .await;
@@ -151,11 +127,7 @@ async fn create_validation_limits(kind: StoreKind) {
     }
     // Several broken fields: the first is the message, all are in details.
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(json!({ "secretValue": "x", "expiresIn": "1y", "name": "n".repeat(60) })),
-        )
+        .try_create(json!({ "secretValue": "x", "expiresIn": "1y", "name": "n".repeat(60) }))
         .await;
     r.assert_error(400);
     assert_eq!(r.json()["details"].as_array().unwrap().len(), 3);
@@ -194,11 +166,7 @@ async fn names_with_control_or_bidi_characters_are_refused(kind: StoreKind) {
     for c in refused {
         let name = format!("deploy{c}key");
         let r = app
-            .call(
-                Method::POST,
-                "/api/v1/shared-secrets",
-                Some(json!({ "secretValue": small_envelope(), "name": name })),
-            )
+            .try_create(json!({ "secretValue": small_envelope(), "name": name }))
             .await;
         assert_eq!(
             r.assert_error(400),
@@ -229,18 +197,14 @@ async fn anonymous_email_lists_are_refused_before_they_are_read(kind: StoreKind)
     let emails: Vec<String> = (0..8_000).map(|i| format!("u{i}@ex.co")).collect();
     let body = json!({ "secretValue": small_envelope(), "authorizedEmails": emails });
     assert!(serde_json::to_vec(&body).unwrap().len() < zkshare_server::BODY_LIMIT_BYTES);
-    let r = app
-        .call(Method::POST, "/api/v1/shared-secrets", Some(body))
-        .await;
+    let r = app.try_create(body).await;
     assert_eq!(
         r.assert_error(401),
         "Authentication required to create organization or email-restricted secrets"
     );
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(json!({ "secretValue": small_envelope(), "authorizedEmails": ["not-an-email"] })),
+        .try_create(
+            json!({ "secretValue": small_envelope(), "authorizedEmails": ["not-an-email"] }),
         )
         .await;
     r.assert_error(401);

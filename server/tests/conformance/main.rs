@@ -81,9 +81,7 @@ fn parse_ms(v: &Value) -> i64 {
 }
 
 async fn create_400(app: &TestApp, body: Value) -> String {
-    let r = app
-        .call(Method::POST, "/api/v1/shared-secrets", Some(body.clone()))
-        .await;
+    let r = app.try_create(body.clone()).await;
     let message = r.assert_error(400);
     assert!(r.json()["details"].is_array(), "{body}");
     message

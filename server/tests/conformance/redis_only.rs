@@ -114,11 +114,7 @@ async fn redis_outage_answers_503_and_recovers_without_restart() {
     app.redis_mut().unwrap().stop();
     let started = Instant::now();
     let r = app
-        .call(
-            Method::POST,
-            "/api/v1/shared-secrets",
-            Some(json!({ "secretValue": small_envelope() })),
-        )
+        .try_create(json!({ "secretValue": small_envelope() }))
         .await;
     assert_eq!(r.assert_error(503), "Service temporarily unavailable");
     app.get(&id).await.assert_error(503);
@@ -142,11 +138,7 @@ async fn redis_outage_answers_503_and_recovers_without_restart() {
     let deadline = restarted + Duration::from_secs(20);
     loop {
         let r = app
-            .call(
-                Method::POST,
-                "/api/v1/shared-secrets",
-                Some(json!({ "secretValue": small_envelope() })),
-            )
+            .try_create(json!({ "secretValue": small_envelope() }))
             .await;
         if r.status == 200 {
             break;
