@@ -1,5 +1,6 @@
 //! The run, phase by phase: Redis and its references, the open loop, embedded, cluster, browser (over 400 lines: one function a phase, in the order they run).
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -30,13 +31,28 @@ struct Run<'a> {
     material: &'a Material,
 }
 
+impl<'a> Run<'a> {
+    /// The zkshare server at `addr`, its unlimited-view secret, and what to watch.
+    fn sut(&self, addr: SocketAddr, unlimited: &'a str, watch: &'a CpuWatch) -> Sut<'a> {
+        Sut {
+            addr,
+            material: self.material,
+            unlimited,
+            warmup: self.warmup,
+            duration: self.duration,
+            watch,
+            clock: self.clock,
+        }
+    }
+}
+
 /// redis-server and zkshare-server on it, and what to watch while they are measured.
 struct RedisStack {
     // Dropped in this order: the server before its Redis.
     zk: ServerProcess,
     redis: RedisServer,
-    zk_addr: std::net::SocketAddr,
-    redis_addr: std::net::SocketAddr,
+    zk_addr: SocketAddr,
+    redis_addr: SocketAddr,
     redis_pid: u32,
     /// zkshare, Redis and the generator.
     zk_watch: CpuWatch,
@@ -127,7 +143,7 @@ async fn start_redis_stack(run: &Run<'_>) -> anyhow::Result<RedisStack> {
         .and_then(|p| p.parse::<u32>().ok())
         .context("redis-server's process_id")?;
     let me = std::process::id();
-    let redis_addr = std::net::SocketAddr::from(([127, 0, 0, 1], redis.port()));
+    let redis_addr = SocketAddr::from(([127, 0, 0, 1], redis.port()));
     let zk_watch = CpuWatch {
         pids: vec![
             ("server", zk.pid(), false),
@@ -198,15 +214,7 @@ async fn redis_and_references(
     let mut raw_cells = Vec::new();
     let mut best_access = 0.0;
     for &c in &run.args.concurrency {
-        let target = Sut {
-            addr: stack.zk_addr,
-            material: run.material,
-            unlimited,
-            warmup,
-            duration,
-            watch: &stack.zk_watch,
-            clock,
-        };
+        let target = run.sut(stack.zk_addr, unlimited, &stack.zk_watch);
         let mut cells = zkshare_cells(&target, c, &mut best_access).await?;
         let mut lua_pairs = vec![(
             take_cell(&mut cells, Workload::Access)?,
@@ -323,15 +331,7 @@ async fn embedded(run: &Run<'_>, results: &mut Results) -> anyhow::Result<()> {
     };
     let mut best_access = 0.0;
     for &c in &run.args.concurrency {
-        let target = Sut {
-            addr: emb_addr,
-            material: run.material,
-            unlimited: &unlimited,
-            warmup,
-            duration,
-            watch: &emb_watch,
-            clock: run.clock,
-        };
+        let target = run.sut(emb_addr, &unlimited, &emb_watch);
         let cells = zkshare_cells(&target, c, &mut best_access).await?;
         results.embedded.extend(cells);
     }
@@ -355,7 +355,7 @@ async fn cluster_against_one_redis(
     unlimited: &str,
     results: &mut Results,
 ) -> anyhow::Result<()> {
-    let (warmup, duration, clock) = (run.warmup, run.duration, run.clock);
+    let clock = run.clock;
     let cluster = tokio::task::spawn_blocking(|| RedisCluster::start(3, 0)).await?;
     clock.say(&format!(
         "redis cluster started in {:?}",
@@ -383,21 +383,8 @@ async fn cluster_against_one_redis(
             ("generator", std::process::id(), false),
         ],
     };
-    let one_redis = Sut {
-        addr: stack.zk_addr,
-        material: run.material,
-        unlimited,
-        warmup,
-        duration,
-        watch: &stack.zk_watch,
-        clock,
-    };
-    let on_three = Sut {
-        addr: zkc_addr,
-        unlimited: &on_cluster,
-        watch: &cluster_watch,
-        ..one_redis
-    };
+    let one_redis = run.sut(stack.zk_addr, unlimited, &stack.zk_watch);
+    let on_three = run.sut(zkc_addr, &on_cluster, &cluster_watch);
     for &c in &run.args.concurrency {
         let mut pairs = Vec::new();
         for _ in 0..run.args.rounds() {
