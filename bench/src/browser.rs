@@ -8,7 +8,7 @@ use anyhow::{Context as _, anyhow, bail};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use zkshare_crypto::{Credentials, EnvelopeKeys, Header, LinkKey, seal_text};
-use zkshare_tests::browser::{Chromium, eval, wait_for};
+use zkshare_testkit::browser::{Chromium, eval, wait_for};
 
 use crate::http::{Conn, Req, loopback_addr};
 

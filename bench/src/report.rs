@@ -1,468 +1,37 @@
-//! The results, the targets they are judged against, and the Markdown report.
+//! The Markdown report: one function per section, in order (over 400 lines: each section carries its prose).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::browser::{AssetSize, CryptoTimes};
-use crate::load::{Measured, quantile_ms};
-use crate::{Args, WL_ACCESS, WL_CREATE_ACCESS};
-
-/// One workload at one connection count.
-#[derive(Debug, Clone)]
-pub struct Cell {
-    pub workload: &'static str,
-    pub connections: usize,
-    pub rate: f64,
-    pub p50: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub errors: u64,
-    pub error_samples: Vec<String>,
-    pub exhausted: bool,
-    /// The measured window in seconds.
-    pub seconds: f64,
-    /// CPU microseconds per iteration, by process.
-    pub cpu_us: Vec<(&'static str, f64)>,
-    /// Share of the machine used by other processes, and stolen by the hypervisor.
-    pub others: f64,
-    pub steal: f64,
-}
-
-impl Cell {
-    pub fn new(workload: &'static str, connections: usize, m: Measured) -> Cell {
-        Cell {
-            workload,
-            connections,
-            rate: m.rate(),
-            p50: m.quantile_ms(0.5),
-            p99: m.quantile_ms(0.99),
-            p999: m.quantile_ms(0.999),
-            errors: m.errors,
-            others: m.cpu.others,
-            steal: m.cpu.steal,
-            cpu_us: m
-                .cpu
-                .per_process
-                .iter()
-                .map(|&(label, s)| (label, s * 1e6 / m.ok.max(1) as f64))
-                .collect(),
-            error_samples: m.error_samples,
-            exhausted: m.exhausted,
-            seconds: m.seconds,
-        }
-    }
-}
-
-/// The open-loop run at half the peak access rate.
-#[derive(Debug, Clone)]
-pub struct HalfPeak {
-    pub store: &'static str,
-    pub peak: f64,
-    pub target_rate: f64,
-    pub connections: usize,
-    pub achieved: f64,
-    pub p50: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub p99_from_schedule: f64,
-    pub errors: u64,
-}
-
-impl HalfPeak {
-    pub fn new(store: &'static str, peak: f64, connections: usize, m: Measured) -> HalfPeak {
-        HalfPeak {
-            store,
-            peak,
-            target_rate: peak / 2.0,
-            connections,
-            achieved: m.rate(),
-            p50: m.quantile_ms(0.5),
-            p99: m.quantile_ms(0.99),
-            p999: m.quantile_ms(0.999),
-            p99_from_schedule: quantile_ms(&m.latencies_from_schedule, 0.99),
-            errors: m.errors,
-        }
-    }
-}
-
-/// Redis memory per stored secret.
-#[derive(Debug, Clone)]
-pub struct Memory {
-    pub count: usize,
-    pub used_before: i64,
-    pub used_after: i64,
-    pub key_len: usize,
-    pub memory_usage_one: Option<i64>,
-    pub encoding: Option<String>,
-    /// Length of one secret's stored value (the packed record).
-    pub value_len: usize,
-}
-
-impl Memory {
-    pub fn per_secret(&self) -> f64 {
-        (self.used_after - self.used_before) as f64 / self.count as f64
-    }
-}
-
-/// Everything one run measured.
-#[derive(Debug, Default)]
-pub struct Results {
-    pub command: String,
-    pub quick: bool,
-    pub warmup_s: f64,
-    pub duration_s: f64,
-    pub machine: Vec<(String, String)>,
-    pub envelope_len: usize,
-    pub redis: Vec<Cell>,
-    pub raw_lua: Vec<Cell>,
-    pub snappass: Vec<Cell>,
-    /// Per connection count, zkshare access / raw Lua of every round, in the order they ran.
-    pub lua_rounds: Vec<(usize, Vec<f64>)>,
-    /// Per connection count, zkshare create+access / SnapPass of every round.
-    pub snappass_rounds: Vec<(usize, Vec<f64>)>,
-    pub embedded: Vec<Cell>,
-    /// Per connection count: access on one Redis, then on a three-primary cluster.
-    pub cluster: Vec<(Cell, Cell)>,
-    /// Per connection count, cluster access / single-Redis access of every round.
-    pub cluster_rounds: Vec<(usize, Vec<f64>)>,
-    pub half_peak: Vec<HalfPeak>,
-    /// zkshare's p99 at half the peak rate in every round, in the order they ran.
-    pub half_peak_rounds: Vec<f64>,
-    pub memory: Option<Memory>,
-    pub redis_rss: Option<(u64, u64)>,
-    pub embedded_rss: Option<(u64, u64)>,
-    pub embedded_data_bytes: u64,
-    pub snappass_pid_rss: Option<(u64, u64)>,
-    pub redis_server_info: Option<String>,
-    pub assets: Vec<AssetSize>,
-    pub browser: Option<CryptoTimes>,
-    pub user_agent: String,
-    pub native: Option<CryptoTimes>,
-    pub total_seconds: f64,
-    pub date: String,
-}
-
-/// One row of the targets table.
-pub struct Target {
-    pub name: &'static str,
-    pub goal: String,
-    pub measured: String,
-    /// None = not measured.
-    pub pass: Option<bool>,
-}
-
-fn rate_at(cells: &[Cell], workload: &str, c: usize) -> Option<f64> {
-    cells
-        .iter()
-        .find(|x| x.workload == workload && x.connections == c)
-        .map(|x| x.rate)
-}
-
-impl Results {
-    pub fn new(args: &Args, machine: Vec<(String, String)>) -> Results {
-        let now = time::OffsetDateTime::now_utc();
-        Results {
-            command: std::env::args().collect::<Vec<_>>().join(" "),
-            quick: args.quick,
-            warmup_s: args.warmup().as_secs_f64(),
-            duration_s: args.duration().as_secs_f64(),
-            machine,
-            date: format!(
-                "{:04}-{:02}-{:02}",
-                now.year(),
-                u8::from(now.month()),
-                now.day()
-            ),
-            ..Results::default()
-        }
-    }
-
-    fn connections(&self) -> Vec<usize> {
-        let mut c: Vec<usize> = self.redis.iter().map(|x| x.connections).collect();
-        c.dedup();
-        c
-    }
-
-    /// zkshare access / raw Lua at each connection count.
-    pub fn lua_ratios(&self) -> Vec<(usize, f64, f64, f64)> {
-        self.connections()
-            .into_iter()
-            .filter_map(|c| {
-                let zk = rate_at(&self.redis, WL_ACCESS, c)?;
-                let raw = self.raw_lua.iter().find(|x| x.connections == c)?.rate;
-                Some((c, zk, raw, zk / raw))
-            })
-            .collect()
-    }
-
-    /// zkshare create+access / SnapPass create+reveal at each connection count.
-    pub fn snappass_ratios(&self) -> Vec<(usize, f64, f64, f64)> {
-        self.connections()
-            .into_iter()
-            .filter_map(|c| {
-                let zk = rate_at(&self.redis, WL_CREATE_ACCESS, c)?;
-                let snap = self.snappass.iter().find(|x| x.connections == c)?.rate;
-                Some((c, zk, snap, zk / snap))
-            })
-            .collect()
-    }
-
-    /// At one connection an iteration is latency-bound: zkshare's create and access each need
-    /// at least one Redis round trip, so the ratio cannot exceed SnapPass's median iteration
-    /// time over two median round trips of the raw script, both measured in this run.
-    pub fn single_connection_bound(&self) -> Option<f64> {
-        let snap = self.snappass.iter().find(|x| x.connections == 1)?;
-        let raw = self.raw_lua.iter().find(|x| x.connections == 1)?;
-        (raw.p50 > 0.0).then(|| snap.p50 / (2.0 * raw.p50))
-    }
-
-    pub fn targets(&self) -> Vec<Target> {
-        let mut t = Vec::new();
-        let top = self.connections().into_iter().max().unwrap_or(64);
-        let lua = self.lua_ratios().into_iter().find(|r| r.0 == top);
-        t.push(Target {
-            name: "access vs raw-Redis Lua",
-            goal: format!("≥ 50% at {top} connections"),
-            measured: lua.map_or("not measured".into(), |r| {
-                format!("{:.0}% ({:.0} vs {:.0} /s)", r.3 * 100.0, r.1, r.2)
-            }),
-            pass: lua.map(|r| r.3 >= 0.5),
-        });
-        let snap = self.snappass_ratios();
-        let at_top = snap.iter().copied().find(|r| r.0 == top);
-        t.push(Target {
-            name: "create+access vs SnapPass create+reveal",
-            goal: format!("≥ 20× at {top} connections (peak throughput)"),
-            measured: if snap.is_empty() {
-                "not measured".into()
-            } else {
-                let mut m = snap
-                    .iter()
-                    .map(|r| format!("{:.1}× @{}", r.3, r.0))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if let Some(bound) = self.single_connection_bound() {
-                    m.push_str(&format!(
-                        " (at 1 connection this machine's Redis round trip caps it at {bound:.1}×)"
-                    ));
-                }
-                m
-            },
-            pass: at_top.map(|r| r.3 >= 20.0),
-        });
-        let hp = self.half_peak.iter().find(|h| h.store == "redis");
-        t.push(Target {
-            name: "p99 at half the peak access rate (Redis)",
-            goal: "< 5 ms".into(),
-            measured: hp.map_or("not measured".into(), |h| {
-                format!(
-                    "{:.2} ms at {:.0}/s ({:.2} ms from the scheduled start)",
-                    h.p99, h.achieved, h.p99_from_schedule
-                )
-            }),
-            pass: hp.map(|h| h.p99 < 5.0 && h.p99_from_schedule < 5.0),
-        });
-        let errors: u64 = self
-            .redis
-            .iter()
-            .chain(&self.raw_lua)
-            .chain(&self.snappass)
-            .chain(&self.embedded)
-            .map(|c| c.errors)
-            .sum::<u64>()
-            + self.half_peak.iter().map(|h| h.errors).sum::<u64>();
-        let exhausted = self.redis.iter().chain(&self.embedded).any(|c| c.exhausted);
-        t.push(Target {
-            name: "errors (all cells)",
-            goal: "0".into(),
-            measured: format!(
-                "{errors}{}",
-                if exhausted {
-                    " (a one-view cell ran out of pre-created secrets early: its rate is over \
-                     the shorter window)"
-                } else {
-                    ""
-                }
-            ),
-            pass: Some(errors == 0),
-        });
-        let rss: Vec<(&str, u64)> = [("Redis", self.redis_rss), ("embedded", self.embedded_rss)]
-            .into_iter()
-            .filter_map(|(n, r)| r.map(|(hwm, _)| (n, hwm)))
-            .collect();
-        t.push(Target {
-            name: "server peak RSS (VmHWM)",
-            goal: "< 64 MB".into(),
-            measured: if rss.is_empty() {
-                "not measured".into()
-            } else {
-                rss.iter()
-                    .map(|(n, k)| format!("{:.1} MB ({n})", *k as f64 / 1024.0))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            pass: (!rss.is_empty()).then(|| rss.iter().all(|(_, k)| (*k as f64) * 1024.0 < 64e6)),
-        });
-        let budget = self.envelope_len as f64 + 256.0;
-        t.push(Target {
-            name: "Redis memory per secret",
-            goal: format!("≤ envelope + 256 B = {budget:.0} B"),
-            measured: self.memory.as_ref().map_or("not measured".into(), |m| {
-                format!("{:.0} B", m.per_secret())
-            }),
-            pass: self.memory.as_ref().map(|m| m.per_secret() <= budget),
-        });
-        let gz = crate::browser::page_gzip(&self.assets);
-        t.push(Target {
-            name: "WASM+JS+catalog served, gzip -9",
-            goal: "≤ 120 KB".into(),
-            measured: if self.assets.is_empty() {
-                "not measured".into()
-            } else {
-                format!("{:.1} KB", gz as f64 / 1000.0)
-            },
-            pass: (!self.assets.is_empty()).then_some(gz <= crate::browser::PAGE_GZIP_BUDGET),
-        });
-        t.push(Target {
-            name: "seal + open 10,000 chars (browser)",
-            goal: "< 5 ms".into(),
-            measured: self.browser.as_ref().map_or("not measured".into(), |b| {
-                format!("{:.2} ms", b.seal_ms + b.open_ms)
-            }),
-            pass: self.browser.as_ref().map(|b| b.seal_ms + b.open_ms < 5.0),
-        });
-        t.push(Target {
-            name: "Argon2id (browser)",
-            goal: "≤ 1 s".into(),
-            measured: self.browser.as_ref().map_or("not measured".into(), |b| {
-                format!("{:.0} ms", b.argon_reader_keys_ms)
-            }),
-            pass: self
-                .browser
-                .as_ref()
-                .map(|b| b.argon_reader_keys_ms <= 1000.0),
-        });
-        t
-    }
-}
-
-fn ms(v: f64) -> String {
-    if v.is_nan() {
-        "–".into()
-    } else if v < 10.0 {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// How the rounds of a comparison were run and which one is shown.
-fn rounds_note(rounds: &[(usize, Vec<f64>)]) -> String {
-    match rounds.iter().map(|(_, r)| r.len()).max() {
-        Some(n) if n > 1 => format!(
-            "Each connection count ran {n} rounds (zkshare's cell, then the reference's, back to \
-back); the row shows the round with the median ratio, and the last column every round's ratio in \
-the order they ran."
-        ),
-        _ => String::new(),
-    }
-}
-
-/// Every round's ratio at `c` connections, formatted by `f`.
-fn round_ratios(rounds: &[(usize, Vec<f64>)], c: usize, f: impl Fn(f64) -> String) -> String {
-    rounds
-        .iter()
-        .find(|(at, _)| *at == c)
-        .map_or("–".into(), |(_, r)| {
-            r.iter().map(|&x| f(x)).collect::<Vec<_>>().join(" · ")
-        })
-}
-
-/// "server · Redis · generator" for the CPU column header.
-fn cpu_labels(cells: &[Cell]) -> String {
-    cells
-        .first()
-        .map(|c| {
-            c.cpu_us
-                .iter()
-                .map(|(l, _)| *l)
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .unwrap_or_default()
-}
-
-fn cpu_values(c: &Cell) -> String {
-    c.cpu_us
-        .iter()
-        .map(|(_, v)| {
-            if v.is_finite() {
-                format!("{v:.0}")
-            } else {
-                "–".into()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// "others % / steal %": how much of the machine other processes and the hypervisor took.
-fn disturbance(c: &Cell) -> String {
-    if c.others.is_finite() {
-        format!("{:.0}% / {:.0}%", c.others * 100.0, c.steal * 100.0)
-    } else {
-        "–".into()
-    }
-}
-
-fn cells_table(out: &mut String, cells: &[Cell]) {
-    let _ = writeln!(
-        out,
-        "| workload | connections | req/s | p50 ms | p99 ms | p99.9 ms | errors | CPU µs/req ({}) | other load / steal |",
-        cpu_labels(cells)
-    );
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for c in cells {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {:.0} | {} | {} | {} | {}{} | {} | {} |",
-            c.workload,
-            c.connections,
-            c.rate,
-            ms(c.p50),
-            ms(c.p99),
-            ms(c.p999),
-            c.errors,
-            if c.exhausted {
-                format!(" (ran out of secrets after {:.1} s)", c.seconds)
-            } else {
-                String::new()
-            },
-            cpu_values(c),
-            disturbance(c)
-        );
-    }
-    let samples: Vec<&String> = cells
-        .iter()
-        .flat_map(|c| &c.error_samples)
-        .take(5)
-        .collect();
-    if !samples.is_empty() {
-        out.push_str("\nFirst errors:\n\n");
-        for s in samples {
-            let _ = writeln!(out, "- `{}`", s.replace('`', "'"));
-        }
-    }
-    out.push('\n');
-}
-
-fn kib_mb(k: u64) -> String {
-    format!("{:.1} MB", k as f64 / 1024.0)
-}
+use crate::results::Results;
+use crate::table::{
+    cells_table, cpu_labels, cpu_values, disturbance, kib_mb, ms, round_ratios, rounds_note,
+};
 
 /// The whole report.
 pub fn markdown(r: &Results) -> String {
+    let sections: [fn(&mut String, &Results); 11] = [
+        preamble,
+        machine,
+        targets,
+        redis_cells,
+        raw_lua,
+        snappass,
+        embedded,
+        cluster,
+        half_peak,
+        memory,
+        browser,
+    ];
     let mut o = String::new();
+    for section in sections {
+        section(&mut o, r);
+    }
+    o
+}
+
+/// Title, command, what ran where, and how busy the machine was.
+fn preamble(o: &mut String, r: &Results) {
     let _ = writeln!(o, "# zkshare benchmarks — {}\n", r.date);
     let _ = writeln!(
         o,
@@ -500,12 +69,19 @@ longer than on a quiet machine.**"
             ""
         }
     );
+}
+
+/// The machine and tool versions.
+fn machine(o: &mut String, r: &Results) {
     o.push_str("## Machine\n\n| | |\n| --- | --- |\n");
     for (k, v) in &r.machine {
         let _ = writeln!(o, "| {k} | {} |", v.replace('|', "/"));
     }
     o.push('\n');
+}
 
+/// The targets table: PASS, MISS or not measured.
+fn targets(o: &mut String, r: &Results) {
     o.push_str("## Targets\n\n| target | goal | measured | result |\n| --- | --- | --- | --- |\n");
     for t in r.targets() {
         let verdict = match t.pass {
@@ -520,7 +96,10 @@ longer than on a quiet machine.**"
         );
     }
     o.push('\n');
+}
 
+/// zkshare on Redis: every workload at every connection count.
+fn redis_cells(o: &mut String, r: &Results) {
     let _ = writeln!(
         o,
         "## zkshare on Redis\n\nEnvelope: {} characters (a {}-character token sealed in mode `key`); \
@@ -530,8 +109,11 @@ every secret has a verifier, `expiresIn` 1h. `access (unlimited views)` hits one
         r.envelope_len,
         crate::workloads::TYPICAL_SECRET.len()
     );
-    cells_table(&mut o, &r.redis);
+    cells_table(o, &r.redis);
+}
 
+/// The raw-Redis reference and zkshare's ratio to it.
+fn raw_lua(o: &mut String, r: &Results) {
     let _ = write!(
         o,
         "## Reference: the raw-Redis limit\n\n`server/lua/consume_view.lua` (the same file, \
@@ -558,7 +140,10 @@ unlimited-view secret, with the arguments the server passes. Ratio = zkshare acc
         );
     }
     o.push('\n');
+}
 
+/// The SnapPass reference and zkshare's ratio to it.
+fn snappass(o: &mut String, r: &Results) {
     if !r.snappass.is_empty() {
         let _ = write!(
             o,
@@ -608,7 +193,10 @@ and access each wait for at least one Redis round trip, and the raw script's med
         }
         o.push('\n');
     }
+}
 
+/// zkshare on the embedded store.
+fn embedded(o: &mut String, r: &Results) {
     if !r.embedded.is_empty() {
         let _ = writeln!(
             o,
@@ -616,9 +204,12 @@ and access each wait for at least one Redis round trip, and the raw script's med
 directory on the machine's disk (store file {:.1} MB at the end).\n",
             r.embedded_data_bytes as f64 / 1e6
         );
-        cells_table(&mut o, &r.embedded);
+        cells_table(o, &r.embedded);
     }
+}
 
+/// zkshare on a Redis Cluster against one Redis.
+fn cluster(o: &mut String, r: &Results) {
     if !r.cluster.is_empty() {
         let _ = writeln!(
             o,
@@ -662,7 +253,10 @@ Redis; the Redis CPU is that of the node holding the secret.\n",
         }
         o.push('\n');
     }
+}
 
+/// The open loop at half the peak access rate.
+fn half_peak(o: &mut String, r: &Results) {
     if !r.half_peak.is_empty() {
         let _ = write!(
             o,
@@ -705,7 +299,10 @@ in each round, in the order they ran: {} ms).",
         }
         o.push('\n');
     }
+}
 
+/// Server RSS and Redis memory per secret.
+fn memory(o: &mut String, r: &Results) {
     o.push_str("## Memory\n\n| what | value |\n| --- | --- |\n");
     if let Some((hwm, rss)) = r.redis_rss {
         let _ = writeln!(
@@ -757,7 +354,10 @@ in each round, in the order they ran: {} ms).",
         );
     }
     o.push('\n');
+}
 
+/// Asset sizes and crypto timings in the browser and natively.
+fn browser(o: &mut String, r: &Results) {
     if !r.assets.is_empty() || r.browser.is_some() || r.native.is_some() {
         o.push_str("## Browser\n\n");
     }
@@ -829,7 +429,6 @@ median of {} runs; natively the same calls of `zkshare-crypto` (release), batche
         );
         o.push('\n');
     }
-    o
 }
 
 /// Writes `latest.md` and `YYYY-MM-DD.md` into `dir`.

@@ -24,7 +24,7 @@ impl SnapPassServer {
              `python3 -m venv bench/work/venv && bench/work/venv/bin/pip install snappass gunicorn`)",
             gunicorn.display()
         );
-        let port = zkshare_tests::free_port();
+        let port = zkshare_testkit::free_port();
         let base_url = format!("http://127.0.0.1:{port}");
         let child = Command::new(&gunicorn)
             .args(["-w", "2", "-b", &format!("127.0.0.1:{port}")])

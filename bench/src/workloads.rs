@@ -1,4 +1,4 @@
-//! What the workers do: zkshare API calls, the consume script straight at Redis, SnapPass.
+//! What the workers do: zkshare API calls, the consume script straight at Redis, SnapPass (over 400 lines: one worker a workload, beside its request).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -73,6 +73,9 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Before the start line: a supervisor may send SIGTERM as soon as it reads it, and a signal
+    // that arrives before its handler exists kills the process without a graceful shutdown.
+    let shutdown = shutdown_signal().context("cannot handle shutdown signals")?;
     if config.public_url.is_none() {
         config.public_url = Some(format!("http://{addr}"));
     }
@@ -98,7 +101,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         config: Arc::new(config),
         store,
     };
-    run(listener, state, shutdown_signal()).await
+    run(listener, state, shutdown).await
 }
 
 /// Serves [`crate::http::app`] on `listener` (with peer addresses for the rate limit), with
@@ -142,24 +145,29 @@ pub async fn run(
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the handlers of SIGINT and SIGTERM now, and returns the future that ends at the
+/// first of them. (`tokio::signal` registers a handler only when it is created; creating it
+/// lazily, inside the server's first poll, would leave a window after start-up in which a
+/// signal still has its default action and ends the process at once.)
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let stopped = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutting down: no new connections; finishing requests in flight");
+    let stopped = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async move {
+        stopped.await;
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+    })
 }

@@ -113,7 +113,7 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
         .unwrap_or_else(rand::random::<u64>);
     let mut rng = StdRng::seed_from_u64(seed);
     let redis = RedisServer::start();
-    let mut c = redis.client().await;
+    let mut c = redis.async_connection().await;
     let consume_script = redis::Script::new(CONSUME_VIEW_LUA);
     let delete_script = redis::Script::new(DELETE_SECRET_LUA);
 

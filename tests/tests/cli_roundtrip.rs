@@ -1,14 +1,16 @@
-//! The real `zkshare` binary against a real `zkshare-server`: send, get, inspect, delete, the
-//! offline seal/verifier/open tools with raw HTTP in between, exit codes and messages.
+//! The real `zkshare` CLI against a real `zkshare-server` (over 400 lines: one scenario a command and exit code).
+//!
+//! Send, get, inspect, delete, the offline seal/verifier/open tools with raw HTTP in between,
+//! exit codes and messages.
 
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use zkshare_crypto::LinkKey;
-use zkshare_tests::cli::zkshare;
+use zkshare_tests::cli::{self, zkshare};
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::{free_port, workspace_binary, workspace_root};
+use zkshare_tests::{free_port, workspace_root};
 
 /// `zkshare send` → the link (its only stdout line).
 fn send(server: &ServerProcess, secret: &[u8], extra: &[&str], env: &[(&str, &str)]) -> String {
@@ -307,13 +309,9 @@ fn a_secret_shown_on_a_terminal_cannot_drive_it() {
     let link = send(&server, secret.as_bytes(), &["--views", "2"], &[]);
 
     // On a terminal (a pseudo-terminal made by script(1)): escaped, with a note.
-    let command = format!(
-        "{} get '{link}'",
-        workspace_binary("zkshare").to_str().unwrap()
-    );
-    let out = Command::new(script)
+    let command = format!("{} get '{link}'", cli::binary().to_str().unwrap());
+    let out = cli::isolate(&mut Command::new(script))
         .args(["-q", "-e", "-c", &command, "/dev/null"])
-        .env("ZKSHARE_NO_PROMPT", "1")
         .stdin(Stdio::null())
         .output()
         .expect("run script");

@@ -1,16 +1,13 @@
-//! Test harness: a real redis-server (or Redis Cluster) per test, both stores, envelopes and verifiers, and HTTP helpers.
+//! In-process helpers for the server's tests: the router over each store (Redis and the cluster from zkshare-testkit), envelopes, verifiers, HTTP calls.
 #![allow(dead_code)]
 
-// The end-to-end kit's cluster starter, compiled into this crate's tests too.
-#[path = "../../../tests/src/redis_cluster.rs"]
-mod redis_cluster;
-pub use redis_cluster::RedisCluster;
+pub use zkshare_testkit::redis_cluster::RedisCluster;
+pub use zkshare_testkit::redis_server::RedisServer;
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,114 +18,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore, SecretStore};
-
-/// A `redis-server` on a free loopback port, in its own temp dir, killed on drop.
-pub struct RedisServer {
-    child: Option<Child>,
-    pub port: u16,
-    dir: tempfile::TempDir,
-    extra: Vec<String>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl RedisServer {
-    /// Starts one on a free port. Fails (never skips) when redis-server is missing.
-    pub fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    /// Like [`RedisServer::start`], with more `redis-server` arguments.
-    pub fn start_with(extra: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut server = Self {
-            child: None,
-            port: free_port(),
-            dir,
-            extra: extra.iter().map(|s| s.to_string()).collect(),
-        };
-        server.launch();
-        server
-    }
-
-    fn launch(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(&self.extra)
-            .current_dir(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start redis-server ({e}): install it: apt-get install redis-server")
-            });
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                use std::io::{Read, Write};
-                s.set_read_timeout(Some(Duration::from_millis(500))).ok();
-                if s.write_all(b"PING\r\n").is_ok() {
-                    let mut buf = [0u8; 7];
-                    if s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n" {
-                        return;
-                    }
-                }
-            }
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// `redis://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Kills it (data is lost: no persistence).
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Starts it again on the same port.
-    pub fn restart(&mut self) {
-        self.stop();
-        self.launch();
-    }
-
-    /// A plain client for inspecting keys.
-    pub async fn client(&self) -> redis::aio::MultiplexedConnection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
@@ -285,7 +174,7 @@ impl TestApp {
     /// A client on the Redis or cluster behind the store; `None` on the embedded store.
     pub async fn inspector(&self) -> Option<Inspector> {
         match &self.backing {
-            Backing::Redis(r) => Some(Inspector::Single(r.client().await)),
+            Backing::Redis(r) => Some(Inspector::Single(r.async_connection().await)),
             Backing::Cluster(c) => Some(Inspector::Cluster(cluster_client(c).await)),
             Backing::Embedded(_) => None,
         }
@@ -309,11 +198,15 @@ impl TestApp {
         self.raw(b.body(body).unwrap()).await
     }
 
+    /// Sends a create with `body`, whatever it answers.
+    pub async fn try_create(&self, body: Value) -> Reply {
+        self.call(Method::POST, "/api/v1/shared-secrets", Some(body))
+            .await
+    }
+
     /// Creates a secret; asserts 200.
     pub async fn create(&self, body: Value) -> Value {
-        let r = self
-            .call(Method::POST, "/api/v1/shared-secrets", Some(body))
-            .await;
+        let r = self.try_create(body).await;
         assert_eq!(r.status, StatusCode::OK, "create failed: {}", r.text);
         r.json()
     }

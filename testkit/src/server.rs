@@ -1,6 +1,7 @@
 //! The real `zkshare-server` binary, started on a free port, its logs captured, killed on drop.
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use crate::workspace_binary;
 /// Where the server keeps its secrets.
 pub enum Store<'a> {
     /// The embedded store in this directory.
-    Embedded(&'a std::path::Path),
+    Embedded(&'a Path),
     /// Redis at this URL.
     Redis(String),
     /// The Redis Cluster with these comma-separated seed node URLs (`--redis-cluster`).
@@ -21,7 +22,10 @@ pub enum Store<'a> {
 pub struct ServerProcess {
     child: Child,
     base_url: String,
-    logs: Arc<Mutex<Vec<u8>>>,
+    start_line: String,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr_path: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -34,42 +38,56 @@ impl ServerProcess {
 
     /// Like [`ServerProcess::start`] with the log filter `log` (benchmarks use `warn`).
     pub fn start_with_log(store: Store<'_>, log: &str, extra: &[&str]) -> ServerProcess {
-        let mut cmd = Command::new(workspace_binary("zkshare-server"));
-        cmd.args(["--listen", "127.0.0.1:0", "--log", log])
-            .args(["--rate-limit-per-second", "0", "--creates-per-hour", "0"])
-            .args(["--max-concurrent-requests-per-client", "0"])
-            .env_remove("REDIS_URL")
-            .env_remove("ZKSHARE_REDIS_CLUSTER")
-            .env_remove("ZKSHARE_DATA_DIR")
-            .env_remove("ZKSHARE_LISTEN")
-            .env_remove("ZKSHARE_PUBLIC_URL");
+        let mut args: Vec<String> = ["--log", log]
+            .iter()
+            .chain(&["--rate-limit-per-second", "0", "--creates-per-hour", "0"])
+            .chain(&["--max-concurrent-requests-per-client", "0"])
+            .map(|arg| arg.to_string())
+            .collect();
         match store {
             Store::Embedded(dir) => {
-                cmd.arg("--data-dir").arg(dir);
+                args.push("--data-dir".into());
+                args.push(dir.to_str().expect("data dir is UTF-8").into());
             }
-            Store::Redis(url) => {
-                cmd.args(["--redis-url", &url]);
-            }
-            Store::RedisCluster(nodes) => {
-                cmd.args(["--redis-cluster", &nodes]);
+            Store::Redis(url) => args.extend(["--redis-url".into(), url]),
+            Store::RedisCluster(nodes) => args.extend(["--redis-cluster".into(), nodes]),
+        }
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Self::launch(&workspace_binary("zkshare-server"), &args)
+    }
+
+    /// Starts `binary` with `--listen 127.0.0.1:0` and exactly `args`, nothing else: no
+    /// `ZKSHARE_*` or `REDIS_URL` setting is inherited from the environment. Waits for the start
+    /// line that announces the bound address.
+    pub fn launch(binary: &Path, args: &[&str]) -> ServerProcess {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Kept in a file for `stderr()` and `logs()`, copied from a pipe by a thread.
+        let stderr_path = dir.path().join("stderr.log");
+        let mut stderr_file = std::fs::File::create(&stderr_path).expect("create stderr.log");
+        let mut cmd = Command::new(binary);
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("ZKSHARE_") || name == "REDIS_URL" {
+                cmd.env_remove(&*name);
             }
         }
-        cmd.args(extra);
         let mut child = cmd
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn zkshare-server");
-
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().expect("stderr");
-        let sink = logs.clone();
-        std::thread::spawn(move || copy_into(stderr, sink));
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", binary.display()));
+        let mut stderr = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut stderr_file));
 
         // The first stdout line announces the bound address.
+        let stdout_log = Arc::new(Mutex::new(Vec::new()));
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
-        let sink = logs.clone();
+        let sink = stdout_log.clone();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
             let mut line = String::new();
@@ -79,20 +97,29 @@ impl ServerProcess {
             copy_into(reader, sink);
         });
         let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        let base_url = line
+        let mut server = ServerProcess {
+            child,
+            base_url: String::new(),
+            start_line: line.trim_end().to_string(),
+            stdout: stdout_log,
+            stderr_path,
+            _dir: dir,
+        };
+        server.base_url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| {
-                let logs = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+                let logs = String::from_utf8_lossy(&server.logs()).into_owned();
                 panic!("zkshare-server did not announce its address; got {line:?}; logs:\n{logs}")
             })
             .trim_end_matches('/')
             .to_string();
-        ServerProcess {
-            child,
-            base_url,
-            logs,
-        }
+        server
+    }
+
+    /// The line it announced itself with, e.g. `zkshare listening on http://… (store: …)`.
+    pub fn start_line(&self) -> &str {
+        &self.start_line
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -110,9 +137,16 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// Everything it wrote to stdout and stderr so far.
+    /// Everything it wrote so far: stdout, then stderr.
     pub fn logs(&self) -> Vec<u8> {
-        self.logs.lock().unwrap().clone()
+        let mut logs = self.stdout.lock().unwrap().clone();
+        logs.extend(std::fs::read(&self.stderr_path).unwrap_or_default());
+        logs
+    }
+
+    /// What it wrote to stderr so far (its log).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 
     /// Sends SIGTERM: the server stops accepting and finishes what is in flight.

@@ -1,7 +1,4 @@
 //! A private Redis Cluster of `redis-server --cluster-enabled yes` processes on free ports.
-//!
-//! Self-contained (std, redis, tempfile) so that the server crate's tests include this same
-//! file by path instead of keeping a second copy.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,7 @@
 //! Runs the real `zkshare` CLI binary for tests: prompting off, no settings inherited from the environment.
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use crate::workspace_binary;
@@ -59,17 +60,29 @@ impl CliRun {
     }
 }
 
-/// Runs `zkshare ARGS` with `stdin` and extra `env`, prompting off and no inherited settings.
-pub fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> CliRun {
-    let mut cmd = Command::new(workspace_binary("zkshare"));
-    cmd.args(args)
-        .env("ZKSHARE_NO_PROMPT", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+/// The path of the `zkshare` binary under test.
+pub fn binary() -> PathBuf {
+    workspace_binary("zkshare")
+}
+
+/// Sets up `cmd` (the CLI, or a program that runs it, such as `script`) the way every test runs
+/// the CLI: prompting off, none of the CLI's settings inherited from the environment.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
+    cmd.env("ZKSHARE_NO_PROMPT", "1");
     for name in CLI_SETTINGS {
         cmd.env_remove(name);
     }
+    cmd
+}
+
+/// Runs `zkshare ARGS` with `stdin` and extra `env`, prompting off and no inherited settings.
+pub fn zkshare(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> CliRun {
+    let mut cmd = Command::new(binary());
+    isolate(&mut cmd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }

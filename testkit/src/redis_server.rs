@@ -11,18 +11,26 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts `redis-server` on a free port with persistence off (SAVE still writes `dump.rdb`
     /// into [`RedisServer::dir`] when asked to).
     pub fn start() -> RedisServer {
+        Self::start_with(&[])
+    }
+
+    /// Like [`RedisServer::start`], with more `redis-server` arguments (e.g. a
+    /// `--maxmemory-policy`); they are kept for [`RedisServer::restart`].
+    pub fn start_with(extra: &[&str]) -> RedisServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let mut server = RedisServer {
             child: None,
             port,
             dir,
+            extra: extra.iter().map(|arg| arg.to_string()).collect(),
         };
         server.spawn();
         server
@@ -36,6 +44,7 @@ impl RedisServer {
             .arg("--dir")
             .arg(self.dir.path())
             .args(["--dbfilename", "dump.rdb"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -89,6 +98,14 @@ impl RedisServer {
     /// A synchronous connection for assertions.
     pub fn connection(&self) -> redis::Connection {
         self.client().get_connection().expect("connect to redis")
+    }
+
+    /// An async connection for assertions from async tests.
+    pub async fn async_connection(&self) -> redis::aio::MultiplexedConnection {
+        self.client()
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to redis")
     }
 
     /// Kills the server (data is lost: persistence is off).
