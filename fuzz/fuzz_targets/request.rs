@@ -7,12 +7,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use zkshare_format::envelope::{self, ShapeError};
-use zkshare_server::api::AccessRequest;
-use zkshare_server::store::AccessType;
-use zkshare_server::validate::{
+use zkshare_server::http::shares::AccessRequest;
+use zkshare_server::shares::validate::{
     self, CreateSecretRequest, MAX_AUTHORIZED_EMAILS, MAX_ENVELOPE_CHARS, MAX_EXPIRY_MS,
     MAX_NAME_CHARS, MAX_PLAIN_PASSWORD_CHARS, MAX_VIEWS, MIN_EXPIRY_MS,
 };
+use zkshare_server::store::AccessType;
 
 fuzz_target!(|data: &[u8]| {
     // The same bytes as the body of create and of access (axum's Json is serde_json).

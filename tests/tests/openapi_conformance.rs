@@ -842,7 +842,7 @@ fn the_patterns_are_the_servers_rules() {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use rand::{Rng as _, RngExt as _};
-    use zkshare_server::validate::{check_envelope, parse_expires_in};
+    use zkshare_server::shares::validate::{check_envelope, parse_expires_in};
 
     let spec = Spec::new();
     let envelope_schema = "/components/schemas/Envelope";

@@ -20,7 +20,7 @@ tokio::task_local! {
 
 /// A new random request id, `req-` + 16 base64url characters. Drawn from a thread-local
 /// CSPRNG seeded by the operating system (no system call per request); ids and tokens of
-/// secrets come straight from the operating system ([`crate::random_bytes`]).
+/// secrets come straight from the operating system ([`crate::random::random_bytes`]).
 pub fn new_request_id() -> String {
     use rand::Rng as _;
     let mut bytes = [0u8; 12];

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::random_bytes;
+use crate::random::random_bytes;
 
 /// A new secret's id (16 random bytes) and delete token (32), base64url, from one request to
 /// the operating system's random number generator.

@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256};
 use super::ShareError;
 use super::validate;
 use crate::blocking::BlockingLimit;
-use crate::random_bytes;
+use crate::random::random_bytes;
 use crate::store::{Digest, PasswordCheck, PasswordSalt};
 
 /// SHA-256 of `bytes`.

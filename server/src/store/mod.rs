@@ -14,10 +14,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 /// The name the store's trait had before there were other aggregates.
-pub use self::ShareStore as SecretStore;
 pub use self::embedded::EmbeddedStore;
 pub use self::redis::RedisStore;
-pub use self::rules::counts_failures;
 pub use crate::domain::{AccessType, ViewerClaims};
 
 /// A SHA-256 or Argon2id output: what the store keeps instead of a verifier, password or token.
@@ -142,7 +140,7 @@ pub enum ConsumeOutcome {
     /// The presented digest is wrong; the failure was counted where the secret counts them.
     InvalidCredentials {
         /// Failures so far, including this one; 0 for a secret that counts none
-        /// ([`counts_failures`]).
+        /// ([`rules::counts_failures`]).
         failures: u32,
         /// The failure limit was reached and the secret was deleted.
         destroyed: bool,

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore, SecretStore};
+use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore, ShareStore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
@@ -77,7 +77,7 @@ pub async fn cluster_client(cluster: &RedisCluster) -> redis::cluster_async::Clu
         .unwrap()
 }
 
-pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn SecretStore> {
+pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn ShareStore> {
     Arc::new(
         RedisStore::connect_cluster(&cluster.node_urls(), Duration::from_millis(1000))
             .await
@@ -89,7 +89,7 @@ pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn SecretStore> {
 pub struct TestApp {
     pub kind: StoreKind,
     pub router: Router,
-    pub store: Arc<dyn SecretStore>,
+    pub store: Arc<dyn ShareStore>,
     pub config: Arc<Config>,
     pub backing: Backing,
 }
@@ -107,7 +107,7 @@ pub fn test_config() -> Config {
     c
 }
 
-pub async fn redis_store(server: &RedisServer) -> Arc<dyn SecretStore> {
+pub async fn redis_store(server: &RedisServer) -> Arc<dyn ShareStore> {
     Arc::new(
         RedisStore::connect(&server.url(), Duration::from_millis(1000))
             .await
@@ -115,11 +115,11 @@ pub async fn redis_store(server: &RedisServer) -> Arc<dyn SecretStore> {
     )
 }
 
-pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn SecretStore> {
+pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn ShareStore> {
     Arc::new(EmbeddedStore::open(dir).unwrap())
 }
 
-pub fn router_for(config: Arc<Config>, store: Arc<dyn SecretStore>) -> Router {
+pub fn router_for(config: Arc<Config>, store: Arc<dyn ShareStore>) -> Router {
     zkshare_server::app(AppState { config, store })
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
 }

@@ -18,7 +18,7 @@ async fn create_and_metadata_shape_common(app: &TestApp, path: &str) {
     let v = r.json();
     let id = v["id"].as_str().unwrap();
     assert_eq!(id.len(), 22);
-    assert!(zkshare_server::validate::is_secret_id(id));
+    assert!(zkshare_server::shares::validate::is_secret_id(id));
     let token = v["deleteToken"].as_str().unwrap();
     assert_eq!(token.len(), 43);
     assert_eq!(

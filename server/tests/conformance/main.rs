@@ -20,10 +20,10 @@ use redis::AsyncCommands as _;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tower::ServiceExt as _;
-use zkshare_server::api::NOT_FOUND_MESSAGE;
+use zkshare_server::http::shares::NOT_FOUND_MESSAGE;
 use zkshare_server::now_millis;
 use zkshare_server::store::{
-    AccessType, ConsumeOutcome, ConsumeRequest, Digest, NewSecret, PasswordCheck, SecretStore,
+    AccessType, ConsumeOutcome, ConsumeRequest, Digest, NewSecret, PasswordCheck, ShareStore,
     record,
 };
 
