@@ -879,6 +879,13 @@ async fn every_page_speaks_the_browsers_language_with_dates_and_plurals_in_it() 
             message(lang, "nf.title", "", 0)
         );
         axe(&page, "not found").await;
+        let page = browser.open(&format!("{base}/hashes")).await;
+        assert_speaks(&page, lang, "hashes").await;
+        assert_eq!(
+            flows::visible_text(&page, "h2").await,
+            message(lang, "hashes.title", "", 0)
+        );
+        axe(&page, "hashes").await;
         let problems: Vec<_> = (browser.problems().into_iter())
             // The 404 page and the wrong password's 401 are expected.
             .filter(|p| !p.contains("404 (Not Found)") && !p.contains("401 (Unauthorized)"))
@@ -941,4 +948,100 @@ async fn the_language_switcher_works_from_the_keyboard_and_is_remembered() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     browser.close().await;
+}
+
+/// What a page shows before its catalog loads (and without script) is its built-in English:
+/// a second copy of `en.json`. Every text and attribute that names a message must say what the
+/// English catalog says, so the pages read the same with and without the catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_built_in_english_is_the_english_catalog() {
+    let stack = stack();
+    let base = stack.server.base_url();
+    let browser = Chromium::launch_in("en-GB,en;q=0.9").await;
+    let page = browser.open(&format!("{base}/")).await;
+    flows::wait_visible(&page, "#create-form").await;
+    let id = "A".repeat(22);
+    // The raw HTML as served (before any script), parsed by the browser: each element's
+    // message key, arguments and text, and each translated attribute's value.
+    let found = eval(
+        &page,
+        &format!(
+            "Promise.all(['/', '/s/{id}', '/s/{id}/status', '/nope', '/hashes'].map(async (path) => {{ \
+               const html = await (await fetch(path)).text(); \
+               const doc = new DOMParser().parseFromString(html, 'text/html'); \
+               const texts = [...doc.querySelectorAll('[data-i18n]')].map((e) => \
+                 [path, e.dataset.i18n, e.dataset.i18nArgs || '{{}}', e.textContent]); \
+               const attrs = [...doc.querySelectorAll('[data-i18n-attr]')].flatMap((e) => \
+                 e.dataset.i18nAttr.trim().split(/\\s+/).map((pair) => {{ \
+                   const [attr, key] = pair.split(':'); \
+                   return [path, key, '{{}}', e.getAttribute(attr) || '']; \
+                 }})); \
+               return texts.concat(attrs); \
+             }})).then((all) => all.flat())"
+        ),
+    )
+    .await;
+    let english = catalog("en");
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for item in found.as_array().expect("an array") {
+        let field = |i: usize| item[i].as_str().unwrap_or_default().to_string();
+        let (path, key, args, shown) = (field(0), field(1), field(2), field(3));
+        if shown.trim().is_empty() {
+            continue; // filled in by the page's script, from the catalog
+        }
+        let args: Value = serde_json::from_str(&args).unwrap_or(Value::Null);
+        let Some(message) = english.get(&key) else {
+            wrong.push(format!("{path}: {key} is not in en.json"));
+            continue;
+        };
+        let n = args["n"].as_u64();
+        let mut expected = match message {
+            Value::Object(forms) => forms[if n == Some(1) { "one" } else { "other" }]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            other => other.as_str().unwrap_or_default().to_string(),
+        };
+        if let Some(args) = args.as_object() {
+            for (name, value) in args {
+                // Numbers as Intl.NumberFormat('en') writes them: 10000 → "10,000".
+                let value = match value.as_u64() {
+                    Some(number) => english_number(number),
+                    None => value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_string),
+                };
+                expected = expected.replace(&format!("{{{name}}}"), &value);
+            }
+        }
+        for tag in ["<a>", "</a>", "<code>", "</code>"] {
+            expected = expected.replace(tag, "");
+        }
+        checked += 1;
+        if squash(&expected) != squash(&shown) {
+            wrong.push(format!(
+                "{path}: {key}\n  page:    {:?}\n  catalog: {:?}",
+                squash(&shown),
+                squash(&expected)
+            ));
+        }
+    }
+    assert!(checked > 60, "only {checked} built-in texts found");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    browser.close().await;
+}
+
+/// `n` with English thousands separators.
+fn english_number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

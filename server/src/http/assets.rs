@@ -176,7 +176,8 @@ impl WebAssets {
     }
 
     /// `/hashes`: the published hashes as a page people can read, with the commands that
-    /// reproduce them from the source. Made on the server, so it needs no script.
+    /// reproduce them from the source. Made on the server, so it reads without script (in
+    /// English); with script, i18n.js shows it in the visitor's language like the other pages.
     pub fn hashes_page(&self) -> String {
         let escape = |s: &str| {
             s.replace('&', "&amp;")
@@ -196,34 +197,45 @@ impl WebAssets {
                 )
             })
             .collect();
-        let style = self
-            .get("/style.css")
-            .map(|css| {
-                format!(
-                    "<link rel=\"stylesheet\" href=\"/style.css\" integrity=\"{}\">",
-                    css.sri
-                )
-            })
-            .unwrap_or_default();
+        // The page speaks the visitor's language like the others: its texts carry their catalog
+        // keys, and i18n.js (with SRI) renders the catalog, itself fetched with SRI.
+        let sri_of = |path: &str| self.get(path).map(|a| a.sri.clone()).unwrap_or_default();
+        let catalogs: String = ["en", "de", "fr"]
+            .iter()
+            .map(|lang| format!(" data-{lang}=\"{}\"", sri_of(&format!("/i18n/{lang}.json"))))
+            .collect();
+        let style = sri_of("/style.css");
+        let i18n = sri_of("/js/i18n.js");
         format!(
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta name=\"color-scheme\" content=\"light dark\">\n\
-             <title>Published hashes — zkshare</title>\n{style}\n</head>\n<body>\n<main>\n\
+             <meta name=\"zkshare-i18n\"{catalogs}>\n\
+             <title data-i18n=\"title.hashes\">Published hashes — zkshare</title>\n\
+             <link rel=\"stylesheet\" href=\"/style.css\" integrity=\"{style}\">\n\
+             <script type=\"module\" src=\"/js/i18n.js\" integrity=\"{i18n}\"></script>\n\
+             </head>\n<body>\n<main>\n\
              <header><h1><a href=\"/\" class=\"brand\">zkshare</a></h1></header>\n\
-             <h2>The code this server sends to your browser</h2>\n\
-             <p>Every file the pages are made of, with its SHA-256 as served (the same list as \
-             <a href=\"/assets.json\">/assets.json</a>). To check it, build the server from the \
-             source and compare:</p>\n\
+             <h2 data-i18n=\"hashes.title\">The code this server sends to your browser</h2>\n\
+             <p data-i18n=\"hashes.p1\">Every file the pages are made of, with its SHA-256 as \
+             served (the same list as <a href=\"/assets.json\">/assets.json</a>). To check it, \
+             build the server from the source and compare:</p>\n\
              <pre><code>cargo xtask check-wasm\n\
              cargo run -q --release -p zkshare-server -- print-asset-hashes</code></pre>\n\
-             <p>The first rebuilds the WebAssembly and fails unless it equals the committed copy; \
-             the second prints this list as that build would serve it. \
-             <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
-             <div class=\"table\"><table>\n<thead><tr><th scope=\"col\">file</th>\
-             <th scope=\"col\">bytes</th><th scope=\"col\">SHA-256</th></tr></thead>\n\
+             <p data-i18n=\"hashes.p2\">The first rebuilds the WebAssembly and fails unless it \
+             equals the committed copy; the second prints this list as that build would serve \
+             it. <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
+             <div class=\"table\"><table>\n<thead><tr>\
+             <th scope=\"col\" data-i18n=\"hashes.file\">file</th>\
+             <th scope=\"col\" data-i18n=\"hashes.bytes\">bytes</th>\
+             <th scope=\"col\" data-i18n=\"hashes.sha256\">SHA-256</th></tr></thead>\n\
              <tbody>\n{rows}</tbody></table></div>\n\
-             <p><a href=\"/\">Share a secret</a></p>\n</main>\n</body>\n</html>\n"
+             <p><a href=\"/\" data-i18n=\"link.share_own\">Share a secret of your own</a></p>\n\
+             <footer><span class=\"lang\"><label for=\"lang\" data-i18n=\"lang.label\">Language</label>\
+             <select id=\"lang\"><option value=\"en\" lang=\"en\">English</option>\
+             <option value=\"de\" lang=\"de\">Deutsch</option>\
+             <option value=\"fr\" lang=\"fr\">Français</option></select></span></footer>\n\
+             </main>\n</body>\n</html>\n"
         )
     }
 
