@@ -69,6 +69,7 @@ pub fn init_tracing(filter: &str, format: config::LogFormat) -> anyhow::Result<(
 /// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    let assets = Arc::new(WebAssets::load(config.web_dir.as_deref())?);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -100,6 +101,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let state = AppState {
         config: Arc::new(config),
         store,
+        assets,
     };
     run(listener, state, shutdown).await
 }

@@ -42,11 +42,27 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where secrets live.
     pub store: Arc<dyn ShareStore>,
+    /// The web page's files, templated and hashed once.
+    pub assets: Arc<assets::WebAssets>,
+}
+
+impl AppState {
+    /// The state over `store`, with the web page's files from `config.web_dir` or the copy
+    /// embedded at build time (the one step that reads files; [`app`] reads none).
+    pub fn new(config: Arc<Config>, store: Arc<dyn ShareStore>) -> anyhow::Result<Self> {
+        let assets = Arc::new(assets::WebAssets::load(config.web_dir.as_deref())?);
+        Ok(Self {
+            config,
+            store,
+            assets,
+        })
+    }
 }
 
 /// The whole HTTP application: API (rate-limited), health probes, web page, and the layers
-/// (body limit, timeout, panic guard, error bodies, security headers, request logs). Starts
-/// nothing: serving for long also needs the [`limits::Upkeep`] that [`router`] returns.
+/// (body limit, timeout, panic guard, error bodies, security headers, request logs). Reads no
+/// file and starts nothing: serving for long also needs the [`limits::Upkeep`] that [`router`]
+/// returns.
 pub fn app(state: AppState) -> Router {
     router(state).0
 }
@@ -55,13 +71,7 @@ pub fn app(state: AppState) -> Router {
 pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     let config = Arc::clone(&state.config);
     let mut upkeep = limits::Upkeep::default();
-    let assets = Arc::new(match assets::WebAssets::load(config.web_dir.as_deref()) {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::error!(error = %e, "web assets could not be loaded; serving none");
-            assets::WebAssets::from_files(Default::default())
-        }
-    });
+    let assets = Arc::clone(&state.assets);
     let finalize = layers::Finalize {
         assets: Arc::clone(&assets),
         hsts: config

@@ -1,4 +1,4 @@
-//! Starting up: the start line per store, --help, an unreachable Redis, a Redis that may evict keys.
+//! Starting up: the start line per store, --help, an unreachable Redis or web directory, a Redis that may evict keys.
 
 use super::*;
 
@@ -128,6 +128,42 @@ fn unreachable_redis_fails_startup_with_a_clear_message() {
         "{err}"
     );
     assert!(!err.contains("hunter2"), "the Redis password leaked: {err}");
+}
+
+/// A `--web-dir` that cannot be read stops the start with the reason: serving no page at all
+/// would look like a working server to its health checks.
+#[test]
+fn an_unreadable_web_dir_fails_startup_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-web-dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkshare-server"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--web-dir")
+        .arg(&missing)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still running with an unreadable --web-dir");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot read web directory {}", missing.display())),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("listening"),
+        "announced itself before failing"
+    );
 }
 
 #[tokio::test]

@@ -120,7 +120,7 @@ pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn ShareStore> {
 }
 
 pub fn router_for(config: Arc<Config>, store: Arc<dyn ShareStore>) -> Router {
-    zkshare_server::app(AppState { config, store })
+    zkshare_server::app(AppState::new(config, store).expect("the embedded web page"))
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
 }
 
