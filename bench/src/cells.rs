@@ -174,8 +174,13 @@ async fn measure<W: Worker>(
     clock: &Clock,
 ) -> Cell {
     let m = closed_loop(workers, warmup, duration, watch).await;
+    // The first watched process's peak RSS so far: which cell raised it shows in the log.
+    let peak = (watch.pids.first())
+        .and_then(|&(label, pid, _)| Some((label, crate::sysinfo::proc_status_kib(pid)?.0)))
+        .map(|(label, hwm)| format!(" · {label} peak RSS {:.1} MB", hwm as f64 * 1024.0 / 1e6))
+        .unwrap_or_default();
     clock.say(&format!(
-        "{workload:<26} c={c:<3} {:>9.0}/s p99 {:.2} ms errors {}",
+        "{workload:<26} c={c:<3} {:>9.0}/s p99 {:.2} ms errors {}{peak}",
         m.rate(),
         m.quantile_ms(0.99),
         m.errors
