@@ -57,7 +57,7 @@ pub struct CryptoTimes {
     /// Argon2id alone: seal with a password minus seal without.
     pub argon_seal_diff_ms: f64,
     /// `new EnvelopeKeys(header, key, password)` (Argon2id + HKDF).
-    pub argon_reader_keys_ms: f64,
+    pub argon_envelope_keys_ms: f64,
     pub runs: usize,
 }
 
@@ -159,7 +159,7 @@ pub fn native_times(runs: usize, argon_runs: usize) -> anyhow::Result<CryptoTime
         seal_ms,
         open_ms: median(open),
         argon_seal_diff_ms: median(with_pw) - seal_ms,
-        argon_reader_keys_ms: median(reader),
+        argon_envelope_keys_ms: median(reader),
         runs,
     })
 }
@@ -205,7 +205,7 @@ import('/js/zk.js').then(m => m.protocol()).then(zk => {{
   }}
   const s = median(seal);
   window.__bench = JSON.stringify({{ seal: s, open: median(open), argonSealDiff: median(withPw) - s,
-    argonReaderKeys: median(reader), userAgent: navigator.userAgent }});
+    argonEnvelopeKeys: median(reader), userAgent: navigator.userAgent }});
 }}).catch(e => {{ window.__bench = 'ERROR ' + e; }});
 true"#
     )
@@ -239,7 +239,7 @@ pub async fn browser_times(
             seal_ms: num("seal")?,
             open_ms: num("open")?,
             argon_seal_diff_ms: num("argonSealDiff")?,
-            argon_reader_keys_ms: num("argonReaderKeys")?,
+            argon_envelope_keys_ms: num("argonEnvelopeKeys")?,
             runs,
         },
         v["userAgent"].as_str().unwrap_or_default().to_string(),

@@ -418,8 +418,8 @@ median of {} runs; natively the same calls of `zkshare-crypto` (release), batche
         let _ = writeln!(
             o,
             "| Argon2id: EnvelopeKeys with password | {} | {} |",
-            show(hb, b.argon_reader_keys_ms),
-            show(hn, n.argon_reader_keys_ms)
+            show(hb, b.argon_envelope_keys_ms),
+            show(hn, n.argon_envelope_keys_ms)
         );
         let _ = writeln!(
             o,

@@ -49,7 +49,7 @@ async fn request_shape_errors(kind: StoreKind) {
         )
         .await;
     r.assert_error(413);
-    // (The chunked variant, without Content-Length, is in tests/binary.rs over real TCP.)
+    // (The chunked variant, without Content-Length, is in server/tests/binary/limits.rs over real TCP.)
 
     // Access body: empty or {} = no password; unknown field 400; no content type parsed as JSON.
     let v = app.create(json!({ "secretValue": env })).await;
