@@ -11,6 +11,7 @@ import os
 import ssl
 import sys
 import time
+import warnings
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -28,7 +29,7 @@ class Sink:
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "auth_login": login,
-            "tls": session.ssl is not None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
             "data": envelope.original_content.decode("latin-1"),
         }
         final = os.path.join(self.out, "%04d.json" % self.count)
@@ -39,6 +40,8 @@ class Sink:
 
 
 def main():
+    # aiosmtpd warns about its own deprecated Session.login_data on every login.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True)
@@ -64,7 +67,8 @@ def main():
                 and auth_data.login.decode() == user
                 and auth_data.password.decode() == password
             )
-            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+            # handled=False: aiosmtpd itself answers 235 or 535.
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
         kwargs.update(authenticator=authenticator, auth_required=True)
     else:
