@@ -98,7 +98,7 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
 
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
-    #[arg(long, env = "ZKSHARE_LOG", default_value = DEFAULT_LOG)]
+    #[arg(long, env = "ZKSHARE_LOG", global = true, default_value = DEFAULT_LOG)]
     pub log: String,
 
     /// Log lines as text, or as one JSON object per line for log shippers (same fields).
@@ -113,31 +113,36 @@ pub struct Config {
     /// smtps://[user:password@]host[:port] (port 465, implicit TLS). Percent-encode reserved
     /// characters of the user and password. Without it (and without --mail-to-console) the
     /// server sends no mail.
-    #[arg(long, env = "ZKSHARE_SMTP_URL")]
+    #[arg(long, env = "ZKSHARE_SMTP_URL", global = true)]
     pub smtp_url: Option<Redacted<String>>,
 
     /// Extra trusted CA certificate(s), PEM, for a relay with a private CA; the public roots
     /// stay trusted.
-    #[arg(long, env = "ZKSHARE_SMTP_CA_FILE")]
+    #[arg(long, env = "ZKSHARE_SMTP_CA_FILE", global = true)]
     pub smtp_ca_file: Option<PathBuf>,
 
     /// Let an smtp:// URL send without TLS. Refused at start unless the relay's host is a
     /// loopback address or `localhost` (a local MTA); never for a remote relay.
-    #[arg(long, env = "ZKSHARE_SMTP_INSECURE_LOCALHOST")]
+    #[arg(long, env = "ZKSHARE_SMTP_INSECURE_LOCALHOST", global = true)]
     pub smtp_insecure_localhost: bool,
 
     /// Seconds to wait for the relay to connect or answer before a send fails.
-    #[arg(long, env = "ZKSHARE_SMTP_TIMEOUT_SECS", default_value_t = DEFAULT_SMTP_TIMEOUT_SECS)]
+    #[arg(long, env = "ZKSHARE_SMTP_TIMEOUT_SECS", global = true, default_value_t = DEFAULT_SMTP_TIMEOUT_SECS)]
     pub smtp_timeout_secs: u64,
 
     /// Sender of outgoing mail, e.g. "zkshare <noreply@share.example.com>". Required with
     /// --smtp-url.
-    #[arg(long, env = "ZKSHARE_MAIL_FROM")]
+    #[arg(long, env = "ZKSHARE_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
 
     /// DEVELOPMENT ONLY: print outgoing mail (with its one-time codes) on standard output
     /// instead of sending it. Never use it in production.
-    #[arg(long, env = "ZKSHARE_MAIL_TO_CONSOLE", conflicts_with = "smtp_url")]
+    #[arg(
+        long,
+        env = "ZKSHARE_MAIL_TO_CONSOLE",
+        global = true,
+        conflicts_with = "smtp_url"
+    )]
     pub mail_to_console: bool,
 
     /// The older spelling of the print-asset-hashes subcommand, kept for scripts.

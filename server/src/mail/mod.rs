@@ -274,7 +274,13 @@ fn classify(relay: &str, e: &lettre::transport::smtp::Error, seconds: u64) -> Ma
     if e.is_timeout() {
         return MailError::Timeout { relay, seconds };
     }
-    if e.is_tls() {
+    // lettre reports a refused certificate as a connection error whose text names it.
+    let lower = detail.to_ascii_lowercase();
+    if e.is_tls()
+        || ["tls", "certificate", "handshake"]
+            .iter()
+            .any(|word| lower.contains(word))
+    {
         return MailError::Tls { relay, detail };
     }
     if let Some(code) = e.status() {
@@ -284,10 +290,6 @@ fn classify(relay: &str, e: &lettre::transport::smtp::Error, seconds: u64) -> Ma
             return MailError::Authentication { relay, detail };
         }
         return MailError::Refused { relay, detail };
-    }
-    if e.is_client() && detail.to_ascii_lowercase().contains("tls") {
-        // A relay that does not offer STARTTLS when it is required.
-        return MailError::Tls { relay, detail };
     }
     MailError::Unreachable { relay, detail }
 }
@@ -311,4 +313,120 @@ pub async fn send_test_mail(config: &Config, to: &str) -> anyhow::Result<()> {
     mailer.send(&message).await?;
     println!("test message to {to} accepted: {}", mailer.describe());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn config(args: &[&str]) -> Config {
+        Config::try_parse_from(std::iter::once("zkshare-server").chain(args.iter().copied()))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_relay_password_stays_out_of_config_debug_and_the_description() {
+        let c = config(&[
+            "--smtp-url",
+            "smtps://u:Hunter2-smtp-pw@mail.example.com",
+            "--mail-from",
+            "zkshare <noreply@example.com>",
+        ]);
+        assert!(!format!("{c:?}").contains("Hunter2"));
+        let mailer = Mailer::from_config(&c).unwrap().unwrap();
+        let described = mailer.describe();
+        assert!(!described.contains("Hunter2"), "{described}");
+        assert!(
+            described.contains("mail.example.com:465 (TLS)"),
+            "{described}"
+        );
+    }
+
+    #[test]
+    fn send_test_mail_takes_the_mail_options_before_or_after_it() {
+        let after = config(&[
+            "send-test-mail",
+            "--to",
+            "a@example.com",
+            "--smtp-url",
+            "smtp://mail.example.com",
+            "--mail-from",
+            "noreply@example.com",
+        ]);
+        assert_eq!(after.test_mail_recipient(), Some("a@example.com"));
+        assert!(after.smtp_url.is_some() && after.mail_from.is_some());
+        let before = config(&[
+            "--mail-to-console",
+            "send-test-mail",
+            "--to",
+            "a@example.com",
+        ]);
+        assert!(before.mail_to_console);
+        assert_eq!(config(&[]).test_mail_recipient(), None);
+    }
+
+    #[test]
+    fn settings_are_checked_before_any_mail() {
+        assert!(Mailer::from_config(&config(&[])).unwrap().is_none());
+        let no_sender = config(&["--smtp-url", "smtp://mail.example.com"]);
+        assert!(matches!(
+            Mailer::from_config(&no_sender),
+            Err(MailConfigError::NoSender)
+        ));
+        let bad_sender = config(&[
+            "--smtp-url",
+            "smtp://mail.example.com",
+            "--mail-from",
+            "not an address",
+        ]);
+        assert!(matches!(
+            Mailer::from_config(&bad_sender),
+            Err(MailConfigError::BadSender(_))
+        ));
+        let flag_alone = config(&["--smtp-insecure-localhost"]);
+        assert!(Mailer::from_config(&flag_alone).is_err());
+        let missing_ca = config(&[
+            "--smtp-url",
+            "smtp://mail.example.com",
+            "--mail-from",
+            "noreply@example.com",
+            "--smtp-ca-file",
+            "/nonexistent/ca.pem",
+        ]);
+        assert!(matches!(
+            Mailer::from_config(&missing_ca),
+            Err(MailConfigError::CaFile { .. })
+        ));
+        assert!(
+            Config::try_parse_from([
+                "zkshare-server",
+                "--mail-to-console",
+                "--smtp-url",
+                "smtp://mail.example.com"
+            ])
+            .is_err()
+        );
+        let console = Mailer::from_config(&config(&["--mail-to-console"]))
+            .unwrap()
+            .unwrap();
+        assert!(console.is_console() && console.describe().contains("NOT SENT"));
+    }
+
+    #[tokio::test]
+    async fn an_invalid_recipient_is_refused_before_any_connection() {
+        let console = Mailer::from_config(&config(&["--mail-to-console"]))
+            .unwrap()
+            .unwrap();
+        let message = Message {
+            to: "not an address".into(),
+            subject: "s".into(),
+            text: "t".into(),
+        };
+        assert!(matches!(
+            console.send(&message).await,
+            Err(MailError::InvalidRecipient)
+        ));
+    }
 }
