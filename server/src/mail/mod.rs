@@ -114,7 +114,7 @@ pub struct Mailer {
 
 enum Route {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         relay: Relay,
         timeout: Duration,
     },
@@ -187,7 +187,7 @@ impl Mailer {
         Ok(Some(Mailer {
             from,
             route: Route::Smtp {
-                transport: builder.build(),
+                transport: Box::new(builder.build()),
                 relay,
                 timeout,
             },
