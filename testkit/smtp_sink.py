@@ -3,6 +3,7 @@
 
 Each accepted message becomes DIR/NNNN.json (written to a temporary name, then renamed):
 {"mail_from": ..., "rcpt_tos": [...], "auth_login": ... or null, "tls": bool, "data": <raw message, latin-1>}.
+Recipients whose address starts with "refuse-" are refused with 550.
 Prints "ready" on stdout once it accepts connections.
 """
 import argparse
@@ -21,6 +22,13 @@ class Sink:
     def __init__(self, out):
         self.out = out
         self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # Lets tests see a relay's refusal: it quotes the address, as real relays do.
+        if address.startswith("refuse-"):
+            return "550 5.1.1 <%s>: Recipient address rejected" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1

@@ -71,7 +71,8 @@ impl ReceivedMail {
 }
 
 impl SmtpSink {
-    /// Starts a sink that accepts any sender and recipient without a login.
+    /// Starts a sink that accepts any sender and recipient without a login, except recipients
+    /// whose address starts with `refuse-`, which it refuses with 550 (quoting the address).
     pub fn start(security: SinkSecurity) -> SmtpSink {
         Self::launch(security, None)
     }

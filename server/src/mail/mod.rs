@@ -247,6 +247,12 @@ impl Mailer {
         };
         match &result {
             Ok(()) => tracing::info!(recipient_domain = %domain, "mail sent"),
+            // A relay's refusal may quote the recipient's address: the log gets its kind only.
+            Err(MailError::Refused { relay, .. }) => tracing::warn!(
+                recipient_domain = %domain,
+                %relay,
+                "mail not sent: the relay refused the message"
+            ),
             Err(e) => tracing::warn!(recipient_domain = %domain, error = %e, "mail not sent"),
         }
         result
