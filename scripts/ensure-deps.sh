@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the programs the test suite starts are present; installs them when it can.
-# Usage: scripts/ensure-deps.sh   (redis-server, redis-cli, chromium, chromedriver, python3 with venv, systemd-analyze)
+# Usage: scripts/ensure-deps.sh   (redis-server, redis-cli, chromium, chromedriver, python3 with venv, openssl, systemd-analyze)
 # Building and serving need nothing from here: the wasm32 target comes with rust-toolchain.toml, and
 # the page's WebAssembly is committed in web/pkg (`cargo xtask wasm` rebuilds it without any CLI).
 set -euo pipefail
@@ -18,6 +18,8 @@ command -v redis-cli >/dev/null || missing+=(redis-tools)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v python3 >/dev/null || missing+=(python3)
+# The mail tests' SMTP sink makes its throwaway CA and certificates with the openssl CLI.
+command -v openssl >/dev/null || missing+=(openssl)
 # The deployment test checks the systemd unit with systemd-analyze.
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 # Virtual environments for the Python tools the tests install from PyPI (Debian splits venv out).

@@ -98,7 +98,7 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
 
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "zkshare_server=debug".
-    #[arg(long, env = "ZKSHARE_LOG", default_value = DEFAULT_LOG)]
+    #[arg(long, env = "ZKSHARE_LOG", global = true, default_value = DEFAULT_LOG)]
     pub log: String,
 
     /// Log lines as text, or as one JSON object per line for log shippers (same fields).
@@ -109,17 +109,61 @@ pub struct Config {
     #[arg(long, env = "ZKSHARE_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
 
+    /// Outgoing mail relay: smtp://[user:password@]host[:port] (port 587, STARTTLS required) or
+    /// smtps://[user:password@]host[:port] (port 465, implicit TLS). Percent-encode reserved
+    /// characters of the user and password. Without it (and without --mail-to-console) the
+    /// server sends no mail.
+    #[arg(long, env = "ZKSHARE_SMTP_URL", global = true)]
+    pub smtp_url: Option<Redacted<String>>,
+
+    /// Extra trusted CA certificate(s), PEM, for a relay with a private CA; the public roots
+    /// stay trusted.
+    #[arg(long, env = "ZKSHARE_SMTP_CA_FILE", global = true)]
+    pub smtp_ca_file: Option<PathBuf>,
+
+    /// Let an smtp:// URL send without TLS. Refused at start unless the relay's host is a
+    /// loopback address or `localhost` (a local MTA); never for a remote relay.
+    #[arg(long, env = "ZKSHARE_SMTP_INSECURE_LOCALHOST", global = true)]
+    pub smtp_insecure_localhost: bool,
+
+    /// Seconds to wait for the relay to connect or answer before a send fails.
+    #[arg(long, env = "ZKSHARE_SMTP_TIMEOUT_SECS", global = true, default_value_t = DEFAULT_SMTP_TIMEOUT_SECS)]
+    pub smtp_timeout_secs: u64,
+
+    /// Sender of outgoing mail, e.g. "zkshare <noreply@share.example.com>". Required with
+    /// --smtp-url.
+    #[arg(long, env = "ZKSHARE_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// DEVELOPMENT ONLY: print outgoing mail (with its one-time codes) on standard output
+    /// instead of sending it. Never use it in production.
+    #[arg(
+        long,
+        env = "ZKSHARE_MAIL_TO_CONSOLE",
+        global = true,
+        conflicts_with = "smtp_url"
+    )]
+    pub mail_to_console: bool,
+
     /// The older spelling of the print-asset-hashes subcommand, kept for scripts.
     #[arg(long, hide = true)]
     pub print_asset_hashes: bool,
 }
 
 /// The subcommands.
-#[derive(Subcommand, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Subcommand, Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Print the SHA-256 of every web asset exactly as it would be served (the JSON of
     /// GET /assets.json) and exit. Compare a build from source with a running server's.
     PrintAssetHashes,
+    /// Send one test message with the mail settings (--smtp-url, --mail-from, ...) and exit:
+    /// 0 when the relay accepted it, 1 with the reason (connection, TLS, authentication,
+    /// refusal) when not.
+    SendTestMail {
+        /// The recipient's address.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// A configuration value that must never be printed (a Redis URL may hold a password): its
@@ -180,6 +224,7 @@ const DEFAULT_CREATES_PER_HOUR: u32 = 600;
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_REDIS_TIMEOUT_MS: u64 = 2000;
 const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 20;
+const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 10;
 const DEFAULT_LOG: &str = "info";
 const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
 
@@ -211,6 +256,12 @@ impl Config {
             log: DEFAULT_LOG.to_string(),
             log_format: DEFAULT_LOG_FORMAT,
             web_dir: None,
+            smtp_url: None,
+            smtp_ca_file: None,
+            smtp_insecure_localhost: false,
+            smtp_timeout_secs: DEFAULT_SMTP_TIMEOUT_SECS,
+            mail_from: None,
+            mail_to_console: false,
             print_asset_hashes: false,
         }
     }
@@ -218,6 +269,14 @@ impl Config {
     /// Whether to print the asset hashes and exit (the subcommand or its older flag).
     pub fn prints_asset_hashes(&self) -> bool {
         self.print_asset_hashes || self.command == Some(Command::PrintAssetHashes)
+    }
+
+    /// The recipient of the send-test-mail subcommand, when that is what was asked.
+    pub fn test_mail_recipient(&self) -> Option<&str> {
+        match &self.command {
+            Some(Command::SendTestMail { to }) => Some(to),
+            _ => None,
+        }
     }
 
     /// The base of sharedSecretLink, without a trailing slash.

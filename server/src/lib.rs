@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod net;
 pub mod policy;

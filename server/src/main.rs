@@ -1,6 +1,7 @@
-//! zkshare server binary: parses configuration, then serves (or prints the asset hashes).
+//! zkshare server binary: parses configuration, then serves (or prints the asset hashes, or sends a test mail).
 
 use clap::Parser as _;
+use zkshare_server::mail::send_test_mail;
 use zkshare_server::startup::print_asset_hashes;
 use zkshare_server::{Config, init_tracing, serve};
 
@@ -17,6 +18,9 @@ async fn main() -> anyhow::Result<()> {
         return print_asset_hashes(&config);
     }
     init_tracing(&config.log, config.log_format)?;
+    if let Some(to) = config.test_mail_recipient() {
+        return send_test_mail(&config, to).await;
+    }
     serve(config).await
 }
 

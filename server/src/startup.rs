@@ -68,6 +68,12 @@ pub fn init_tracing(filter: &str, format: config::LogFormat) -> anyhow::Result<(
 
 /// Opens the store, binds, prints the start line and serves until Ctrl-C or SIGTERM.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    // Mail settings are checked before anything is opened: a bad relay URL stops the start.
+    let mailer = crate::mail::Mailer::from_config(&config)?;
+    if mailer.as_ref().is_some_and(|m| m.is_console()) {
+        eprintln!("{}", crate::mail::CONSOLE_WARNING);
+        tracing::warn!("{}", crate::mail::CONSOLE_WARNING);
+    }
     let store = open_store(&config).await?;
     let assets = Arc::new(WebAssets::load(config.web_dir.as_deref())?);
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -84,6 +90,10 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
         "zkshare listening on http://{addr} (store: {})",
         store.describe()
     );
+    match &mailer {
+        Some(mailer) => println!("zkshare mail: {}", mailer.describe()),
+        None => println!("zkshare mail: off (no --smtp-url)"),
+    }
     if let Some(metrics_listen) = &config.metrics_listen {
         let metrics_listener = tokio::net::TcpListener::bind(metrics_listen)
             .await

@@ -10,10 +10,11 @@
 //!   [`server`] (the `zkshare-server` binary), [`cli`] (runs the `zkshare` CLI).
 //! - Around them: [`proxy`] (a recording TCP proxy), [`stub`] (a hostile HTTP server for the
 //!   CLI), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`npm`]
-//!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding).
-//! - A new program a test needs (an SMTP sink for mail, say) gets a module of its own beside
-//!   these, started the same way: a free loopback port, a scratch directory, killed on drop,
-//!   [`require_program`] when it is missing.
+//!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding),
+//!   [`smtp`] (a real SMTP sink, plain, STARTTLS or TLS, whose received mail tests read).
+//! - A new program a test needs gets a module of its own beside these, started the same way:
+//!   a free loopback port, a scratch directory, killed on drop, [`require_program`] when it is
+//!   missing.
 
 pub mod browser;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod proxy;
 pub mod redis_cluster;
 pub mod redis_server;
 pub mod server;
+pub mod smtp;
 pub mod stub;
 
 use std::net::TcpListener;
