@@ -714,7 +714,14 @@ fn every_catalog_has_the_english_keys_arguments_and_plural_forms() {
     }
     // Every message the pages name exists.
     let web = zkshare_tests::workspace_root().join("web");
-    for page in ["index.html", "reveal.html", "status.html", "404.html"] {
+    for page in [
+        "index.html",
+        "reveal.html",
+        "status.html",
+        "404.html",
+        "partials/how.html",
+        "partials/language.html",
+    ] {
         let html = std::fs::read_to_string(web.join(page)).unwrap();
         for attr in ["data-i18n=\"", "data-title=\""] {
             for piece in html.split(attr).skip(1) {

@@ -1,8 +1,10 @@
 //! The web page: assets embedded at build time (or read from --web-dir), SRI templating, published hashes (over 400 lines: its tests included).
 //!
 //! Everything is loaded once at startup so that `/assets.json` describes exactly the bytes that
-//! are served: `{{sri:/app.js}}` in an `.html` file becomes `sha384-…` of `/app.js`, and then
-//! every file (templated HTML included) gets its SHA-256 and SHA-384.
+//! are served: in an `.html` file, `{{include:/partials/NAME.html}}` becomes that fragment (the
+//! parts every page shares; fragments are not served themselves), then `{{sri:/app.js}}` becomes
+//! `sha384-…` of `/app.js`, and then every file (templated HTML included) gets its SHA-256 and
+//! SHA-384. The `/hashes` page is made here too, once.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,7 +50,11 @@ pub struct Asset {
 pub struct WebAssets {
     files: BTreeMap<String, Asset>,
     manifest: Bytes,
+    hashes_page: Bytes,
 }
+
+/// Where the fragments the pages include live (`web/partials/`).
+const PARTIALS: &str = "/partials/";
 
 /// The Content-Type for a file name.
 pub fn content_type_for(path: &str) -> &'static str {
@@ -73,21 +79,33 @@ fn is_html(path: &str) -> bool {
     path.ends_with(".html") || path.ends_with(".htm")
 }
 
-/// Replaces `{{sri:PATH}}` with the SRI value of PATH; unknown paths are left and logged.
-fn template(path: &str, html: &str, sri_of: &BTreeMap<String, String>) -> String {
+/// Replaces each `{{KIND:PATH}}` token of `html` with `value(PATH)`; a token whose path has no
+/// value is left as it is and logged.
+fn replace_tokens(
+    path: &str,
+    html: &str,
+    kind: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> String {
+    let open = format!("{{{{{kind}:");
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(start) = rest.find("{{sri:") {
+    while let Some(start) = rest.find(&open) {
         out.push_str(&rest[..start]);
-        let after = &rest[start + 6..];
+        let after = &rest[start + open.len()..];
         match after.find("}}") {
             Some(end) => {
                 let target = after[..end].trim();
-                match sri_of.get(target) {
-                    Some(sri) => out.push_str(sri),
+                match value(target) {
+                    Some(v) => out.push_str(&v),
                     None => {
-                        tracing::warn!(file = path, target, "SRI token names an unknown asset");
-                        out.push_str(&rest[start..start + 6 + end + 2]);
+                        tracing::warn!(
+                            file = path,
+                            target,
+                            kind,
+                            "template token names an unknown file"
+                        );
+                        out.push_str(&rest[start..start + open.len() + end + 2]);
                     }
                 }
                 rest = &after[end + 2..];
@@ -100,6 +118,77 @@ fn template(path: &str, html: &str, sri_of: &BTreeMap<String, String>) -> String
     }
     out.push_str(rest);
     out
+}
+
+/// Expands `{{include:/partials/…}}` (a fragment without its first-line comment, trimmed), then
+/// `{{sri:PATH}}` (the SRI value of PATH).
+fn template(
+    path: &str,
+    html: &str,
+    partials: &BTreeMap<String, String>,
+    sri_of: &BTreeMap<String, String>,
+) -> String {
+    let included = replace_tokens(path, html, "include", |target| {
+        let fragment = partials.get(target)?;
+        let body = match fragment.trim_start().strip_prefix("<!--") {
+            Some(comment) => comment.split_once("-->").map_or("", |(_, rest)| rest),
+            None => fragment,
+        };
+        Some(body.trim().to_string())
+    });
+    replace_tokens(path, &included, "sri", |target| sri_of.get(target).cloned())
+}
+
+/// `/hashes`: the published hashes of `files` as a page people can read, with the commands that
+/// reproduce them from the source. Made on the server, so it reads without script (in English);
+/// with script, i18n.js shows it in the visitor's language like the other pages. A template:
+/// its includes and SRI values are filled like a page's.
+fn hashes_page(files: &BTreeMap<String, Asset>) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let rows: String = files
+        .iter()
+        .map(|(path, a)| {
+            format!(
+                "<tr><td><code>{}</code></td><td>{}</td><td><code class=\"hash\">{}</code></td></tr>\n",
+                escape(path),
+                a.bytes.len(),
+                a.sha256_hex
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         {{{{include:/partials/i18n-meta.html}}}}\n\
+         <title data-i18n=\"title.hashes\">Published hashes — zkshare</title>\n\
+         <link rel=\"stylesheet\" href=\"/style.css\" integrity=\"{{{{sri:/style.css}}}}\">\n\
+         <script type=\"module\" src=\"/js/i18n.js\" integrity=\"{{{{sri:/js/i18n.js}}}}\"></script>\n\
+         </head>\n<body>\n<main>\n\
+         <header><h1><a href=\"/\" class=\"brand\">zkshare</a></h1></header>\n\
+         <h2 data-i18n=\"hashes.title\">The code this server sends to your browser</h2>\n\
+         <p data-i18n=\"hashes.p1\">Every file the pages are made of, with its SHA-256 as \
+         served (the same list as <a href=\"/assets.json\">/assets.json</a>). To check it, \
+         build the server from the source and compare:</p>\n\
+         <pre><code>cargo xtask check-wasm\n\
+         cargo run -q --release -p zkshare-server -- print-asset-hashes</code></pre>\n\
+         <p data-i18n=\"hashes.p2\">The first rebuilds the WebAssembly and fails unless it \
+         equals the committed copy; the second prints this list as that build would serve \
+         it. <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
+         <div class=\"table\"><table>\n<thead><tr>\
+         <th scope=\"col\" data-i18n=\"hashes.file\">file</th>\
+         <th scope=\"col\" data-i18n=\"hashes.bytes\">bytes</th>\
+         <th scope=\"col\" data-i18n=\"hashes.sha256\">SHA-256</th></tr></thead>\n\
+         <tbody>\n{rows}</tbody></table></div>\n\
+         <p><a href=\"/\" data-i18n=\"link.share_own\">Share a secret of your own</a></p>\n\
+         <footer>{{{{include:/partials/language.html}}}}</footer>\n\
+         </main>\n</body>\n</html>\n"
+    )
 }
 
 fn sri(bytes: &[u8]) -> String {
@@ -129,7 +218,17 @@ impl WebAssets {
     }
 
     /// Templates and hashes `raw` (URL path → bytes).
-    pub fn from_files(raw: BTreeMap<String, Vec<u8>>) -> Self {
+    pub fn from_files(mut raw: BTreeMap<String, Vec<u8>>) -> Self {
+        let partial_paths: Vec<String> = (raw.keys())
+            .filter(|path| path.starts_with(PARTIALS))
+            .cloned()
+            .collect();
+        let partials: BTreeMap<String, String> = (partial_paths.into_iter())
+            .filter_map(|path| {
+                let bytes = raw.remove(&path)?;
+                Some((path, String::from_utf8_lossy(&bytes).into_owned()))
+            })
+            .collect();
         let sri_of: BTreeMap<String, String> = raw
             .iter()
             .filter(|(path, _)| !is_html(path))
@@ -139,7 +238,7 @@ impl WebAssets {
         for (path, bytes) in raw {
             let bytes = if is_html(&path) {
                 match String::from_utf8(bytes) {
-                    Ok(html) => template(&path, &html, &sri_of).into_bytes(),
+                    Ok(html) => template(&path, &html, &partials, &sri_of).into_bytes(),
                     Err(e) => e.into_bytes(),
                 }
             } else {
@@ -164,9 +263,11 @@ impl WebAssets {
             .collect();
         let manifest = serde_json::to_vec_pretty(&json!({ "files": manifest }))
             .expect("a JSON map serializes");
+        let hashes_page = template("/hashes", &hashes_page(&files), &partials, &sri_of);
         Self {
             files,
             manifest: Bytes::from(manifest),
+            hashes_page: Bytes::from(hashes_page),
         }
     }
 
@@ -175,68 +276,9 @@ impl WebAssets {
         self.files.get(path)
     }
 
-    /// `/hashes`: the published hashes as a page people can read, with the commands that
-    /// reproduce them from the source. Made on the server, so it reads without script (in
-    /// English); with script, i18n.js shows it in the visitor's language like the other pages.
-    pub fn hashes_page(&self) -> String {
-        let escape = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
-        let rows: String = self
-            .files
-            .iter()
-            .map(|(path, a)| {
-                format!(
-                    "<tr><td><code>{}</code></td><td>{}</td><td><code class=\"hash\">{}</code></td></tr>\n",
-                    escape(path),
-                    a.bytes.len(),
-                    a.sha256_hex
-                )
-            })
-            .collect();
-        // The page speaks the visitor's language like the others: its texts carry their catalog
-        // keys, and i18n.js (with SRI) renders the catalog, itself fetched with SRI.
-        let sri_of = |path: &str| self.get(path).map(|a| a.sri.clone()).unwrap_or_default();
-        let catalogs: String = ["en", "de", "fr"]
-            .iter()
-            .map(|lang| format!(" data-{lang}=\"{}\"", sri_of(&format!("/i18n/{lang}.json"))))
-            .collect();
-        let style = sri_of("/style.css");
-        let i18n = sri_of("/js/i18n.js");
-        format!(
-            "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"color-scheme\" content=\"light dark\">\n\
-             <meta name=\"zkshare-i18n\"{catalogs}>\n\
-             <title data-i18n=\"title.hashes\">Published hashes — zkshare</title>\n\
-             <link rel=\"stylesheet\" href=\"/style.css\" integrity=\"{style}\">\n\
-             <script type=\"module\" src=\"/js/i18n.js\" integrity=\"{i18n}\"></script>\n\
-             </head>\n<body>\n<main>\n\
-             <header><h1><a href=\"/\" class=\"brand\">zkshare</a></h1></header>\n\
-             <h2 data-i18n=\"hashes.title\">The code this server sends to your browser</h2>\n\
-             <p data-i18n=\"hashes.p1\">Every file the pages are made of, with its SHA-256 as \
-             served (the same list as <a href=\"/assets.json\">/assets.json</a>). To check it, \
-             build the server from the source and compare:</p>\n\
-             <pre><code>cargo xtask check-wasm\n\
-             cargo run -q --release -p zkshare-server -- print-asset-hashes</code></pre>\n\
-             <p data-i18n=\"hashes.p2\">The first rebuilds the WebAssembly and fails unless it \
-             equals the committed copy; the second prints this list as that build would serve \
-             it. <a href=\"/security\">What the server can and cannot do</a>.</p>\n\
-             <div class=\"table\"><table>\n<thead><tr>\
-             <th scope=\"col\" data-i18n=\"hashes.file\">file</th>\
-             <th scope=\"col\" data-i18n=\"hashes.bytes\">bytes</th>\
-             <th scope=\"col\" data-i18n=\"hashes.sha256\">SHA-256</th></tr></thead>\n\
-             <tbody>\n{rows}</tbody></table></div>\n\
-             <p><a href=\"/\" data-i18n=\"link.share_own\">Share a secret of your own</a></p>\n\
-             <footer><span class=\"lang\"><label for=\"lang\" data-i18n=\"lang.label\">Language</label>\
-             <select id=\"lang\"><option value=\"en\" lang=\"en\">English</option>\
-             <option value=\"de\" lang=\"de\">Deutsch</option>\
-             <option value=\"fr\" lang=\"fr\">Français</option></select></span></footer>\n\
-             </main>\n</body>\n</html>\n"
-        )
+    /// The `/hashes` page (see [`hashes_page`]).
+    pub fn hashes_page(&self) -> &Bytes {
+        &self.hashes_page
     }
 
     /// The `/assets.json` document.
@@ -347,7 +389,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Route
             get(move || async move {
                 (
                     [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    hashes.hashes_page(),
+                    hashes.hashes_page().clone(),
                 )
             }),
         )
@@ -416,6 +458,34 @@ mod tests {
             assets.get("/pkg/x.wasm").unwrap().content_type,
             "application/wasm"
         );
+    }
+
+    #[test]
+    fn pages_include_fragments_which_are_not_served() {
+        let mut raw = BTreeMap::new();
+        raw.insert(
+            "/index.html".to_string(),
+            b"<head>\n  {{include:/partials/meta.html}}\n</head>{{include:/partials/nope.html}}"
+                .to_vec(),
+        );
+        raw.insert(
+            "/partials/meta.html".to_string(),
+            b"<!-- What the fragment is for. -->\n  <link href=\"/a.css\" integrity=\"{{sri:/a.css}}\">\n"
+                .to_vec(),
+        );
+        raw.insert("/a.css".to_string(), b"body{}".to_vec());
+        let assets = WebAssets::from_files(raw);
+        let html = std::str::from_utf8(&assets.get("/index.html").unwrap().bytes).unwrap();
+        assert_eq!(
+            html,
+            format!(
+                "<head>\n  <link href=\"/a.css\" integrity=\"{}\">\n</head>{{{{include:/partials/nope.html}}}}",
+                sri(b"body{}")
+            )
+        );
+        assert!(assets.get("/partials/meta.html").is_none());
+        let manifest: serde_json::Value = serde_json::from_slice(assets.manifest()).unwrap();
+        assert!(manifest["files"].get("/partials/meta.html").is_none());
     }
 
     #[test]
