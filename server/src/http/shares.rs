@@ -143,16 +143,28 @@ impl From<Invalid> for ApiError {
     }
 }
 
-/// The API's answer to a policy refusal.
+/// The API's answer to a policy refusal: 401 where signing in may help, else 403.
 impl From<Denial> for ApiError {
     fn from(denial: Denial) -> Self {
-        ApiError::unauthorized(match denial {
-            Denial::RestrictedCreateNeedsAccount => {
-                "Authentication required to create organization or email-restricted secrets"
+        match denial {
+            Denial::RestrictedCreateNeedsAccount => ApiError::unauthorized(
+                "Authentication required to create organization or email-restricted secrets",
+            ),
+            Denial::ViewNeedsAccount => {
+                ApiError::unauthorized("Authentication required to view this secret")
             }
-            Denial::ViewNeedsAccount => "Authentication required to view this secret",
-            Denial::ListNeedsAccount => "Authentication required",
-        })
+            Denial::ListNeedsAccount | Denial::NeedsUser => {
+                ApiError::unauthorized("Authentication required")
+            }
+            Denial::RestrictedCreateNeedsOrganization => ApiError::bad_request(
+                "Organization secrets need a current organization: create or join one first",
+            ),
+            Denial::ViewForbidden => ApiError::forbidden("You do not have access to this secret"),
+            Denial::NotMember => ApiError::forbidden("You are not a member of this organization"),
+            Denial::NotAdmin => {
+                ApiError::forbidden("Only an admin of this organization may do this")
+            }
+        }
     }
 }
 
