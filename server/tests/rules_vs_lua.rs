@@ -187,7 +187,7 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                 let viewer = if rng.random_bool(0.3) {
                     ViewerClaims {
                         kind: PrincipalKind::Anonymous,
-                        org_id: Some("org".into()),
+                        org_id: Some(zkshare_server::domain::OrgId::from_u128(1)),
                         verified_email: None,
                     }
                 } else {
