@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::{Settings as AccountSettings, Signups};
 use crate::net::IpNet;
 
 /// zkshare server: stores and serves end-to-end encrypted secrets. It only ever holds
@@ -145,6 +146,24 @@ pub struct Config {
     )]
     pub mail_to_console: bool,
 
+    /// Who may create an account: open (anyone with an e-mail address), invite-only (people
+    /// holding an invitation, with the invited address) or closed (nobody; existing accounts
+    /// keep working). Sign-up needs mail (--smtp-url, or --mail-to-console in development).
+    #[arg(long, env = "ZKSHARE_SIGNUPS", value_enum, default_value_t = Signups::Open)]
+    pub signups: Signups,
+
+    /// A signed-in session unused this many minutes ends.
+    #[arg(long, env = "ZKSHARE_SESSION_IDLE_MINUTES", default_value_t = DEFAULT_SESSION_IDLE_MINUTES)]
+    pub session_idle_minutes: u32,
+
+    /// A signed-in session ends this many hours after sign-in, used or not.
+    #[arg(long, env = "ZKSHARE_SESSION_MAX_HOURS", default_value_t = DEFAULT_SESSION_MAX_HOURS)]
+    pub session_max_hours: u32,
+
+    /// Lifetime of a machine identity's access token, in seconds.
+    #[arg(long, env = "ZKSHARE_ACCESS_TOKEN_TTL_SECS", default_value_t = DEFAULT_ACCESS_TOKEN_TTL_SECS)]
+    pub access_token_ttl_secs: u32,
+
     /// The older spelling of the print-asset-hashes subcommand, kept for scripts.
     #[arg(long, hide = true)]
     pub print_asset_hashes: bool,
@@ -226,6 +245,9 @@ const DEFAULT_REDIS_TIMEOUT_MS: u64 = 2000;
 const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 20;
 const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 10;
 const DEFAULT_LOG: &str = "info";
+const DEFAULT_SESSION_IDLE_MINUTES: u32 = 12 * 60;
+const DEFAULT_SESSION_MAX_HOURS: u32 = 7 * 24;
+const DEFAULT_ACCESS_TOKEN_TTL_SECS: u32 = 7_200;
 const DEFAULT_LOG_FORMAT: LogFormat = LogFormat::Text;
 
 fn parse_ip_net(s: &str) -> Result<IpNet, String> {
@@ -262,7 +284,22 @@ impl Config {
             smtp_timeout_secs: DEFAULT_SMTP_TIMEOUT_SECS,
             mail_from: None,
             mail_to_console: false,
+            signups: Signups::Open,
+            session_idle_minutes: DEFAULT_SESSION_IDLE_MINUTES,
+            session_max_hours: DEFAULT_SESSION_MAX_HOURS,
+            access_token_ttl_secs: DEFAULT_ACCESS_TOKEN_TTL_SECS,
             print_asset_hashes: false,
+        }
+    }
+
+    /// The account features' settings.
+    pub fn account_settings(&self) -> AccountSettings {
+        AccountSettings {
+            signups: self.signups,
+            session_idle_ms: i64::from(self.session_idle_minutes.max(1)) * 60_000,
+            session_absolute_ms: i64::from(self.session_max_hours.max(1)) * 3_600_000,
+            access_token_ttl_secs: self.access_token_ttl_secs.max(60),
+            public_base: self.public_base(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! [`Config`] and calls [`serve`] ([`startup`]). Tests build the router with [`app`] over any
 //! [`ShareStore`], or run it on a listener with [`run`].
 
+pub mod accounts;
 pub mod blocking;
 pub mod clock;
 pub mod config;

@@ -89,7 +89,11 @@ pub fn bucket_with_prefix(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
 
 /// The peer address of a request (real connection, or the mock used by in-process tests).
 pub fn peer_ip<T>(req: &Request<T>) -> Option<IpAddr> {
-    let ext = req.extensions();
+    peer_ip_of(req.extensions())
+}
+
+/// [`peer_ip`] from a request's extensions.
+pub fn peer_ip_of(ext: &axum::http::Extensions) -> Option<IpAddr> {
     ext.get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0.ip()))
@@ -98,13 +102,21 @@ pub fn peer_ip<T>(req: &Request<T>) -> Option<IpAddr> {
 /// The client address: the peer, or — only when the peer is a trusted proxy — the nearest
 /// untrusted hop of X-Forwarded-For, read from the right.
 pub fn client_ip<T>(req: &Request<T>, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = peer_ip(req)?.to_canonical();
+    client_ip_of(req.extensions(), req.headers(), trusted)
+}
+
+/// [`client_ip`] from a request's extensions and headers.
+pub fn client_ip_of(
+    ext: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer_ip_of(ext)?.to_canonical();
     if !trusted.iter().any(|n| n.contains(peer)) {
         return Some(peer);
     }
     let mut client = peer;
-    let hops = req
-        .headers()
+    let hops = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())

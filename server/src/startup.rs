@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::config::{self, Config};
 use crate::http::assets::WebAssets;
 use crate::http::{AppState, health::metrics_app, router};
-use crate::store::{EmbeddedStore, RedisStore, ShareStore};
+use crate::store::{Backend, EmbeddedStore, RedisStore};
 
 /// Prints the SHA-256 of every web asset as it would be served (the JSON of `GET /assets.json`).
 pub fn print_asset_hashes(config: &Config) -> anyhow::Result<()> {
@@ -24,7 +24,7 @@ pub fn print_asset_hashes(config: &Config) -> anyhow::Result<()> {
 
 /// Opens the configured store: a Redis Cluster when `redis_cluster` lists nodes, Redis when
 /// `redis_url` is set, else the embedded one.
-pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn ShareStore>> {
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Backend>> {
     let timeout = Duration::from_millis(config.redis_timeout_ms.max(1));
     if !config.redis_cluster.is_empty() {
         let nodes: Vec<String> = config
@@ -108,11 +108,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
             }
         });
     }
-    let state = AppState {
-        config: Arc::new(config),
-        store,
-        assets,
-    };
+    let state = AppState::with_assets(Arc::new(config), store, mailer.map(Arc::new), assets);
     run(listener, state, shutdown).await
 }
 

@@ -69,6 +69,7 @@ pub struct ApiError {
     message: Cow<'static, str>,
     details: Option<Value>,
     attempts_left: Option<u32>,
+    retry_after_secs: Option<u64>,
     cause: Option<String>,
 }
 
@@ -80,6 +81,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             attempts_left: None,
+            retry_after_secs: None,
             cause: None,
         }
     }
@@ -145,7 +147,13 @@ impl ApiError {
         self
     }
 
-    /// Adds `attemptsLeft` to the body.
+    /// Adds a `Retry-After` header (seconds).
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// Adds the attempts still allowed (a refused access of a password-protected secret).
     pub fn with_attempts_left(mut self, left: u32) -> Self {
         self.attempts_left = Some(left);
         self
@@ -189,6 +197,11 @@ impl IntoResponse for ApiError {
             tracing::error!(status = self.status.as_u16(), cause = %cause, "request failed");
         }
         let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         response.extensions_mut().insert(ErrorBodyMarker);
         response
     }

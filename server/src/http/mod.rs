@@ -1,15 +1,18 @@
 //! The HTTP layer: router assembly, extractors, error bodies, middleware, and one file per route group.
 //!
-//! Route groups: [`shares`] (the shared-secrets API), [`assets`] (the web pages), [`health`]
-//! (probes and metrics). Middleware: [`layers`] (error bodies, security headers, request logs)
+//! Route groups: [`shares`] (the shared-secrets API), [`auth`] (accounts, sessions, Universal
+//! Auth, invitations), [`orgs`] (organizations, members, machine identities), [`assets`] (the
+//! web pages), [`health`] (probes and metrics). Middleware: [`layers`] (error bodies, security headers, request logs)
 //! and [`limits`] (rate limits, quotas, concurrency caps).
 
 pub mod assets;
+pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod layers;
 pub mod limits;
+pub mod orgs;
 pub mod shares;
 
 use std::sync::Arc;
@@ -25,9 +28,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::accounts::Accounts;
 use crate::config::Config;
+use crate::mail::Mailer;
 use crate::net;
-use crate::store::ShareStore;
+use crate::store::{Backend, ShareStore};
 
 /// Largest accepted request body: 128 KiB (an envelope is at most 53,690 characters).
 pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
@@ -42,20 +47,39 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where secrets live.
     pub store: Arc<dyn ShareStore>,
+    /// Users, sessions, organizations and machine identities (in the same backend).
+    pub accounts: Accounts,
     /// The web page's files, templated and hashed once.
     pub assets: Arc<assets::WebAssets>,
 }
 
 impl AppState {
-    /// The state over `store`, with the web page's files from `config.web_dir` or the copy
-    /// embedded at build time (the one step that reads files; [`app`] reads none).
-    pub fn new(config: Arc<Config>, store: Arc<dyn ShareStore>) -> anyhow::Result<Self> {
+    /// The state over `backend`, sending account mail through `mailer`, with the web page's
+    /// files from `config.web_dir` or the copy embedded at build time (the one step that reads
+    /// files; [`app`] reads none).
+    pub fn new(
+        config: Arc<Config>,
+        backend: Arc<dyn Backend>,
+        mailer: Option<Arc<Mailer>>,
+    ) -> anyhow::Result<Self> {
         let assets = Arc::new(assets::WebAssets::load(config.web_dir.as_deref())?);
-        Ok(Self {
+        Ok(Self::with_assets(config, backend, mailer, assets))
+    }
+
+    /// [`AppState::new`] with the web page's files already loaded.
+    pub fn with_assets(
+        config: Arc<Config>,
+        backend: Arc<dyn Backend>,
+        mailer: Option<Arc<Mailer>>,
+        assets: Arc<assets::WebAssets>,
+    ) -> Self {
+        let accounts = Accounts::new(backend.clone(), mailer, config.account_settings());
+        Self {
             config,
-            store,
+            store: backend,
+            accounts,
             assets,
-        })
+        }
     }
 }
 
@@ -87,7 +111,9 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     if let Some(quota) = &create_quota {
         upkeep.add(quota.limiter());
     }
-    let mut api = shares::router(create_quota);
+    let mut api = shares::router(create_quota)
+        .merge(auth::router())
+        .merge(orgs::router());
     if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
         let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
         // Two tiers: each client (an IPv6 /64) has the configured rate, and each IPv6 /48 has

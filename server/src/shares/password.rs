@@ -24,6 +24,16 @@ pub fn argon2_queue() -> (usize, usize) {
     (ARGON2_LIMIT.waiting(), ARGON2_LIMIT.running())
 }
 
+/// Runs `f` (an Argon2id computation) on the bounded pool that every Argon2id of the server
+/// shares, so that plain-password secrets and account logins together stay within one bound.
+pub async fn on_argon2_pool<T, F>(f: F) -> Result<T, tokio::task::JoinError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    ARGON2_LIMIT.run(f).await
+}
+
 /// Argon2id(password, salt, m=19456 KiB, t=2, p=1), 32 bytes, on the blocking pool.
 pub async fn argon2id(password: String, salt: PasswordSalt) -> Result<Digest, ShareError> {
     ARGON2_LIMIT

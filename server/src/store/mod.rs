@@ -6,6 +6,7 @@
 //! ([`rules`]): the embedded store calls it, the Redis scripts implement it in Lua.
 
 pub mod embedded;
+pub mod kv;
 pub mod record;
 pub mod redis;
 pub mod rules;
@@ -15,6 +16,7 @@ use std::pin::Pin;
 
 /// The name the store's trait had before there were other aggregates.
 pub use self::embedded::EmbeddedStore;
+pub use self::kv::KvStore;
 pub use self::redis::RedisStore;
 pub use crate::domain::{AccessType, ViewerClaims};
 
@@ -220,3 +222,8 @@ pub trait ShareStore: Send + Sync + 'static {
     /// Succeeds when the backend answers.
     fn ping(&self) -> StoreFuture<'_, ()>;
 }
+
+/// A backend that stores both secrets and account records (both backends do).
+pub trait Backend: ShareStore + KvStore {}
+
+impl<T: ShareStore + KvStore> Backend for T {}

@@ -17,7 +17,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore, ShareStore};
+use zkshare_server::mail::Mailer;
+use zkshare_server::store::Backend;
+use zkshare_server::{AppState, Config, EmbeddedStore, RedisStore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
@@ -77,7 +79,7 @@ pub async fn cluster_client(cluster: &RedisCluster) -> redis::cluster_async::Clu
         .unwrap()
 }
 
-pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn ShareStore> {
+pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn Backend> {
     Arc::new(
         RedisStore::connect_cluster(&cluster.node_urls(), Duration::from_millis(1000))
             .await
@@ -89,7 +91,7 @@ pub async fn cluster_store(cluster: &RedisCluster) -> Arc<dyn ShareStore> {
 pub struct TestApp {
     pub kind: StoreKind,
     pub router: Router,
-    pub store: Arc<dyn ShareStore>,
+    pub store: Arc<dyn Backend>,
     pub config: Arc<Config>,
     pub backing: Backing,
 }
@@ -107,7 +109,7 @@ pub fn test_config() -> Config {
     c
 }
 
-pub async fn redis_store(server: &RedisServer) -> Arc<dyn ShareStore> {
+pub async fn redis_store(server: &RedisServer) -> Arc<dyn Backend> {
     Arc::new(
         RedisStore::connect(&server.url(), Duration::from_millis(1000))
             .await
@@ -115,12 +117,21 @@ pub async fn redis_store(server: &RedisServer) -> Arc<dyn ShareStore> {
     )
 }
 
-pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn ShareStore> {
+pub fn embedded_store(dir: &std::path::Path) -> Arc<dyn Backend> {
     Arc::new(EmbeddedStore::open(dir).unwrap())
 }
 
-pub fn router_for(config: Arc<Config>, store: Arc<dyn ShareStore>) -> Router {
-    zkshare_server::app(AppState::new(config, store).expect("the embedded web page"))
+pub fn router_for(config: Arc<Config>, store: Arc<dyn Backend>) -> Router {
+    router_with_mail(config, store, None)
+}
+
+/// [`router_for`] with a mailer (account e-mails).
+pub fn router_with_mail(
+    config: Arc<Config>,
+    store: Arc<dyn Backend>,
+    mailer: Option<Arc<Mailer>>,
+) -> Router {
+    zkshare_server::app(AppState::new(config, store, mailer).expect("the embedded web page"))
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))))
 }
 
@@ -130,6 +141,11 @@ impl TestApp {
     }
 
     pub async fn with_config(kind: StoreKind, config: Config) -> Self {
+        Self::with_mail(kind, config, None).await
+    }
+
+    /// A test app whose account e-mails go through `mailer`.
+    pub async fn with_mail(kind: StoreKind, config: Config, mailer: Option<Arc<Mailer>>) -> Self {
         let config = Arc::new(config);
         let (store, backing) = match kind {
             StoreKind::Redis => {
@@ -147,7 +163,7 @@ impl TestApp {
                 (embedded_store(dir.path()), Backing::Embedded(dir))
             }
         };
-        let router = router_for(Arc::clone(&config), Arc::clone(&store));
+        let router = router_with_mail(Arc::clone(&config), Arc::clone(&store), mailer);
         Self {
             kind,
             router,

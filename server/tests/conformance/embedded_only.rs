@@ -52,7 +52,7 @@ async fn embedded_secrets_survive_a_restart_and_expired_ones_are_swept() {
 
     // Restart: same file, state intact (views, password salt, delete token).
     let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
-    let dyn_store: Arc<dyn ShareStore> = store.clone();
+    let dyn_store: Arc<dyn zkshare_server::store::Backend> = store.clone();
     let router = router_for(Arc::clone(&config), dyn_store.clone());
     let m = send(
         &router,
@@ -161,7 +161,7 @@ async fn embedded_expired_but_unswept_ids_answer_like_unknown_ones() {
     let dir = tempfile::tempdir().unwrap();
     let config = Arc::new(test_config());
     let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
-    let dyn_store: Arc<dyn ShareStore> = store.clone();
+    let dyn_store: Arc<dyn zkshare_server::store::Backend> = store.clone();
     let router = router_for(Arc::clone(&config), Arc::clone(&dyn_store));
     let now = now_millis();
     let token = "a-delete-token";
@@ -226,7 +226,7 @@ async fn embedded_deleted_secrets_leave_no_envelope_bytes_in_the_file() {
     let kept = envelope(1, 6);
     {
         let store = Arc::new(zkshare_server::EmbeddedStore::open(dir.path()).unwrap());
-        let dyn_store: Arc<dyn ShareStore> = store.clone();
+        let dyn_store: Arc<dyn zkshare_server::store::Backend> = store.clone();
         let router = router_for(Arc::clone(&config), Arc::clone(&dyn_store));
         let create = |body: Value| {
             let router = router.clone();

@@ -1,5 +1,6 @@
 //! Embedded backend on redb: one file, no server. The same record bytes and the same state machine (`rules`) as Redis; one write transaction per change.
 
+mod kv;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -113,10 +114,14 @@ impl EmbeddedStore {
             loop {
                 ticker.tick().await;
                 let Some(store) = weak.upgrade() else { break };
-                match store.sweep_expired(crate::clock::now_millis()).await {
+                let now = crate::clock::now_millis();
+                match store.sweep_expired(now).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(removed = n, "swept expired secrets"),
                     Err(e) => tracing::warn!(error = %e, "sweeping expired secrets failed"),
+                }
+                if let Err(e) = store.sweep_expired_records(now).await {
+                    tracing::warn!(error = %e, "sweeping expired account records failed");
                 }
                 if let Err(e) = store.scrub().await {
                     tracing::warn!(error = %e, "compacting the embedded store failed");
@@ -184,6 +189,20 @@ impl EmbeddedStore {
             deleted.store(true, Ordering::Release);
         }
         Ok(swept)
+    }
+
+    /// Deletes every account record (session, invitation, code) with expiry `<= now`.
+    pub async fn sweep_expired_records(&self, now: UnixMillis) -> Result<usize, StoreError> {
+        let swept = self.blocking(move |db| kv::sweep(db, now)).await?;
+        if swept > 0 {
+            self.deleted.store(true, Ordering::Release);
+        }
+        Ok(swept)
+    }
+
+    /// The flag that asks the next [`Self::scrub`] to compact the file.
+    fn deleted_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.deleted)
     }
 
     /// Runs `f` on the blocking pool (redb does file I/O and fsync), a few at a time.

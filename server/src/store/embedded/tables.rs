@@ -67,6 +67,7 @@ pub fn prepare(db: &Database) -> Result<(), StoreError> {
     txn.open_table(HEADS).map_err(db_error)?;
     txn.open_table(BODIES).map_err(db_error)?;
     txn.open_table(EXPIRY).map_err(db_error)?;
+    super::kv::prepare(&txn)?;
     txn.commit().map_err(db_error)
 }
 

@@ -7,7 +7,7 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, ConnectionAddr, Pipeline, RedisError, RedisFuture, Script, Value};
 
-use super::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA, RedisStore};
+use super::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA, KvScripts, RedisStore};
 
 /// One Redis or a cluster: both reconnect by themselves and are cheap to clone.
 #[derive(Clone)]
@@ -127,13 +127,17 @@ impl RedisStore {
             address,
             consume_script: Script::new(CONSUME_VIEW_LUA),
             delete_script: Script::new(DELETE_SECRET_LUA),
+            kv_scripts: KvScripts::new(),
         }
     }
 
-    /// `SCRIPT LOAD` of both scripts (on a cluster: on every primary).
+    /// `SCRIPT LOAD` of every script (on a cluster: on every primary).
     async fn load_scripts(&self) -> anyhow::Result<()> {
         let mut conn = self.conn.clone();
-        for script in [&self.consume_script, &self.delete_script] {
+        for script in [&self.consume_script, &self.delete_script]
+            .into_iter()
+            .chain(self.kv_scripts.all())
+        {
             script
                 .load_async(&mut conn)
                 .await

@@ -12,11 +12,14 @@ use super::{
 };
 
 mod connect;
+mod kv;
 mod script;
 
 pub use self::script::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
 
 use self::connect::Connection;
+use self::kv::KvScripts;
+pub use self::kv::record_key;
 
 /// The Redis key of a secret: `s1` for a record of layout 1 (earlier layouts used other keys,
 /// so their leftovers are never misread and expire on their own). The `{id}` hash tag keeps
@@ -32,6 +35,7 @@ pub struct RedisStore {
     address: String,
     consume_script: Script,
     delete_script: Script,
+    kv_scripts: KvScripts,
 }
 
 fn store_error(e: RedisError) -> StoreError {
