@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use zkshare_server::store::record::{self, MAX_META_LEN, UNLIMITED_VIEWS};
+use zkshare_server::domain::{Creator, IdentityId, OrgId, Owner, UserId};
 use zkshare_server::store::{AccessType, NewSecret, PasswordCheck};
 
 const ID: &str = "q83vEjRWeJCrze8SNFZ4kA";
@@ -24,6 +25,8 @@ struct Secret {
     max_views: Option<u32>,
     password: Option<([u8; 32], Option<[u8; 16]>)>,
     delete_token_digest: [u8; 32],
+    /// Machine identity (else user), organization UUID, creator UUID.
+    owner: Option<(bool, [u8; 16], [u8; 16])>,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -77,6 +80,16 @@ fn round_trip(s: Secret) {
         max_views: s.max_views,
         password: password.clone(),
         delete_token_digest: s.delete_token_digest,
+        owner: s.owner.map(|(machine, org, creator)| {
+            Owner {
+                org: OrgId::from_bytes(org),
+                creator: if machine {
+                    Creator::Machine(IdentityId::from_bytes(creator))
+                } else {
+                    Creator::User(UserId::from_bytes(creator))
+                },
+            }
+        }),
     };
     let encoded = record::encode(&secret);
     if s.max_views == Some(UNLIMITED_VIEWS) {
@@ -96,5 +109,6 @@ fn round_trip(s: Secret) {
     assert_eq!(meta.last_viewed_at, None);
     assert_eq!(meta.password_protected, password.is_some());
     assert_eq!(meta.password_salt, password.and_then(|p| p.salt));
+    assert_eq!(meta.owner, secret.owner);
     decode_any_bytes(&bytes);
 }

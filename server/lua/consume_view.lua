@@ -12,16 +12,19 @@
 -- ARGV[2]  the presented digest, 32 raw bytes (SHA-256 of a verifier or Argon2id of a
 --          password), or "" when no password was presented
 -- ARGV[3]  failures after which the secret is destroyed; "0" = never
--- ARGV[4]  "1" if the viewer's claims name an organization (what an organization secret asks
---          for: rules::may_view), else "0"
+-- ARGV[4]  the viewer's organization id, 16 raw bytes (its UUID), or "" when the viewer is in
+--          none
 --
 -- Checks, in order: exists, not expired (expiresAt <= now: deleted), views left (0: deleted),
--- access type vs ARGV[4], password, then consumes.
+-- access type vs ARGV[4] (rules::may_view: an organization secret needs an owner segment,
+-- flag bit 1 of the flags byte, whose organization bytes at FIXED_LEN + H + N + 1 equal
+-- ARGV[4]), password, then consumes.
 --
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or used up (one answer for all)
 --   {"restricted", accessType}                 the access type ("organization") is not anyone
---                                              and ARGV[4] is not "1"; nothing is changed
+--                                              and ARGV[4] is not the owner's organization (or
+--                                              the record has no owner); nothing is changed
 --   {"password_required", failures, destroyed}
 --                                              a password is set and ARGV[2] is "": counted
 --                                              exactly like invalid_credentials below
@@ -59,8 +62,14 @@ if views == 0 then
   redis.call('DEL', key)
   return {'not_found'}
 end
-if string.byte(r, OFF_ACCESS + 1) ~= 0 and ARGV[4] ~= '1' then
-  return {'restricted', 'organization'}
+if string.byte(r, OFF_ACCESS + 1) ~= 0 then
+  -- The owner segment follows the header and the name; its organization after the kind byte.
+  local owned = math.floor(string.byte(r, OFF_FLAGS + 1) / FLAG_OWNER) % 2 == 1
+  local org_at = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1)
+      + string.byte(r, OFF_NAME_LEN + 1) + 1
+  if not owned or ARGV[4] == '' or string.sub(r, org_at + 1, org_at + 16) ~= ARGV[4] then
+    return {'restricted', 'organization'}
+  end
 end
 if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
     and presented ~= string.sub(r, OFF_PASSWORD_DIGEST + 1, OFF_PASSWORD_DIGEST + 32) then

@@ -16,7 +16,8 @@
 --   {"forbidden"}                              ARGV[2] differs from the stored digest; nothing
 --                                              is changed
 --   {"deleted", metadata}                      deleted; the record's metadata prefix (fixed
---                                              part, header, name: no envelope body) as it was
+--                                              part, header, name, owner when flag bit 1 is
+--                                              set: no envelope body) as it was
 --   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
 
 local key = KEYS[1]
@@ -37,6 +38,9 @@ if string.sub(r, OFF_DELETE_DIGEST + 1, OFF_DELETE_DIGEST + 32) ~= ARGV[2] then
   return {'forbidden'}
 end
 local meta_len = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
+if math.floor(string.byte(r, OFF_FLAGS + 1) / FLAG_OWNER) % 2 == 1 then
+  meta_len = meta_len + OWNER_LEN
+end
 local meta = redis.call('GETRANGE', key, 0, meta_len - 1)
 redis.call('DEL', key)
 return {'deleted', meta}

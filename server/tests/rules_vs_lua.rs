@@ -1,8 +1,8 @@
 //! Differential test: the Redis Lua scripts and `store::rules` run the same random operations and must answer alike and leave the same bytes.
 //!
 //! One seeded sequence of creates (every envelope mode, password kind, view limit and access
-//! type), views (no, right and wrong proofs; failure limits; anonymous and organization
-//! viewers), deletes (right and wrong tokens) and clock moves runs against `consume_view.lua`
+//! type, with and without an owner), views (no, right and wrong proofs; failure limits;
+//! viewers in the owner's organization, in another one and in none), deletes (right and wrong tokens) and clock moves runs against `consume_view.lua`
 //! and `delete_secret.lua` on a real `redis-server`, and against `rules.rs` over an in-memory
 //! map. After every step the replies and the stored records must be equal byte for byte. Set
 //! `ZKSHARE_DIFF_SEED` to replay a failing seed (printed with every failure).
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
 use redis::AsyncCommands as _;
-use zkshare_server::domain::{PrincipalKind, ViewerClaims};
+use zkshare_server::domain::{Creator, OrgId, Owner, PrincipalKind, ViewerClaims};
 use zkshare_server::store::record;
 use zkshare_server::store::redis::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
 use zkshare_server::store::rules::{self, Removal, Step, View};
@@ -24,6 +24,44 @@ use common::RedisServer;
 
 const OPERATIONS: usize = 4_000;
 const IDS: usize = 6;
+
+/// The organizations owners and viewers are drawn from: few, so that they often meet.
+fn org(n: u128) -> OrgId {
+    OrgId::from_u128(0x5eed_0000_0000_0000_0000_0000_0000_0000 + n)
+}
+
+/// No owner, or a user or machine identity of organization 1 or 2.
+fn random_owner(rng: &mut StdRng) -> Option<Owner> {
+    let id = uuid::Uuid::from_u128(rng.random());
+    match rng.random_range(0..4u32) {
+        0 => None,
+        1 => Some(Owner {
+            org: org(1),
+            creator: Creator::User(id),
+        }),
+        2 => Some(Owner {
+            org: org(1),
+            creator: Creator::Machine(id),
+        }),
+        _ => Some(Owner {
+            org: org(2),
+            creator: Creator::User(id),
+        }),
+    }
+}
+
+/// Which access rule a view that found a live record went through, to require each is reached.
+fn access_branch(record: &[u8], viewer: &ViewerClaims) -> &'static str {
+    let meta = record::decode_meta("x", record).expect("a valid record");
+    match (meta.access_type, meta.owner, viewer.org_id) {
+        (AccessType::Anyone, None, _) => "anyone",
+        (AccessType::Anyone, Some(_), _) => "anyone owned",
+        (AccessType::Organization, None, _) => "organization without owner",
+        (AccessType::Organization, Some(_), None) => "organization, viewer in none",
+        (AccessType::Organization, Some(o), Some(v)) if o.org == v => "organization, viewer in it",
+        (AccessType::Organization, Some(_), Some(_)) => "organization, viewer in another",
+    }
+}
 
 /// Reply elements as text where they are printable, else as hex (so a failure reads easily).
 fn show(items: Vec<Vec<u8>>) -> Vec<String> {
@@ -149,7 +187,7 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     name: rng
                         .random_bool(0.5)
                         .then(|| "n".repeat(rng.random_range(0..5))),
-                    access_type: if rng.random_bool(0.15) {
+                    access_type: if rng.random_bool(0.4) {
                         AccessType::Organization
                     } else {
                         AccessType::Anyone
@@ -163,6 +201,7 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     },
                     password: password.clone(),
                     delete_token_digest: rng.random(),
+                    owner: random_owner(&mut rng),
                 };
                 let bytes = record::encode(&secret).expect(&context);
                 let _: () = c.set(&key, &bytes).await.expect(&context);
@@ -184,14 +223,18 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     1 => right.or_else(|| Some(rng.random())),
                     _ => Some(rng.random()),
                 };
-                let viewer = if rng.random_bool(0.3) {
-                    ViewerClaims {
-                        kind: PrincipalKind::Anonymous,
-                        org_id: Some(zkshare_server::domain::OrgId::from_u128(1)),
+                let viewer = match rng.random_range(0..4u32) {
+                    0 => ViewerClaims::ANONYMOUS,
+                    n => ViewerClaims {
+                        kind: if n == 3 {
+                            PrincipalKind::Machine
+                        } else {
+                            PrincipalKind::User
+                        },
+                        // Organization 1 or 2 (owners' organizations) or 3 (no owner's).
+                        org_id: Some(org(u128::from(n))),
                         verified_email: None,
-                    }
-                } else {
-                    ViewerClaims::ANONYMOUS
+                    },
                 };
                 let request = ConsumeRequest {
                     digest,
@@ -199,26 +242,41 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     max_failures: rng.random_range(0..4),
                     viewer,
                 };
-                let org_arg = if rules::may_view(AccessType::Organization, &request.viewer) {
-                    "1"
-                } else {
-                    "0"
-                };
+                // As the Redis store passes it: the organization's 16 bytes, or "".
+                let org_arg: Vec<u8> = request
+                    .viewer
+                    .org_id
+                    .map_or_else(Vec::new, |o| o.as_bytes().to_vec());
                 let got: redis::Value = consume_script
                     .key(&key)
                     .arg(request.now)
                     .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
                     .arg(request.max_failures)
-                    .arg(org_arg)
+                    .arg(&org_arg[..])
                     .invoke_async(&mut c)
                     .await
                     .expect(&context);
                 let expected = match model.get_mut(&key) {
                     None => words(&[b"not_found"]),
                     Some(record) => {
+                        let branch = access_branch(record, &request.viewer);
                         let (view, step) = rules::consume(record, &request).expect(&context);
                         let expected = expected_view(view, record);
                         *seen.entry(view_name(view)).or_default() += 1;
+                        if view != View::NotFound {
+                            // Only a viewer in the owner's organization passes an
+                            // organization secret.
+                            let restricted = matches!(view, View::Restricted(_));
+                            let passes = matches!(
+                                branch,
+                                "anyone" | "anyone owned" | "organization, viewer in it"
+                            );
+                            assert_eq!(restricted, !passes, "{branch}: {context}");
+                            *seen.entry(branch).or_default() += 1;
+                            if passes && matches!(view, View::Granted { .. }) {
+                                *seen.entry(granted_name(branch)).or_default() += 1;
+                            }
+                        }
                         if step == Step::Delete {
                             model.remove(&key);
                         }
@@ -248,6 +306,10 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                             Removal::NotFound => words(&[b"not_found"]),
                             Removal::Forbidden => words(&[b"forbidden"]),
                             Removal::Deleted => {
+                                if record[record::OFF_FLAGS] & record::FLAG_OWNER != 0 {
+                                    // The metadata prefix returned includes the owner.
+                                    *seen.entry("deleted with owner").or_default() += 1;
+                                }
                                 let prefix = &record[..record::meta_len(record).unwrap()];
                                 vec![b"deleted".to_vec(), prefix.to_vec()]
                             }
@@ -280,11 +342,28 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
         "destroyed",
         "granted",
         "delete",
+        "anyone",
+        "anyone owned",
+        "organization without owner",
+        "organization, viewer in none",
+        "organization, viewer in another",
+        "organization, viewer in it",
+        "granted: anyone owned",
+        "granted: organization, viewer in it",
+        "deleted with owner",
     ] {
         assert!(
             seen.get(branch).copied().unwrap_or(0) > 0,
             "seed {seed}: no {branch} in {seen:?}"
         );
+    }
+}
+
+fn granted_name(branch: &str) -> &'static str {
+    match branch {
+        "anyone owned" => "granted: anyone owned",
+        "organization, viewer in it" => "granted: organization, viewer in it",
+        _ => "granted: other",
     }
 }
 

@@ -13,6 +13,7 @@ use super::error::ApiError;
 pub use super::extract::{AccessBody, AccessRequest, ApiJson, SecretId};
 use super::limits::{self, CreateQuota};
 use crate::clock::format_timestamp;
+use crate::domain::Creator;
 use crate::policy::{Denial, Principal};
 use crate::shares::validate::{CreateSecretRequest, Invalid};
 use crate::shares::{self, ShareError};
@@ -84,20 +85,25 @@ pub struct ShareFields {
 
 impl ShareFields {
     fn new(meta: &SecretMeta, expires_after_views: Option<u32>) -> Self {
+        let (user_id, identity_id) = match meta.owner.map(|o| o.creator) {
+            Some(Creator::User(id)) => (Some(id.to_string()), None),
+            Some(Creator::Machine(id)) => (None, Some(id.to_string())),
+            None => (None, None),
+        };
         Self {
             id: meta.id.clone(),
             expires_at: format_timestamp(meta.expires_at),
             created_at: format_timestamp(meta.created_at),
             updated_at: format_timestamp(meta.updated_at()),
-            user_id: None,
-            org_id: None,
+            user_id,
+            org_id: meta.owner.map(|o| o.org.to_string()),
             expires_after_views,
             access_type: meta.access_type,
             name: meta.name.clone(),
             last_viewed_at: meta.last_viewed_at.map(format_timestamp),
             kind: "share",
             authorized_emails: None,
-            identity_id: None,
+            identity_id,
             allow_external_emails: false,
         }
     }

@@ -93,6 +93,7 @@ pub async fn create(
         max_views: valid.max_views,
         password,
         delete_token_digest: sha256(delete_token.as_bytes()),
+        owner: policy::owner(principal),
     };
     let meta = SecretMeta {
         id,
@@ -105,6 +106,7 @@ pub async fn create(
         last_viewed_at: None,
         password_protected: secret.password.is_some(),
         password_salt: None,
+        owner: secret.owner,
     };
     store.create(secret).await?;
     METRICS.secret_created();

@@ -18,7 +18,7 @@ use std::pin::Pin;
 pub use self::embedded::EmbeddedStore;
 pub use self::kv::KvStore;
 pub use self::redis::RedisStore;
-pub use crate::domain::{AccessType, ViewerClaims};
+pub use crate::domain::{AccessType, Owner, ViewerClaims};
 
 /// A SHA-256 or Argon2id output: what the store keeps instead of a verifier, password or token.
 pub type Digest = [u8; 32];
@@ -64,6 +64,8 @@ pub struct NewSecret {
     pub password: Option<PasswordCheck>,
     /// SHA-256 of the delete token handed to the creator.
     pub delete_token_digest: Digest,
+    /// The organization it belongs to and who made it; `None` for an anonymous creator.
+    pub owner: Option<Owner>,
 }
 
 /// Everything about a stored secret except the envelope body and the digests.
@@ -89,6 +91,8 @@ pub struct SecretMeta {
     pub password_protected: bool,
     /// The Argon2id salt when the secret was protected by a plain password.
     pub password_salt: Option<PasswordSalt>,
+    /// The organization it belongs to and who made it; `None` for an anonymous creator.
+    pub owner: Option<Owner>,
 }
 
 impl SecretMeta {

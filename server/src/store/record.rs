@@ -1,14 +1,14 @@
-//! The packed record a secret is stored as, in every backend: one binary string per secret (about 400 lines: 120 are its tests).
+//! The packed record a secret is stored as, in every backend: one binary string per secret (about 590 lines: 215 are its tests).
 //!
-//! A fixed 118-byte part (integers big-endian), then the envelope header, the name and the
-//! envelope body, the envelope as bytes rather than base64url:
+//! A fixed 118-byte part (integers big-endian), then the envelope header, the name, the owner
+//! (when there is one) and the envelope body, the envelope as bytes rather than base64url:
 //!
 //! | offset | bytes | field |
 //! | ---: | ---: | --- |
 //! | 0 | 1 | layout version, 1 |
 //! | 1 | 1 | access type: 0 `anyone`, 1 `organization` |
 //! | 2 | 1 | password check: 0 none, 1 digest, 2 digest and Argon2id salt |
-//! | 3 | 1 | 1 when the secret has a name, else 0 |
+//! | 3 | 1 | flags: bit 0 the secret has a name, bit 1 it has an owner; other bits 0 |
 //! | 4 | 1 | H, the envelope header's length in bytes |
 //! | 5 | 1 | N, the name's length in bytes (UTF-8) |
 //! | 6 | 8 | createdAt, Unix ms (signed) |
@@ -21,18 +21,27 @@
 //! | 102 | 16 | Argon2id salt of a plain password; zeros if none |
 //! | 118 | H | envelope header; its byte 1 (offset 119) is the mode, which decides whether failures count |
 //! | 118+H | N | name |
-//! | 118+H+N | rest | envelope body (nonce, ciphertext, tag) |
+//! | 118+H+N | O | owner, only when flag bit 1 is set (O = 33, else O = 0): |
+//! | 118+H+N | 1 | … creator kind: 1 a user, 2 a machine identity |
+//! | 119+H+N | 16 | … the organization's UUID |
+//! | 135+H+N | 16 | … the creator's UUID (the user's or the machine identity's) |
+//! | 118+H+N+O | rest | envelope body (nonce, ciphertext, tag) |
+//!
+//! A record without flag bit 1 (every record written before owners existed) has no owner
+//! segment and reads exactly as it always did; the layout version stays 1.
 //!
 //! Both backends store exactly these bytes. The state machine (`rules.rs`) and the Lua scripts
 //! (`server/lua/*.lua`) read and update the fixed part in place with these offsets; the scripts
 //! get them as Lua locals written from [`LUA_CONSTANTS`] when they are compiled in
-//! (`store/redis/script.rs`). Metadata reads fetch at most [`MAX_META_LEN`] bytes, so they never
-//! load the body of a large secret.
+//! (`store/redis/script.rs`). The metadata prefix is the fixed part, the header, the name and the
+//! owner; metadata reads fetch at most [`MAX_META_LEN`] bytes, so they never load the body of a
+//! large secret.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{AccessType, NewSecret, SecretMeta, StoreError};
+use crate::domain::{Creator, OrgId, Owner};
 
 /// The first byte of every record of this layout.
 pub const LAYOUT_VERSION: u8 = 1;
@@ -40,8 +49,18 @@ pub const LAYOUT_VERSION: u8 = 1;
 pub const OFF_ACCESS: usize = 1;
 /// Offset of the password-check byte.
 pub const OFF_PASSWORD: usize = 2;
-/// Offset of the has-name byte.
-pub const OFF_HAS_NAME: usize = 3;
+/// Offset of the flags byte ([`FLAG_NAME`], [`FLAG_OWNER`]).
+pub const OFF_FLAGS: usize = 3;
+/// Flag: the secret has a name (possibly empty).
+pub const FLAG_NAME: u8 = 1;
+/// Flag: an owner segment ([`OWNER_LEN`] bytes) follows the name.
+pub const FLAG_OWNER: u8 = 2;
+/// Length of the owner segment: creator kind, organization UUID, creator UUID.
+pub const OWNER_LEN: usize = 1 + 16 + 16;
+/// The owner segment's creator kind of a signed-in user.
+pub const CREATOR_USER: u8 = 1;
+/// The owner segment's creator kind of a machine identity.
+pub const CREATOR_MACHINE: u8 = 2;
 /// Offset of the header-length byte.
 pub const OFF_HEADER_LEN: usize = 4;
 /// Offset of the name-length byte.
@@ -72,8 +91,8 @@ pub const ENVELOPE_MODE_KEY: u8 = zkshare_format::Mode::Key.byte();
 pub const PASSWORD_PLAIN: u8 = PASSWORD_DIGEST_AND_SALT;
 /// The views-left value of a secret without a view limit.
 pub const UNLIMITED_VIEWS: u32 = u32::MAX;
-/// The longest prefix that holds a record's metadata (fixed part, header and name).
-pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255;
+/// The longest prefix that holds a record's metadata (fixed part, header, name and owner).
+pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255 + OWNER_LEN;
 
 /// The record password byte of a secret without a password.
 pub const PASSWORD_NONE: u8 = 0;
@@ -84,6 +103,9 @@ pub const LUA_CONSTANTS: &[(&str, usize)] = &[
     ("PASSWORD_NONE", PASSWORD_NONE as usize),
     ("OFF_ACCESS", OFF_ACCESS),
     ("OFF_PASSWORD", OFF_PASSWORD),
+    ("OFF_FLAGS", OFF_FLAGS),
+    ("FLAG_OWNER", FLAG_OWNER as usize),
+    ("OWNER_LEN", OWNER_LEN),
     ("OFF_HEADER_LEN", OFF_HEADER_LEN),
     ("OFF_NAME_LEN", OFF_NAME_LEN),
     ("OFF_EXPIRES_AT", OFF_EXPIRES_AT),
@@ -127,7 +149,9 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
         None => UNLIMITED_VIEWS,
     };
 
-    let mut out = Vec::with_capacity(FIXED_LEN + header.len() + name.len() + body.len());
+    let owner_len = if secret.owner.is_some() { OWNER_LEN } else { 0 };
+    let mut out =
+        Vec::with_capacity(FIXED_LEN + header.len() + name.len() + owner_len + body.len());
     out.push(LAYOUT_VERSION);
     out.push(match secret.access_type {
         AccessType::Anyone => 0,
@@ -138,7 +162,14 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
         Some(check) if check.salt.is_some() => PASSWORD_DIGEST_AND_SALT,
         Some(_) => PASSWORD_DIGEST,
     });
-    out.push(u8::from(secret.name.is_some()));
+    let mut flags = 0;
+    if secret.name.is_some() {
+        flags |= FLAG_NAME;
+    }
+    if secret.owner.is_some() {
+        flags |= FLAG_OWNER;
+    }
+    out.push(flags);
     out.push(header_len);
     out.push(name_len);
     out.extend_from_slice(&secret.created_at.to_be_bytes());
@@ -157,6 +188,15 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
     debug_assert_eq!(out.len(), FIXED_LEN);
     out.extend_from_slice(&header);
     out.extend_from_slice(name);
+    if let Some(owner) = &secret.owner {
+        let (kind, creator) = match owner.creator {
+            Creator::User(id) => (CREATOR_USER, id),
+            Creator::Machine(id) => (CREATOR_MACHINE, id),
+        };
+        out.push(kind);
+        out.extend_from_slice(owner.org.as_bytes());
+        out.extend_from_slice(creator.as_bytes());
+    }
     out.extend_from_slice(&body);
     Ok(out)
 }
@@ -196,15 +236,59 @@ pub fn check_fixed(record: &[u8]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The length of the metadata prefix (fixed part, header, name) of a record, after checking
-/// that `record` holds at least that much.
+/// Where the owner segment starts (or would start): after the fixed part, header and name.
+/// The caller has checked the fixed part.
+fn owner_offset(record: &[u8]) -> usize {
+    FIXED_LEN + usize::from(record[OFF_HEADER_LEN]) + usize::from(record[OFF_NAME_LEN])
+}
+
+/// The length of the metadata prefix (fixed part, header, name, owner) of a record, after
+/// checking that `record` holds at least that much.
 pub fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
     check_fixed(record)?;
-    let len = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]) + usize::from(record[OFF_NAME_LEN]);
+    let mut len = owner_offset(record);
+    if record[OFF_FLAGS] & FLAG_OWNER != 0 {
+        len += OWNER_LEN;
+    }
     if record.len() < len {
-        return Err(corrupt("shorter than its header and name"));
+        return Err(corrupt("shorter than its header, name and owner"));
     }
     Ok(len)
+}
+
+/// The organization a record belongs to, if it has an owner: the bytes the consume step
+/// compares with the viewer's organization. Reads only the fixed part and the owner segment.
+pub fn owner_org(record: &[u8]) -> Result<Option<OrgId>, StoreError> {
+    let end = meta_len(record)?;
+    if record[OFF_FLAGS] & FLAG_OWNER == 0 {
+        return Ok(None);
+    }
+    let at = end - OWNER_LEN + 1;
+    Ok(Some(OrgId::from_bytes(uuid_at(record, at))))
+}
+
+/// The record's owner, if it has one; a creator kind other than 1 or 2 is an error.
+pub fn owner(record: &[u8]) -> Result<Option<Owner>, StoreError> {
+    let end = meta_len(record)?;
+    if record[OFF_FLAGS] & FLAG_OWNER == 0 {
+        return Ok(None);
+    }
+    let at = end - OWNER_LEN;
+    let org = OrgId::from_bytes(uuid_at(record, at + 1));
+    let id = uuid::Uuid::from_bytes(uuid_at(record, at + 17));
+    let creator = match record[at] {
+        CREATOR_USER => Creator::User(id),
+        CREATOR_MACHINE => Creator::Machine(id),
+        _ => return Err(corrupt("owner's creator kind")),
+    };
+    Ok(Some(Owner { org, creator }))
+}
+
+/// The 16 bytes at `at` (the caller has checked the record's length).
+fn uuid_at(r: &[u8], at: usize) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&r[at..at + 16]);
+    b
 }
 
 /// Decodes the metadata from a record or from any prefix of it at least [`meta_len`] long
@@ -213,15 +297,20 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
     meta_len(record)?;
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
     let name_end = header_end + usize::from(record[OFF_NAME_LEN]);
-    let name = match record[OFF_HAS_NAME] {
-        0 => None,
-        1 => Some(
+    let flags = record[OFF_FLAGS];
+    if flags & !(FLAG_NAME | FLAG_OWNER) != 0 {
+        return Err(corrupt("flags byte"));
+    }
+    let name = if flags & FLAG_NAME != 0 {
+        Some(
             std::str::from_utf8(&record[header_end..name_end])
                 .map_err(|_| corrupt("name is not UTF-8"))?
                 .to_string(),
-        ),
-        _ => return Err(corrupt("has-name byte")),
+        )
+    } else {
+        None
     };
+    let owner = owner(record)?;
     let views = be_u32(record, OFF_VIEWS);
     let last_viewed_at = be_i64(record, OFF_LAST_VIEWED_AT);
     let password = record[OFF_PASSWORD];
@@ -248,6 +337,7 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
             salt.copy_from_slice(&record[OFF_PASSWORD_SALT..OFF_PASSWORD_SALT + 16]);
             salt
         }),
+        owner,
     })
 }
 
@@ -266,6 +356,9 @@ pub fn decode_split(
 ) -> Result<(SecretMeta, String), StoreError> {
     let meta = decode_meta(id, record)?;
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
+    if record.len() != meta_len(record)? {
+        return Err(corrupt("metadata prefix of the wrong length"));
+    }
     if body.is_empty() {
         return Err(corrupt("no envelope body"));
     }
@@ -301,7 +394,21 @@ mod tests {
             max_views: Some(3),
             password,
             delete_token_digest: [7; 32],
+            owner: None,
         }
+    }
+
+    fn owners() -> [Owner; 2] {
+        [
+            Owner {
+                org: uuid::Uuid::from_u128(0x0123_4567_89ab_cdef_0011_2233_4455_6677),
+                creator: Creator::User(uuid::Uuid::from_u128(0xfeed)),
+            },
+            Owner {
+                org: uuid::Uuid::from_u128(u128::MAX - 1),
+                creator: Creator::Machine(uuid::Uuid::from_u128(1 << 100)),
+            },
+        ]
     }
 
     #[test]
@@ -334,9 +441,46 @@ mod tests {
             assert_eq!(meta.last_viewed_at, None);
             assert_eq!(meta.password_protected, password.is_some());
             assert_eq!(meta.password_salt, password.and_then(|p| p.salt));
+            assert_eq!(meta.owner, None);
+            assert_eq!(owner_org(&record).unwrap(), None);
             // Metadata decodes from the prefix alone.
             let prefix = &record[..FIXED_LEN + 46 + name.map_or(0, str::len)];
             assert_eq!(decode_meta(&s.id, prefix).unwrap(), meta);
+            assert!(decode(&s.id, prefix).is_err(), "no body");
+        }
+    }
+
+    #[test]
+    fn round_trip_with_an_owner() {
+        for (name, owner) in [None, Some("déploiement ✓")].into_iter().zip(owners()) {
+            let mut s = secret(name, None);
+            s.owner = Some(owner);
+            let record = encode(&s).unwrap();
+            let name_len = name.map_or(0, str::len);
+            let owner_at = FIXED_LEN + 46 + name_len;
+            assert_eq!(record.len(), owner_at + OWNER_LEN + 12 + 256 + 16);
+            assert_eq!(
+                record[OFF_FLAGS],
+                FLAG_OWNER | if name.is_some() { FLAG_NAME } else { 0 }
+            );
+            let (kind, creator) = match owner.creator {
+                Creator::User(id) => (CREATOR_USER, id),
+                Creator::Machine(id) => (CREATOR_MACHINE, id),
+            };
+            assert_eq!(record[owner_at], kind);
+            assert_eq!(&record[owner_at + 1..owner_at + 17], owner.org.as_bytes());
+            assert_eq!(&record[owner_at + 17..owner_at + 33], creator.as_bytes());
+            let (meta, envelope) = decode(&s.id, &record).unwrap();
+            assert_eq!(envelope, s.envelope, "the body follows the owner");
+            assert_eq!(meta.name.as_deref(), name);
+            assert_eq!(meta.owner, Some(owner));
+            assert_eq!(owner_org(&record).unwrap(), Some(owner.org));
+            // The metadata prefix includes the owner, and metadata needs it.
+            assert_eq!(meta_len(&record).unwrap(), owner_at + OWNER_LEN);
+            let prefix = &record[..owner_at + OWNER_LEN];
+            assert_eq!(decode_meta(&s.id, prefix).unwrap(), meta);
+            assert!(decode_meta(&s.id, &record[..owner_at + OWNER_LEN - 1]).is_err());
+            assert!(owner_org(&record[..owner_at + OWNER_LEN - 1]).is_err());
             assert!(decode(&s.id, prefix).is_err(), "no body");
         }
     }
@@ -379,7 +523,8 @@ mod tests {
             (0, 2),
             (OFF_ACCESS, 7),
             (OFF_PASSWORD, 3),
-            (OFF_HAS_NAME, 2),
+            (OFF_FLAGS, 4),
+            (OFF_FLAGS, 0x81),
         ] {
             let mut bad = r.clone();
             bad[at] = value;
@@ -388,14 +533,55 @@ mod tests {
         let mut long_name = r.clone();
         long_name[OFF_NAME_LEN] = 255;
         assert!(decode_meta("x", &long_name).is_err());
+
+        // An owner segment with an unknown creator kind.
+        let mut s = secret(Some("name"), None);
+        s.owner = Some(owners()[0]);
+        let owned = encode(&s).unwrap();
+        let kind_at = FIXED_LEN + 46 + 4;
+        for len in 0..owned.len() {
+            let _ = decode("x", &owned[..len]);
+            let _ = decode_meta("x", &owned[..len]);
+            let _ = owner_org(&owned[..len]);
+        }
+        for kind in [0, 3, 0xff] {
+            let mut bad = owned.clone();
+            bad[kind_at] = kind;
+            for result in [
+                decode_meta("x", &bad).map(|_| ()),
+                decode("x", &bad).map(|_| ()),
+                owner(&bad).map(|_| ()),
+            ] {
+                assert!(
+                    matches!(result, Err(StoreError::Internal(_))),
+                    "kind {kind}: {result:?}"
+                );
+            }
+        }
+        // An owner flag on a record too short to hold the segment.
+        let mut no_room = r[..FIXED_LEN + 46 + 4].to_vec();
+        no_room[OFF_FLAGS] |= FLAG_OWNER;
+        assert!(decode_meta("x", &no_room).is_err());
+        assert!(owner_org(&no_room).is_err());
     }
 
     #[test]
     fn the_metadata_prefix_bound_covers_the_longest_header_and_name() {
         // The longest name the API accepts: 50 characters of four UTF-8 bytes each.
         let longest = "\u{10348}".repeat(crate::shares::validate::MAX_NAME_CHARS);
-        let r = encode(&secret(Some(&longest), None)).unwrap();
+        let mut s = secret(Some(&longest), None);
+        s.owner = Some(owners()[1]);
+        let r = encode(&s).unwrap();
         let meta = decode_meta("x", &r[..MAX_META_LEN]).unwrap();
         assert_eq!(meta.name.as_deref(), Some(longest.as_str()));
+        assert_eq!(meta.owner, s.owner);
+        // And the longest header and name the layout can hold, with an owner, fit it exactly.
+        let mut most = r[..FIXED_LEN].to_vec();
+        most[OFF_HEADER_LEN] = 255;
+        most[OFF_NAME_LEN] = 255;
+        most[OFF_FLAGS] = FLAG_OWNER;
+        most.resize(MAX_META_LEN, 0);
+        most[FIXED_LEN + 510] = CREATOR_USER;
+        assert_eq!(meta_len(&most).unwrap(), MAX_META_LEN);
     }
 }

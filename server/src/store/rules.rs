@@ -14,7 +14,7 @@ use super::record::{
     PASSWORD_PLAIN, UNLIMITED_VIEWS,
 };
 use super::{ConsumeRequest, Digest, StoreError, UnixMillis};
-use crate::domain::{AccessType, ViewerClaims};
+use crate::domain::{AccessType, OrgId, ViewerClaims};
 
 /// What the backend does with the stored record after a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,13 +68,13 @@ pub fn is_live(record: &[u8], now: UnixMillis) -> Result<bool, StoreError> {
     Ok(record::be_i64(record, OFF_EXPIRES_AT) > now && record::be_u32(record, OFF_VIEWS) != 0)
 }
 
-/// May a viewer with `viewer`'s claims open a secret of `access`? An organization secret asks
-/// for membership of an organization (the record does not name the creator's yet, so there is
-/// nothing further to compare).
-pub fn may_view(access: AccessType, viewer: &ViewerClaims) -> bool {
+/// May a viewer with `viewer`'s claims open a secret of `access` that belongs to `owner_org`
+/// (the organization in the record's owner segment)? An organization secret asks for
+/// membership of that organization, right now; one without an owner is open to nobody.
+pub fn may_view(access: AccessType, owner_org: Option<OrgId>, viewer: &ViewerClaims) -> bool {
     match access {
         AccessType::Anyone => true,
-        AccessType::Organization => viewer.org_id.is_some(),
+        AccessType::Organization => owner_org.is_some() && viewer.org_id == owner_org,
     }
 }
 
@@ -106,13 +106,19 @@ fn digest_matches(record: &[u8], at: usize, presented: &Digest) -> bool {
 /// One attempt to consume a view, in this order: liveness, the viewer's claims against the
 /// access type, the password (counting a missing or wrong one where guessing can succeed, and
 /// destroying the secret at the limit), then the view. `record` is the whole record or its
-/// metadata prefix: only the fixed part and the envelope's mode byte are read or written.
+/// metadata prefix: only the fixed part is written; the envelope's mode byte and the owner's
+/// organization are read.
 pub fn consume(record: &mut [u8], request: &ConsumeRequest) -> Result<(View, Step), StoreError> {
     if !is_live(record, request.now)? {
         return Ok((View::NotFound, Step::Delete));
     }
     let access = access_type(record)?;
-    if !may_view(access, &request.viewer) {
+    // The owner segment is read only where it matters, as the script does.
+    let owner_org = match access {
+        AccessType::Anyone => None,
+        AccessType::Organization => record::owner_org(record)?,
+    };
+    if !may_view(access, owner_org, &request.viewer) {
         return Ok((View::Restricted(access), Step::Keep));
     }
     let password = record[OFF_PASSWORD];

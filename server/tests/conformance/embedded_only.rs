@@ -135,6 +135,7 @@ async fn embedded_background_sweeper_runs() {
             max_views: None,
             password: None,
             delete_token_digest: [0; 32],
+            owner: None,
         }
     };
     // A manual sweep counts an expired record (so 0 below means someone else removed it).
@@ -180,6 +181,7 @@ async fn embedded_expired_but_unswept_ids_answer_like_unknown_ones() {
             max_views: Some(3),
             password: None,
             delete_token_digest: Sha256::digest(token.as_bytes()).into(),
+            owner: None,
         })
         .await
         .unwrap();

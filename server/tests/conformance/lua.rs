@@ -1,6 +1,8 @@
 //! The Lua scripts against a real Redis: each contract comment covers its code, and the code keeps it.
 
 use super::*;
+use uuid::Uuid;
+use zkshare_server::domain::{Creator, Owner};
 
 /// The `--` comment block that opens a script.
 fn header_comment(script: &str) -> String {
@@ -132,7 +134,7 @@ fn words(items: &[Vec<u8>]) -> Vec<&str> {
 fn packed(views: Option<u32>, password: Option<Digest>, access: AccessType) -> Vec<u8> {
     let mode = if password.is_some() { 3 } else { 1 };
     let password = password.map(|digest| PasswordCheck { digest, salt: None });
-    packed_with(mode, views, password, access)
+    packed_with(mode, views, password, access, None)
 }
 
 fn packed_with(
@@ -140,6 +142,7 @@ fn packed_with(
     views: Option<u32>,
     password: Option<PasswordCheck>,
     access: AccessType,
+    owner: Option<Owner>,
 ) -> Vec<u8> {
     let envelope = envelope(mode, 1);
     record::encode(&NewSecret {
@@ -153,6 +156,7 @@ fn packed_with(
         max_views: views,
         password,
         delete_token_digest: [0xdd; 32],
+        owner,
     })
     .unwrap()
 }
@@ -173,9 +177,8 @@ async fn lua_consume_view_contract() {
     let conn = c.clone();
     let script = redis::Script::new(CONSUME_VIEW_LUA);
     let now = 1_000_000i64;
-    let call = |key: &'static str, now: i64, digest: &[u8], limit: u32, restricted: &str| {
-        let (script, digest, restricted) =
-            (script.clone(), digest.to_vec(), restricted.to_string());
+    let call = |key: &'static str, now: i64, digest: &[u8], limit: u32, org: &[u8]| {
+        let (script, digest, org) = (script.clone(), digest.to_vec(), org.to_vec());
         let mut c = conn.clone();
         async move {
             let v: Result<redis::Value, _> = script
@@ -183,7 +186,7 @@ async fn lua_consume_view_contract() {
                 .arg(now)
                 .arg(digest)
                 .arg(limit)
-                .arg(restricted)
+                .arg(org)
                 .invoke_async(&mut c)
                 .await;
             v.map(reply)
@@ -195,49 +198,94 @@ async fn lua_consume_view_contract() {
     let failures = |r: &[u8]| u32::from_be_bytes(r[34..38].try_into().unwrap());
 
     // not_found: unknown.
-    let r = call("k:none", now, b"", 3, "0").await.unwrap();
+    let r = call("k:none", now, b"", 3, b"").await.unwrap();
     assert_eq!((r.0.as_str(), r.1.len()), ("not_found", 0));
     // not_found: expired (by the caller's clock) → deleted.
     put(&mut c, "k:exp", &open).await;
-    let r = call("k:exp", 2_000_000, b"", 3, "0").await.unwrap();
+    let r = call("k:exp", 2_000_000, b"", 3, b"").await.unwrap();
     assert_eq!(r.0, "not_found");
     assert_eq!(stored(&mut c, "k:exp").await, None);
     // not_found: no views left → deleted.
     put(&mut c, "k:zero", &packed(Some(0), None, AccessType::Anyone)).await;
     assert_eq!(
-        call("k:zero", now, b"", 3, "0").await.unwrap().0,
+        call("k:zero", now, b"", 3, b"").await.unwrap().0,
         "not_found"
     );
     assert_eq!(stored(&mut c, "k:zero").await, None);
-    // restricted: checked before the password; nothing changes.
-    let org = packed(Some(1), Some(good), AccessType::Organization);
-    put(&mut c, "k:org", &org).await;
-    let r = call("k:org", now, &bad, 3, "0").await.unwrap();
-    assert_eq!(
-        (r.0.as_str(), words(&r.1)),
-        ("restricted", vec!["organization"])
+    // restricted: checked before the password; nothing changes. ARGV[4] must be the owner's
+    // organization: no organization, another one, or a record without an owner is refused.
+    let ours = Uuid::from_u128(0x0a);
+    let theirs = Uuid::from_u128(0x0b);
+    let owner = Owner {
+        org: ours,
+        creator: Creator::Machine(Uuid::from_u128(0x1d)),
+    };
+    let org = packed_with(
+        3,
+        Some(1),
+        Some(PasswordCheck {
+            digest: good,
+            salt: None,
+        }),
+        AccessType::Organization,
+        Some(owner),
     );
+    put(&mut c, "k:org", &org).await;
+    for viewer in [&b""[..], theirs.as_bytes(), &ours.as_bytes()[..15], b"1"] {
+        let r = call("k:org", now, &good, 3, viewer).await.unwrap();
+        assert_eq!(
+            (r.0.as_str(), words(&r.1)),
+            ("restricted", vec!["organization"]),
+            "{viewer:?}"
+        );
+    }
     assert_eq!(stored(&mut c, "k:org").await.unwrap(), org);
-    // ARGV[4] = "1" lets it through to the password check.
+    let unowned = packed(Some(1), Some(good), AccessType::Organization);
+    put(&mut c, "k:unowned", &unowned).await;
+    let r = call("k:unowned", now, &good, 3, ours.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.0, "restricted");
+    assert_eq!(stored(&mut c, "k:unowned").await.unwrap(), unowned);
+    // The owner's organization lets it through to the password check.
+    let r = call("k:org", now, &bad, 3, ours.as_bytes()).await.unwrap();
+    assert_eq!(r.0, "invalid_credentials");
+    let r = call("k:org", now, &good, 3, ours.as_bytes()).await.unwrap();
+    assert_eq!(r.0, "granted");
     assert_eq!(
-        call("k:org", now, &good, 3, "1").await.unwrap().0,
+        record::decode("k", &r.1[0]).unwrap().0.owner,
+        Some(owner),
+        "the record returned keeps its owner"
+    );
+    // An anyone secret with an owner is open to every viewer.
+    let open_owned = packed_with(1, Some(2), None, AccessType::Anyone, Some(owner));
+    put(&mut c, "k:open-owned", &open_owned).await;
+    assert_eq!(
+        call("k:open-owned", now, b"", 3, b"").await.unwrap().0,
+        "granted"
+    );
+    assert_eq!(
+        call("k:open-owned", now, b"", 3, theirs.as_bytes())
+            .await
+            .unwrap()
+            .0,
         "granted"
     );
 
     // password_required / invalid_credentials / destroyed at the limit.
     let pw = packed(Some(5), Some(good), AccessType::Anyone);
     put(&mut c, "k:pw", &pw).await;
-    let r = call("k:pw", now, b"", 4, "0").await.unwrap();
+    let r = call("k:pw", now, b"", 4, b"").await.unwrap();
     assert_eq!(
         (r.0.as_str(), words(&r.1)),
         ("password_required", vec!["1", "0"])
     );
-    let r = call("k:pw", now, &bad, 4, "0").await.unwrap();
+    let r = call("k:pw", now, &bad, 4, b"").await.unwrap();
     assert_eq!(
         (r.0.as_str(), words(&r.1)),
         ("invalid_credentials", vec!["2", "0"])
     );
-    let r = call("k:pw", now, &good[..31], 4, "0").await.unwrap();
+    let r = call("k:pw", now, &good[..31], 4, b"").await.unwrap();
     assert_eq!(
         (r.0.as_str(), words(&r.1)),
         ("invalid_credentials", vec!["3", "0"])
@@ -247,7 +295,7 @@ async fn lua_consume_view_contract() {
     assert_eq!(after_failures[38..], pw[38..], "only the counter changed");
     assert_eq!(after_failures[..34], pw[..34], "only the counter changed");
     // granted below the limit: the record as after the view.
-    let r = call("k:pw", now, &good, 4, "0").await.unwrap();
+    let r = call("k:pw", now, &good, 4, b"").await.unwrap();
     assert_eq!((r.0.as_str(), r.1.len()), ("granted", 1));
     let (meta, envelope) = record::decode("k", &r.1[0]).unwrap();
     assert_eq!(meta.views_remaining, Some(4));
@@ -259,7 +307,7 @@ async fn lua_consume_view_contract() {
         r.1[0],
         "returned = stored"
     );
-    let r = call("k:pw", now, &bad, 4, "0").await.unwrap();
+    let r = call("k:pw", now, &bad, 4, b"").await.unwrap();
     assert_eq!(
         (r.0.as_str(), words(&r.1)),
         ("invalid_credentials", vec!["4", "1"])
@@ -275,15 +323,16 @@ async fn lua_consume_view_contract() {
             salt: None,
         }),
         AccessType::Anyone,
+        None,
     );
     put(&mut c, "k:keymode", &key_mode).await;
     for digest in [&b""[..], &bad[..], &bad[..], &bad[..], &bad[..]] {
-        let r = call("k:keymode", now, digest, 2, "0").await.unwrap();
+        let r = call("k:keymode", now, digest, 2, b"").await.unwrap();
         assert_eq!(words(&r.1), vec!["0", "0"]);
     }
     assert_eq!(stored(&mut c, "k:keymode").await.unwrap(), key_mode);
     assert_eq!(
-        call("k:keymode", now, &good, 2, "0").await.unwrap().0,
+        call("k:keymode", now, &good, 2, b"").await.unwrap().0,
         "granted"
     );
     // Mode key with a plain password (digest and salt): counted.
@@ -295,11 +344,12 @@ async fn lua_consume_view_contract() {
             salt: Some([3; 16]),
         }),
         AccessType::Anyone,
+        None,
     );
     put(&mut c, "k:plain", &plain).await;
-    let r = call("k:plain", now, &bad, 2, "0").await.unwrap();
+    let r = call("k:plain", now, &bad, 2, b"").await.unwrap();
     assert_eq!(words(&r.1), vec!["1", "0"]);
-    let r = call("k:plain", now, &bad, 2, "0").await.unwrap();
+    let r = call("k:plain", now, &bad, 2, b"").await.unwrap();
     assert_eq!(words(&r.1), vec!["2", "1"]);
     assert_eq!(stored(&mut c, "k:plain").await, None);
 
@@ -311,7 +361,7 @@ async fn lua_consume_view_contract() {
     )
     .await;
     for i in 1..=20 {
-        let r = call("k:nolimit", now, &bad, 0, "0").await.unwrap();
+        let r = call("k:nolimit", now, &bad, 0, b"").await.unwrap();
         let i = i.to_string();
         assert_eq!(
             (r.0.as_str(), words(&r.1)),
@@ -319,7 +369,7 @@ async fn lua_consume_view_contract() {
         );
     }
     // unlimited stays unlimited.
-    let r = call("k:nolimit", now + 1, &good, 0, "0").await.unwrap();
+    let r = call("k:nolimit", now + 1, &good, 0, b"").await.unwrap();
     let meta = record::decode_meta("k", &r.1[0]).unwrap();
     assert_eq!(
         (meta.views_remaining, meta.last_viewed_at),
@@ -327,7 +377,7 @@ async fn lua_consume_view_contract() {
     );
     // The last view deletes and still returns the record, with no views left.
     put(&mut c, "k:last", &packed(Some(1), None, AccessType::Anyone)).await;
-    let r = call("k:last", now, b"", 3, "0").await.unwrap();
+    let r = call("k:last", now, b"", 3, b"").await.unwrap();
     assert_eq!(r.0, "granted");
     assert_eq!(
         record::decode_meta("k", &r.1[0]).unwrap().views_remaining,
@@ -337,12 +387,12 @@ async fn lua_consume_view_contract() {
     // No password stored: a presented digest is ignored.
     put(&mut c, "k:open", &open).await;
     assert_eq!(
-        call("k:open", now, &bad, 3, "0").await.unwrap().0,
+        call("k:open", now, &bad, 3, b"").await.unwrap().0,
         "granted"
     );
     // Not a record of this layout: an error, and the value is left alone.
     put(&mut c, "k:other", b"\x02whatever").await;
-    let err = call("k:other", now, b"", 3, "0")
+    let err = call("k:other", now, b"", 3, b"")
         .await
         .unwrap_err()
         .to_string();
@@ -396,6 +446,21 @@ async fn lua_delete_secret_contract() {
     put(&mut c, "d:used", &packed(Some(0), None, AccessType::Anyone)).await;
     assert_eq!(call("d:used", 5, &token).await.unwrap().0, "not_found");
     assert_eq!(stored(&mut c, "d:used").await, None);
+    // An owned record's metadata prefix includes the owner segment.
+    let owner = Owner {
+        org: Uuid::from_u128(7),
+        creator: Creator::User(Uuid::from_u128(8)),
+    };
+    let owned = packed_with(1, Some(3), None, AccessType::Organization, Some(owner));
+    put(&mut c, "d:owned", &owned).await;
+    let r = call("d:owned", 5, &token).await.unwrap();
+    assert_eq!(r.0, "deleted");
+    let meta_len = record::FIXED_LEN + usize::from(owned[4]) + usize::from(owned[5]);
+    assert_eq!(r.1[0], owned[..meta_len + record::OWNER_LEN]);
+    assert_eq!(
+        record::decode_meta("k", &r.1[0]).unwrap().owner,
+        Some(owner)
+    );
     put(&mut c, "d:other", b"\x02whatever").await;
     let err = call("d:other", 5, &token).await.unwrap_err().to_string();
     assert!(err.contains("unknown record layout"), "{err}");

@@ -1,6 +1,8 @@
 //! Metadata and access: views counted down atomically, unlimited, restricted, used up or cut off midway.
 
 use super::*;
+use uuid::Uuid;
+use zkshare_server::domain::{Creator, Owner, PrincipalKind, ViewerClaims};
 
 for_both_stores!(
     metadata_never_consumes,
@@ -9,6 +11,7 @@ for_both_stores!(
     unlimited_secrets_survive_many_views,
     unknown_expired_and_used_up_look_the_same,
     restricted_secrets_are_not_consumed_by_anonymous_viewers,
+    organization_secrets_open_only_to_their_organization,
     a_request_dropped_midway_spends_one_view_or_none,
 );
 
@@ -180,6 +183,7 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
             max_views: None,
             password: None,
             delete_token_digest: [1; 32],
+            owner: None,
         })
         .await
         .unwrap();
@@ -215,6 +219,7 @@ async fn restricted_secrets_are_not_consumed_by_anonymous_viewers(kind: StoreKin
                 salt: None,
             }),
             delete_token_digest: [2; 32],
+            owner: None,
         })
         .await
         .unwrap();
@@ -254,12 +259,173 @@ async fn restricted_secrets_are_not_consumed_by_anonymous_viewers(kind: StoreKin
             max_views: None,
             password: None,
             delete_token_digest: [2; 32],
+            owner: None,
         })
         .await;
     assert!(matches!(
         dup,
         Err(zkshare_server::store::StoreError::Conflict)
     ));
+}
+
+/// A viewer whose current organization is `org` (`None`: anonymous).
+fn viewer_in(org: Option<Uuid>) -> ViewerClaims {
+    match org {
+        None => ViewerClaims::ANONYMOUS,
+        Some(org) => ViewerClaims {
+            kind: PrincipalKind::User,
+            org_id: Some(org),
+            verified_email: Some("viewer@example.com".into()),
+        },
+    }
+}
+
+async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
+    let app = TestApp::new(kind).await;
+    let now = now_millis();
+    let ours = Uuid::from_u128(0x0123_4567_89ab_4def_8123_4567_89ab_cdef);
+    let theirs = Uuid::from_u128(0x0123_4567_89ab_4def_8123_4567_89ab_cdee);
+    let machine = Uuid::from_u128(0x0fed_cba9_8765_4321_8fed_cba9_8765_4321);
+    let owner = Owner {
+        org: ours,
+        creator: Creator::Machine(machine),
+    };
+    let id = common::b64(&[0x0c; 16]);
+    let env = small_envelope();
+    app.store
+        .create(NewSecret {
+            id: id.clone(),
+            envelope_header: env.split('.').next().unwrap().to_string(),
+            envelope: env.clone(),
+            name: Some("deploy key".into()),
+            access_type: AccessType::Organization,
+            created_at: now,
+            expires_at: now + 600_000,
+            max_views: Some(3),
+            password: None,
+            delete_token_digest: [3; 32],
+            owner: Some(owner),
+        })
+        .await
+        .unwrap();
+    let meta = app.store.metadata(&id, now).await.unwrap().unwrap();
+    assert_eq!(meta.owner, Some(owner));
+    assert_eq!(meta.name.as_deref(), Some("deploy key"));
+    let consume = |org: Option<Uuid>| {
+        app.store.consume(
+            &id,
+            ConsumeRequest {
+                digest: None,
+                now: now_millis(),
+                max_failures: 5,
+                viewer: viewer_in(org),
+            },
+        )
+    };
+    let views_left = || async {
+        app.store
+            .metadata(&id, now_millis())
+            .await
+            .unwrap()
+            .unwrap()
+            .views_remaining
+    };
+
+    // Another organization and no organization: refused, and no view is spent.
+    for org in [Some(theirs), None] {
+        let outcome = consume(org).await.unwrap();
+        assert!(
+            matches!(
+                outcome,
+                ConsumeOutcome::Restricted(AccessType::Organization)
+            ),
+            "{org:?}: {outcome:?}"
+        );
+        assert_eq!(views_left().await, Some(3), "{org:?}: no view spent");
+    }
+    // The owner's organization: granted, one view spent, the owner kept.
+    let ConsumeOutcome::Granted(view) = consume(Some(ours)).await.unwrap() else {
+        panic!("a member of the owner's organization is let in");
+    };
+    assert_eq!(view.envelope, env);
+    assert_eq!(view.views_before, Some(3));
+    assert_eq!(view.meta.owner, Some(owner));
+    assert_eq!(views_left().await, Some(2));
+    // The API shows who owns it.
+    let m = app.get(&id).await.json();
+    assert_eq!(m["orgId"], ours.hyphenated().to_string());
+    assert_eq!(m["identityId"], machine.hyphenated().to_string());
+    assert!(m["userId"].is_null());
+    assert_eq!(m["expiresAfterViews"], 2);
+
+    // An organization secret without an owner opens to nobody, not even a member.
+    let unowned = common::b64(&[0x0d; 16]);
+    app.store
+        .create(NewSecret {
+            id: unowned.clone(),
+            envelope_header: env.split('.').next().unwrap().to_string(),
+            envelope: env.clone(),
+            name: None,
+            access_type: AccessType::Organization,
+            created_at: now,
+            expires_at: now + 600_000,
+            max_views: Some(1),
+            password: None,
+            delete_token_digest: [3; 32],
+            owner: None,
+        })
+        .await
+        .unwrap();
+    let outcome = app
+        .store
+        .consume(
+            &unowned,
+            ConsumeRequest {
+                digest: None,
+                now: now_millis(),
+                max_failures: 5,
+                viewer: viewer_in(Some(ours)),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, ConsumeOutcome::Restricted(_)),
+        "{outcome:?}"
+    );
+    let meta = app.store.metadata(&unowned, now).await.unwrap().unwrap();
+    assert_eq!((meta.owner, meta.views_remaining), (None, Some(1)));
+    assert!(app.get(&unowned).await.json()["orgId"].is_null());
+
+    // A user's secret open to anyone: userId and orgId, any viewer.
+    let user = Uuid::from_u128(0x0abc_def0_1234_4567_89ab_cdef_0123_4567);
+    let open = common::b64(&[0x0e; 16]);
+    app.store
+        .create(NewSecret {
+            id: open.clone(),
+            envelope_header: env.split('.').next().unwrap().to_string(),
+            envelope: env.clone(),
+            name: None,
+            access_type: AccessType::Anyone,
+            created_at: now,
+            expires_at: now + 600_000,
+            max_views: None,
+            password: None,
+            delete_token_digest: [3; 32],
+            owner: Some(Owner {
+                org: theirs,
+                creator: Creator::User(user),
+            }),
+        })
+        .await
+        .unwrap();
+    let m = app.get(&open).await.json();
+    assert_eq!(m["userId"], user.hyphenated().to_string());
+    assert_eq!(m["orgId"], theirs.hyphenated().to_string());
+    assert!(m["identityId"].is_null());
+    let a = app.access(&open, None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["userId"], user.hyphenated().to_string());
 }
 
 /// Polls `future` once and drops it if it is not ready: a request cut the moment it started.

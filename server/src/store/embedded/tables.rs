@@ -141,6 +141,7 @@ fn migrate(txn: &WriteTransaction) -> Result<usize, StoreError> {
                 max_views: old.views,
                 password,
                 delete_token_digest: hex_array(&old.dtok, "dtok")?,
+                owner: None,
             })?;
             record::put_i64(
                 &mut packed,

@@ -163,13 +163,13 @@ impl ShareStore for RedisStore {
                 .arg(request.now)
                 .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
                 .arg(request.max_failures)
+                // The script's ARGV[4]: compared with the owner's organization in the record.
                 .arg(
-                    // The one claim the record can be compared with today (the script's ARGV[4]).
-                    if rules::may_view(AccessType::Organization, &request.viewer) {
-                        "1"
-                    } else {
-                        "0"
-                    },
+                    request
+                        .viewer
+                        .org_id
+                        .as_ref()
+                        .map_or(&[][..], |org| &org.as_bytes()[..]),
                 )
                 .invoke_async(&mut conn)
                 .await
