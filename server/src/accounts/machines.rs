@@ -3,9 +3,10 @@
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::limits::Window;
 use super::records::{
     AccessTokenRecord, ClientSecret, IdentityEntry, IdentityRecord, OrgRecord, access_token_key,
-    failure_key, identity_key, org_key,
+    identity_key, org_key,
 };
 use super::secrets::{digest_hex, new_token, same_digest};
 use super::sessions::ACCESS_TOKEN_PREFIX;
@@ -298,18 +299,9 @@ impl Accounts {
         let Ok(client_id) = Uuid::parse_str(client_id.trim()) else {
             return Err(AccountError::Unauthorized(WRONG));
         };
-        let failures = failure_key("machine", &client_id.to_string());
-        let failed = self
-            .kv
-            .get(failures.clone(), now)
-            .await?
-            .and_then(|v| std::str::from_utf8(&v).ok()?.parse::<u64>().ok())
-            .unwrap_or(0);
-        if failed >= MAX_ACCOUNT_FAILURES {
-            return Err(AccountError::TooMany {
-                message: "Too many failed logins; try again later",
-                retry_after_secs: (LOGIN_WINDOW_MS / 1000) as u64,
-            });
+        let failures = Window::of("machine", &client_id.to_string(), LOGIN_WINDOW_MS, now);
+        if self.count(&failures, now).await? >= MAX_ACCOUNT_FAILURES {
+            return Err(failures.refusal("Too many failed logins; try again later", now));
         }
         let presented = digest_hex(client_secret);
         let identity = self
@@ -330,9 +322,7 @@ impl Accounts {
             None => false,
         };
         let (Some(_), Some(secret_id), true) = (identity, secret, listed) else {
-            self.kv
-                .increment(failures, now + LOGIN_WINDOW_MS, now)
-                .await?;
+            self.bump(&failures, now).await?;
             return Err(AccountError::Unauthorized(WRONG));
         };
         let token = new_token(ACCESS_TOKEN_PREFIX);

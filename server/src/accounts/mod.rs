@@ -6,12 +6,13 @@
 //! codes are random, handed out once, and stored only as SHA-256 digests.
 //!
 //! Layout: [`records`] (what is stored under which key), [`email`] (address rules),
-//! [`secrets`] (tokens, digests, Argon2id), [`users`] (sign-up, verification, login, password
+//! [`secrets`] (tokens, digests, Argon2id), [`limits`] (counters of failures and mails), [`users`] (sign-up, verification, login, password
 //! change and reset, deletion), [`sessions`] (cookie and bearer sessions, the principal),
 //! [`orgs`] (organizations, members, roles, invitations), [`machines`] (machine identities and
 //! their Universal Auth login), [`messages`] (the e-mails sent).
 
 pub mod email;
+pub mod limits;
 pub mod machines;
 pub mod messages;
 pub mod orgs;

@@ -4,8 +4,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::email::normalize;
+use super::limits::Window;
 use super::records::{
-    PendingSignup, ResetRecord, UserRecord, email_key, failure_key, reset_key, signup_key, user_key,
+    PendingSignup, ResetRecord, UserRecord, email_key, reset_key, signup_key, user_key,
 };
 use super::secrets::{
     check_password_rule, digest_hex, hash_password, new_code, new_token, same_digest,
@@ -85,15 +86,9 @@ impl Accounts {
             return Err(AccountError::MailUnavailable);
         }
         let address = digest_hex(&email);
-        let sent = self
-            .kv
-            .increment(failure_key("signup-mail", &address), now + 3_600_000, now)
-            .await?;
-        if sent > SIGNUP_MAILS_PER_HOUR {
-            return Err(AccountError::TooMany {
-                message: "Too many e-mails to this address; try again later",
-                retry_after_secs: 3_600,
-            });
+        let mails = Window::of("signup-mail", &address, 3_600_000, now);
+        if self.bump(&mails, now).await? > SIGNUP_MAILS_PER_HOUR {
+            return Err(mails.refusal("Too many e-mails to this address; try again later", now));
         }
         let base = self.settings.public_base.clone();
         if self.kv.get(email_key(&address), now).await?.is_some() {
@@ -222,15 +217,6 @@ impl Accounts {
         Ok(self.load(user_key(id), now).await?.map(|(u, _)| u))
     }
 
-    async fn failures(&self, key: String, now: UnixMillis) -> Result<u64, AccountError> {
-        Ok(self
-            .kv
-            .get(key, now)
-            .await?
-            .and_then(|v| std::str::from_utf8(&v).ok()?.parse().ok())
-            .unwrap_or(0))
-    }
-
     /// Checks an address and password: the same answer, after the same Argon2id work, for a
     /// wrong password and an unknown address. Failures are counted per address (10 in 15
     /// minutes lock that address's logins for the rest of the window) and per client (100).
@@ -242,15 +228,13 @@ impl Accounts {
         now: UnixMillis,
     ) -> Result<UserRecord, AccountError> {
         let email = normalize(email).unwrap_or_default();
-        let account = failure_key("account", &digest_hex(&email));
-        let client = failure_key("client", client);
-        if self.failures(account.clone(), now).await? >= MAX_ACCOUNT_FAILURES
-            || self.failures(client.clone(), now).await? >= MAX_CLIENT_FAILURES
-        {
-            return Err(AccountError::TooMany {
-                message: LOCKED,
-                retry_after_secs: (LOGIN_WINDOW_MS / 1000) as u64,
-            });
+        let account = Window::of("account", &digest_hex(&email), LOGIN_WINDOW_MS, now);
+        let client = Window::of("client", client, LOGIN_WINDOW_MS, now);
+        if self.count(&account, now).await? >= MAX_ACCOUNT_FAILURES {
+            return Err(account.refusal(LOCKED, now));
+        }
+        if self.count(&client, now).await? >= MAX_CLIENT_FAILURES {
+            return Err(client.refusal(LOCKED, now));
         }
         let user = if email.is_empty() {
             None
@@ -260,16 +244,12 @@ impl Accounts {
         let ok = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         match user {
             Some(user) if ok => {
-                self.kv.remove(account, None, now).await?;
+                self.clear(&account, now).await?;
                 Ok(user)
             }
             _ => {
-                self.kv
-                    .increment(account, now + LOGIN_WINDOW_MS, now)
-                    .await?;
-                self.kv
-                    .increment(client, now + LOGIN_WINDOW_MS, now)
-                    .await?;
+                self.bump(&account, now).await?;
+                self.bump(&client, now).await?;
                 Err(AccountError::Unauthorized(WRONG_LOGIN))
             }
         }
@@ -365,15 +345,8 @@ impl Accounts {
         if !self.can_send_mail() {
             return Err(AccountError::MailUnavailable);
         }
-        let sent = self
-            .kv
-            .increment(
-                failure_key("reset-mail", &digest_hex(&email)),
-                now + 3_600_000,
-                now,
-            )
-            .await?;
-        if sent > SIGNUP_MAILS_PER_HOUR {
+        let mails = Window::of("reset-mail", &digest_hex(&email), 3_600_000, now);
+        if self.bump(&mails, now).await? > SIGNUP_MAILS_PER_HOUR {
             return Ok(());
         }
         if let Some(user) = self.user_by_email(&email, now).await? {
@@ -420,22 +393,10 @@ impl Accounts {
         let hash = hash_password(new).await?;
         self.set_password(reset.user, hash, Some(reset.epoch), now)
             .await?;
-        self.kv
-            .remove(
-                failure_key(
-                    "account",
-                    &digest_hex(
-                        &self
-                            .user(reset.user, now)
-                            .await?
-                            .map(|u| u.email)
-                            .unwrap_or_default(),
-                    ),
-                ),
-                None,
-                now,
-            )
-            .await?;
+        if let Some(user) = self.user(reset.user, now).await? {
+            let account = Window::of("account", &digest_hex(&user.email), LOGIN_WINDOW_MS, now);
+            self.clear(&account, now).await?;
+        }
         Ok(())
     }
 
