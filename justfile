@@ -3,9 +3,10 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Serve the web page and API on http://127.0.0.1:8080 (embedded store; pass server flags after).
+# Serve the web page and API on http://127.0.0.1:8080 (embedded store; pass server flags after),
+# in development mode: account e-mails (sign-up codes, invitations) are PRINTED, not sent.
 run *ARGS:
-    cargo run --release -p zkshare-server -- {{ARGS}}
+    cargo run --release -p zkshare-server -- --mail-to-console {{ARGS}}
 
 # The whole test suite: tools, formatting, clippy, unit, Redis integration, browser end-to-end.
 test:

@@ -208,6 +208,20 @@ pub struct Api {
     http: Client,
     /// `{base}/api/v1/shared-secrets`.
     secrets_url: String,
+    /// `{base}/api/v1`.
+    api_url: String,
+    /// The bearer token of a login, sent with create.
+    token: Option<String>,
+}
+
+/// The answer to a login (`/auth/token` or Universal Auth).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginAnswer {
+    /// The bearer token.
+    pub access_token: String,
+    /// Seconds it is valid.
+    pub expires_in: u64,
 }
 
 impl Api {
@@ -222,15 +236,59 @@ impl Api {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Failure::other(format!("cannot set up the HTTP client: {e}")))?;
+        let base = base.trim_end_matches('/');
         Ok(Api {
             http,
-            secrets_url: format!("{}/api/v1/shared-secrets", base.trim_end_matches('/')),
+            secrets_url: format!("{base}/api/v1/shared-secrets"),
+            api_url: format!("{base}/api/v1"),
+            token: None,
         })
     }
 
-    /// `POST /api/v1/shared-secrets`.
+    /// This client, creating secrets as the holder of `token` (a login's bearer token).
+    pub fn with_token(mut self, token: Option<String>) -> Api {
+        self.token = token;
+        self
+    }
+
+    /// `POST /api/v1/shared-secrets` (with the login's token, if any).
     pub fn create(&self, request: &CreateRequest<'_>) -> Result<CreatedShare, ApiFailure> {
-        call(self.http.post(&self.secrets_url).json(request))
+        let mut post = self.http.post(&self.secrets_url).json(request);
+        if let Some(token) = &self.token {
+            post = post.bearer_auth(token);
+        }
+        call(post)
+    }
+
+    /// `POST /api/v1/auth/token`: a user's bearer token for an e-mail address and password.
+    pub fn user_login(&self, email: &str, password: &str) -> Result<LoginAnswer, ApiFailure> {
+        call(
+            self.http
+                .post(format!("{}/auth/token", self.api_url))
+                .json(&serde_json::json!({ "email": email, "password": password })),
+        )
+    }
+
+    /// `POST /api/v1/auth/universal-auth/login`: a machine identity's access token.
+    pub fn machine_login(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<LoginAnswer, ApiFailure> {
+        call(
+            self.http
+                .post(format!("{}/auth/universal-auth/login", self.api_url))
+                .json(&serde_json::json!({ "clientId": client_id, "clientSecret": client_secret })),
+        )
+    }
+
+    /// `POST /api/v1/auth/logout` with `token`: the server forgets the session.
+    pub fn logout(&self, token: &str) -> Result<(), ApiFailure> {
+        call_empty(
+            self.http
+                .post(format!("{}/auth/logout", self.api_url))
+                .bearer_auth(token),
+        )
     }
 
     /// `GET /api/v1/shared-secrets/{id}`, as the typed fields and the whole JSON object.
@@ -308,6 +366,23 @@ fn is_loopback(url: &Url) -> bool {
 
 /// Sends, and reads the JSON answer or the API's error body.
 fn call<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiFailure> {
+    let (status, url, body) = call_bytes(request)?;
+    serde_json::from_slice(&body).map_err(|e| {
+        ApiFailure::BadAnswer(format!(
+            "unexpected answer from {url} (HTTP {}): {}; is this a zkshare server?",
+            status.as_u16(),
+            terminal::escape(&e.to_string())
+        ))
+    })
+}
+
+/// Sends, and expects a success without a body to read (or the API's error body).
+fn call_empty(request: RequestBuilder) -> Result<(), ApiFailure> {
+    call_bytes(request).map(|_| ())
+}
+
+/// Sends; a success's status, URL and body, or the failure with the API's error message.
+fn call_bytes(request: RequestBuilder) -> Result<(StatusCode, String, Vec<u8>), ApiFailure> {
     let response = request.send().map_err(|e| ApiFailure::Unreachable {
         url: e.url().map_or_else(String::new, |u| u.as_str().to_string()),
         cause: innermost_cause(&e),
@@ -331,13 +406,7 @@ fn call<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, ApiFailure> {
         cause: innermost_cause(&e),
     })?;
     if status.is_success() {
-        return serde_json::from_slice(&body).map_err(|e| {
-            ApiFailure::BadAnswer(format!(
-                "unexpected answer from {url} (HTTP {}): {}; is this a zkshare server?",
-                status.as_u16(),
-                terminal::escape(&e.to_string())
-            ))
-        });
+        return Ok((status, url, body.to_vec()));
     }
     let message = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()

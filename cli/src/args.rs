@@ -40,7 +40,8 @@ Servers are reached over https://; plain http:// only on loopback or with --inse
 Redirects are never followed. Text the server sends is printed with control and bidi
 characters escaped (e.g. \\u{202e}).
 Environment: ZKSHARE_SERVER, ZKSHARE_LINK, ZKSHARE_DELETE_TOKEN, ZKSHARE_LINK_KEY,
-ZKSHARE_NO_PROMPT, ZKSHARE_INSECURE_HTTP.
+ZKSHARE_NO_PROMPT, ZKSHARE_INSECURE_HTTP, ZKSHARE_TOKEN, ZKSHARE_CLIENT_SECRET,
+ZKSHARE_CONFIG_DIR.
 
 ",
     exit_codes!()
@@ -93,6 +94,75 @@ pub enum Command {
     /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json).
     #[command(after_help = VECTORS_AFTER_HELP)]
     Vectors(VectorsArgs),
+    /// Log in to a server (account or machine identity); `send` then creates secrets as you.
+    #[command(after_help = LOGIN_AFTER_HELP)]
+    Login(LoginArgs),
+    /// Log out of a server: the session ends and the saved token is removed.
+    Logout(LogoutArgs),
+}
+
+const LOGIN_AFTER_HELP: &str = "\
+A user logs in with an e-mail address and the account password (asked on the terminal, or
+--password-file / --password-env); a machine identity (CI, scripts) with the client id and
+client secret an organization admin created. The bearer token is saved in
+$ZKSHARE_CONFIG_DIR, $XDG_CONFIG_HOME/zkshare or ~/.config/zkshare (logins.json, mode 0600),
+one per server; the password and client secret are never saved. ZKSHARE_TOKEN, when set,
+is used instead of a saved login.
+
+Examples:
+  zkshare login --server https://share.example.com --email alice@example.com
+  ZKSHARE_CLIENT_SECRET=... zkshare login --server https://share.example.com --client-id ID
+  printf '%s' \"$SECRET\" | zkshare login --client-id ID --client-secret -
+  zkshare logout --server https://share.example.com
+
+Exit codes: 0 ok, 1 other, 2 usage, 4 wrong credentials, 5 server unreachable.";
+
+/// Options of `login`.
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The zkshare server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+
+    /// The account's e-mail address (a user's login).
+    #[arg(long, conflicts_with = "client_id")]
+    pub email: Option<String>,
+
+    #[command(flatten)]
+    pub password: PasswordArgs,
+
+    /// A machine identity's client id (Universal Auth).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// The machine identity's client secret; '-' reads it from stdin. Prefer the
+    /// environment variable: an argument is visible to other users of this machine.
+    #[arg(
+        long,
+        value_name = "SECRET|-",
+        env = "ZKSHARE_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "client_id"
+    )]
+    pub client_secret: Option<String>,
+}
+
+/// Options of `logout`.
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    /// The zkshare server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
 }
 
 /// How many times a secret may be viewed.
@@ -116,7 +186,9 @@ impl FromStr for Views {
 }
 
 const SEND_AFTER_HELP: &str = "\
-Only the link goes to stdout; the delete token and notes go to stderr.
+Only the link goes to stdout; the delete token and notes go to stderr. After `zkshare login`
+to the server, the secret is created as that user or machine identity (and by default only
+members of its organization may open it); --anonymous sends without the login.
 
 Examples:
   printf '%s' 's3cr3t' | zkshare send
@@ -249,6 +321,10 @@ pub struct SendArgs {
     /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead.
     #[arg(long)]
     pub json: bool,
+
+    /// Send anonymously even when logged in to the server (see `zkshare login`).
+    #[arg(long)]
+    pub anonymous: bool,
 }
 
 /// Where a command's link comes from: the argument, stdin (`-`) or `ZKSHARE_LINK`.

@@ -4,6 +4,7 @@ mod api;
 mod args;
 mod commands;
 mod error;
+mod login_store;
 mod password;
 mod terminal;
 

@@ -13,6 +13,9 @@ const CLI_SETTINGS: &[&str] = &[
     "ZKSHARE_LINK_KEY",
     "ZKSHARE_LINK",
     "ZKSHARE_INSECURE_HTTP",
+    "ZKSHARE_TOKEN",
+    "ZKSHARE_CLIENT_SECRET",
+    "XDG_CONFIG_HOME",
 ];
 
 /// What one `zkshare` run gave.
@@ -72,6 +75,12 @@ pub fn isolate(cmd: &mut Command) -> &mut Command {
     for name in CLI_SETTINGS {
         cmd.env_remove(name);
     }
+    // No saved login of the machine's user: a directory that does not exist. A test that logs
+    // in passes its own ZKSHARE_CONFIG_DIR.
+    cmd.env(
+        "ZKSHARE_CONFIG_DIR",
+        std::env::temp_dir().join(format!("zkshare-cli-no-logins-{}", std::process::id())),
+    );
     cmd
 }
 

@@ -9,6 +9,7 @@ mod credentials;
 mod delete;
 mod get;
 mod inspect;
+mod login;
 mod open;
 mod seal;
 mod send;
@@ -32,5 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Open(args) => open::run(args, prompt_allowed),
         Command::Verifier(args) => verifier::run(args, prompt_allowed),
         Command::Vectors(args) => vectors::run(args),
+        Command::Login(args) => login::run(args, prompt_allowed, insecure_http),
+        Command::Logout(args) => login::logout(args, insecure_http),
     }
 }

@@ -30,7 +30,12 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
         )));
     }
     // Before reading the secret, so that a refused address costs the user nothing.
-    let api = Api::new(&args.server, insecure_http)?;
+    let token = if args.anonymous {
+        None
+    } else {
+        super::login::token_for(&args.server)?
+    };
+    let api = Api::new(&args.server, insecure_http)?.with_token(token);
     let text = read_secret(args.file.as_deref())?;
     if text.trim().is_empty() {
         return Err(Failure::usage(

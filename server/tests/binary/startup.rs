@@ -188,6 +188,26 @@ async fn a_redis_that_may_evict_keys_is_warned_about_at_start() {
     );
 }
 
+#[tokio::test]
+async fn a_redis_without_append_only_file_is_warned_about_at_start() {
+    let volatile = RedisServer::start_with(&["--appendonly", "no"]);
+    let server = Server::start(&["--redis-url", &volatile.url()]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = server.stderr();
+    assert!(
+        log.contains("WARN") && log.contains("appendonly no") && log.contains("accounts"),
+        "{log}"
+    );
+    let durable = RedisServer::start_with(&["--appendonly", "yes"]);
+    let server = Server::start(&["--redis-url", &durable.url()]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !server.stderr().contains("appendonly"),
+        "{}",
+        server.stderr()
+    );
+}
+
 /// A supervisor may stop the server as soon as it has announced itself: the signal handlers
 /// exist before the start line, so even an immediate SIGTERM is a graceful shutdown (exit 0),
 /// never death by the signal.

@@ -164,7 +164,32 @@ async fn check_node(conn: &mut impl ConnectionLike, address: &str) -> anyhow::Re
         Err(e) => anyhow::bail!("cannot ask Redis at {address} for its version: {e}"),
     }
     warn_unless_noeviction(conn, address).await;
+    warn_unless_durable(conn, address).await;
     Ok(())
+}
+
+/// Logs a warning when Redis keeps no append-only file. Secrets are short-lived and losing them
+/// in a restart only ends them early, but accounts, organizations and machine identities have
+/// no expiry: without AOF (`appendonly yes`) a restart loses every change since the last
+/// snapshot, or all of them when snapshots are off.
+async fn warn_unless_durable(conn: &mut impl ConnectionLike, address: &str) {
+    let reply: Result<Vec<String>, RedisError> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("appendonly")
+        .query_async(conn)
+        .await;
+    match reply.as_deref() {
+        Ok([_, on]) if on == "yes" => {}
+        Ok([_, _]) => tracing::warn!(
+            "Redis at {address} has appendonly no: a restart loses accounts, organizations \
+             and machine identities changed since its last snapshot; set appendonly yes \
+             (docs/SECURITY.md, Redis settings)"
+        ),
+        _ => tracing::warn!(
+            "cannot read the appendonly setting of Redis at {address}; accounts need \
+             appendonly yes (docs/SECURITY.md, Redis settings)"
+        ),
+    }
 }
 
 /// Logs a warning when Redis may evict keys under memory pressure. Every zkshare key has a TTL,

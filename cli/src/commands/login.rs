@@ -1,0 +1,135 @@
+//! `zkshare login` and `zkshare logout`: a bearer token for a user (e-mail and password) or a machine identity (client id and secret), saved per server.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::stdio::note;
+use crate::api::{Api, with_context};
+use crate::args::{LoginArgs, LogoutArgs};
+use crate::error::{Failure, Result};
+use crate::login_store::{self, SavedLogin};
+use crate::password::Password;
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The client secret: from `--client-secret -` (stdin), the environment
+/// (`ZKSHARE_CLIENT_SECRET`), or the argument.
+fn client_secret(value: &str) -> Result<Password> {
+    if value == "-" {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            Failure::usage(format!("cannot read the client secret from stdin: {e}"))
+        })?;
+        let secret = line.trim().to_string();
+        if secret.is_empty() {
+            return Err(Failure::usage("the client secret on stdin is empty"));
+        }
+        return Ok(Password::new(secret));
+    }
+    Ok(Password::new(value.to_string()))
+}
+
+/// `zkshare login`.
+pub(super) fn run(args: LoginArgs, prompt_allowed: bool, insecure_http: bool) -> Result<()> {
+    let api = Api::new(&args.server, insecure_http)?;
+    let (kind, who, answer) = match (&args.client_id, &args.email) {
+        (Some(client_id), None) => {
+            let value = args.client_secret.as_deref().ok_or_else(|| {
+                Failure::usage(
+                    "a machine identity logs in with --client-id and --client-secret \
+                     (or ZKSHARE_CLIENT_SECRET; '-' reads it from stdin)",
+                )
+            })?;
+            let secret = client_secret(value)?;
+            let answer = api
+                .machine_login(client_id, &secret)
+                .map_err(|e| with_context(e, "the server refused the login"))?;
+            ("machine", client_id.clone(), answer)
+        }
+        (None, Some(email)) => {
+            let password = args
+                .password
+                .for_opening(prompt_allowed, "the account password is needed")?;
+            let answer = api
+                .user_login(email, &password)
+                .map_err(|e| with_context(e, "the server refused the login"))?;
+            ("user", email.clone(), answer)
+        }
+        _ => {
+            return Err(Failure::usage(
+                "log in with --email (and a password) or with --client-id and --client-secret",
+            ));
+        }
+    };
+    let path = login_store::save(
+        &args.server,
+        SavedLogin {
+            kind: kind.to_string(),
+            token: answer.access_token,
+            expires_at: now_secs() + answer.expires_in,
+            who: who.clone(),
+        },
+    )?;
+    note(&format!(
+        "logged in to {} as {who}; the token is saved in {} (valid for {} s). \
+         `zkshare send` to this server now creates secrets as {who}.",
+        args.server.trim_end_matches('/'),
+        path.display(),
+        answer.expires_in
+    ));
+    Ok(())
+}
+
+/// `zkshare logout`: the server ends the session, and the saved token is removed.
+pub(super) fn logout(args: LogoutArgs, insecure_http: bool) -> Result<()> {
+    let Some(saved) = login_store::remove(&args.server)? else {
+        note(&format!(
+            "not logged in to {}",
+            args.server.trim_end_matches('/')
+        ));
+        return Ok(());
+    };
+    // A machine identity's token simply expires; a user's session is ended on the server.
+    if saved.kind == "user" {
+        let api = Api::new(&args.server, insecure_http)?;
+        if let Err(e) = api.logout(&saved.token) {
+            note(&format!(
+                "the saved token is removed, but the server could not be told: {}",
+                e.message()
+            ));
+            return Ok(());
+        }
+    }
+    note(&format!(
+        "logged out of {} ({})",
+        args.server.trim_end_matches('/'),
+        saved.who
+    ));
+    Ok(())
+}
+
+/// The token `send` uses for `server`: `ZKSHARE_TOKEN`, else a saved login that has not
+/// expired; `None` when anonymous.
+pub(super) fn token_for(server: &str) -> Result<Option<String>> {
+    if let Ok(token) = std::env::var("ZKSHARE_TOKEN")
+        && !token.trim().is_empty()
+    {
+        return Ok(Some(token.trim().to_string()));
+    }
+    match login_store::load(server)? {
+        Some(saved) if saved.expires_at > now_secs() => Ok(Some(saved.token)),
+        Some(saved) => Err(Failure::new(
+            crate::error::Exit::Denied,
+            format!(
+                "the saved login for {} ({}) has expired: run `zkshare login` again, \
+                 `zkshare logout` to send anonymously, or pass --anonymous",
+                server.trim_end_matches('/'),
+                saved.who
+            ),
+        )),
+        None => Ok(None),
+    }
+}
