@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
 use zkshare_tests::target_profile_dir;
 
 /// The schemathesis release this test is written against.
@@ -135,16 +136,36 @@ fn log_tail(server: &ServerProcess) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
+/// A server on `store` that mails through a real SMTP server (sign-up, reset and invitations
+/// send mail, so without one they would answer 503).
+fn server_with_mail(store: Store<'_>, sink: &SmtpSink) -> ServerProcess {
+    let ca = sink.ca_file().to_str().expect("UTF-8 path").to_string();
+    ServerProcess::start_with_log(
+        store,
+        "warn",
+        &[
+            "--smtp-url",
+            &sink.url(),
+            "--smtp-ca-file",
+            &ca,
+            "--mail-from",
+            "zkshare <noreply@zkshare.test>",
+        ],
+    )
+}
+
 #[test]
 fn schemathesis_finds_nothing_on_the_embedded_store() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = ServerProcess::start_with_log(Store::Embedded(dir.path()), "warn", &[]);
+    let sink = SmtpSink::start(SinkSecurity::StartTls);
+    let server = server_with_mail(Store::Embedded(dir.path()), &sink);
     fuzz(&server, "embedded");
 }
 
 #[test]
 fn schemathesis_finds_nothing_on_redis() {
     let redis = RedisServer::start();
-    let server = ServerProcess::start_with_log(Store::Redis(redis.url()), "warn", &[]);
+    let sink = SmtpSink::start(SinkSecurity::StartTls);
+    let server = server_with_mail(Store::Redis(redis.url()), &sink);
     fuzz(&server, "Redis");
 }

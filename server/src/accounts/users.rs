@@ -34,6 +34,7 @@ pub const MAX_CLIENT_FAILURES: u64 = 100;
 /// The one answer to a wrong password and an unknown address.
 pub const WRONG_LOGIN: &str = "Invalid e-mail or password";
 const WRONG_CODE: &str = "Invalid or expired verification code";
+const WRONG_RESET: &str = "Invalid or expired reset link";
 const LOCKED: &str = "Too many failed logins; try again later";
 
 /// What sign-up answers, whatever the address: the caller cannot tell whether it is taken.
@@ -132,7 +133,7 @@ impl Accounts {
         code: &str,
         now: UnixMillis,
     ) -> Result<SignedIn, AccountError> {
-        let email = normalize(email).ok_or(AccountError::Invalid(WRONG_CODE.into()))?;
+        let email = parse_email(email)?;
         let address = digest_hex(&email);
         let key = signup_key(&address);
         let presented = digest_hex(&format!("{email}\n{}", code.trim()));
@@ -162,7 +163,7 @@ impl Accounts {
             )
             .await?;
         let Some(pending) = pending else {
-            return Err(AccountError::Invalid(WRONG_CODE.into()));
+            return Err(AccountError::Unauthorized(WRONG_CODE));
         };
         let user = UserRecord {
             id: Uuid::new_v4(),
@@ -304,13 +305,9 @@ impl Accounts {
             now,
             never,
             |user: Option<UserRecord>| {
-                let mut user = user.ok_or(AccountError::Invalid(
-                    "Invalid or expired reset link".into(),
-                ))?;
+                let mut user = user.ok_or(AccountError::Unauthorized(WRONG_RESET))?;
                 if epoch.is_some_and(|e| e != user.session_epoch) {
-                    return Err(AccountError::Invalid(
-                        "Invalid or expired reset link".into(),
-                    ));
+                    return Err(AccountError::Unauthorized(WRONG_RESET));
                 }
                 user.password_hash = hash.clone();
                 user.session_epoch += 1;
@@ -380,15 +377,11 @@ impl Accounts {
     ) -> Result<(), AccountError> {
         check_password_rule(&new)?;
         let Some(bytes) = self.kv.take(reset_key(&digest_hex(token)), now).await? else {
-            return Err(AccountError::Invalid(
-                "Invalid or expired reset link".into(),
-            ));
+            return Err(AccountError::Unauthorized(WRONG_RESET));
         };
         let reset: ResetRecord = super::decode(&bytes)?;
         if reset.expires_at <= now {
-            return Err(AccountError::Invalid(
-                "Invalid or expired reset link".into(),
-            ));
+            return Err(AccountError::Unauthorized(WRONG_RESET));
         }
         let hash = hash_password(new).await?;
         self.set_password(reset.user, hash, Some(reset.epoch), now)

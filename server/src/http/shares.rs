@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use serde::Serialize;
-use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
@@ -214,10 +213,14 @@ async fn create_secret(
     }))
 }
 
-/// `GET /api/v1/shared-secrets`: listing needs an account.
+/// `GET /api/v1/shared-secrets`: listing needs an account, and this server keeps no index of
+/// a creator's secrets, so a signed-in caller is told so (501) rather than shown an empty list.
 async fn list_secrets(principal: Principal) -> Result<Json<serde_json::Value>, ApiError> {
     shares::list(&principal)?;
-    Ok(Json(json!({ "secrets": [], "totalCount": 0 })))
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "This server does not list shared secrets",
+    ))
 }
 
 /// `GET /api/v1/shared-secrets/{id}`: metadata; never consumes a view.

@@ -116,7 +116,7 @@ async fn codes_expire_work_once_and_die_after_five_wrong_tries(kind: StoreKind) 
         StatusCode::CREATED
     );
     assert_eq!(
-        verify("once@example.com", code).await.assert_error(400),
+        verify("once@example.com", code).await.assert_error(401),
         "Invalid or expired verification code"
     );
 
@@ -130,12 +130,12 @@ async fn codes_expire_work_once_and_die_after_five_wrong_tries(kind: StoreKind) 
     for _ in 0..5 {
         verify("guess@example.com", wrong.to_string())
             .await
-            .assert_error(400);
+            .assert_error(401);
     }
-    verify("guess@example.com", code).await.assert_error(400);
+    verify("guess@example.com", code).await.assert_error(401);
     // And a code is bound to its address.
     let code = sign_up("mine@example.com").await;
-    verify("once@example.com", code).await.assert_error(400);
+    verify("once@example.com", code).await.assert_error(401);
 }
 
 async fn sessions_end_when_idle_at_their_age_at_logout_and_everywhere(kind: StoreKind) {

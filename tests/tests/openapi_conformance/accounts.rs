@@ -1,0 +1,1218 @@
+//! The account and organization operations of docs/openapi.json, called for real (with a real SMTP server for the mails) until each documented status has been seen.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use zkshare_tests::server::{ServerProcess, Store};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
+
+use super::{Caller, Spec};
+
+const PASSWORD: &str = "correct horse battery staple";
+const NOBODY: &str = "00000000-0000-4000-8000-000000000000";
+const EVIL: &str = "https://evil.example";
+/// A token of the right shape that no server issued.
+pub const STRANGE_SESSION: &str = "zks_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+pub const SIGNUP: &str = "/api/v1/auth/signup";
+pub const VERIFY: &str = "/api/v1/auth/verify";
+pub const LOGIN: &str = "/api/v1/auth/login";
+pub const TOKEN: &str = "/api/v1/auth/token";
+pub const LOGOUT: &str = "/api/v1/auth/logout";
+pub const LOGOUT_ALL: &str = "/api/v1/auth/logout-all";
+pub const ME: &str = "/api/v1/auth/me";
+pub const PASSWORD_CHANGE: &str = "/api/v1/auth/password";
+pub const RESET: &str = "/api/v1/auth/password-reset";
+pub const RESET_CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
+pub const CURRENT_ORG: &str = "/api/v1/auth/current-organization";
+pub const UNIVERSAL: &str = "/api/v1/auth/universal-auth/login";
+pub const LOOKUP: &str = "/api/v1/invites/lookup";
+pub const ACCEPT: &str = "/api/v1/invites/accept";
+pub const ORGS: &str = "/api/v1/organizations";
+pub const MEMBERS: &str = "/api/v1/organizations/{org}/members";
+pub const MEMBER: &str = "/api/v1/organizations/{org}/members/{user}";
+pub const INVITES: &str = "/api/v1/organizations/{org}/invites";
+pub const INVITE: &str = "/api/v1/organizations/{org}/invites/{invite}";
+pub const IDENTITIES: &str = "/api/v1/organizations/{org}/identities";
+pub const IDENTITY: &str = "/api/v1/organizations/{org}/identities/{identity}";
+pub const SECRETS_OF: &str = "/api/v1/organizations/{org}/identities/{identity}/client-secrets";
+pub const CLIENT_SECRET: &str =
+    "/api/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}";
+
+/// `template` with its `{name}` segments filled in order.
+pub fn fill(template: &str, values: &[&str]) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    let mut values = values.iter();
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').unwrap() + open;
+        out.push_str(&rest[..open]);
+        out.push_str(values.next().expect("a value for each segment"));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every account operation with a body the server accepts the shape of, on made-up ids: for
+/// the statuses every operation answers alike (429, 503).
+pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
+    let n = NOBODY;
+    let login = json!({ "email": "x@example.com", "password": PASSWORD });
+    let token = json!({ "token": "zki_x" });
+    let name = json!({ "name": "x" });
+    vec![
+        (Method::POST, SIGNUP, SIGNUP.into(), Some(login.clone())),
+        (
+            Method::POST,
+            VERIFY,
+            VERIFY.into(),
+            Some(json!({ "email": "x@example.com", "code": "00000000" })),
+        ),
+        (Method::POST, LOGIN, LOGIN.into(), Some(login.clone())),
+        (Method::POST, TOKEN, TOKEN.into(), Some(login)),
+        (Method::POST, LOGOUT, LOGOUT.into(), None),
+        (Method::POST, LOGOUT_ALL, LOGOUT_ALL.into(), None),
+        (Method::GET, ME, ME.into(), None),
+        (
+            Method::DELETE,
+            ME,
+            ME.into(),
+            Some(json!({ "password": PASSWORD })),
+        ),
+        (
+            Method::POST,
+            PASSWORD_CHANGE,
+            PASSWORD_CHANGE.into(),
+            Some(json!({ "currentPassword": PASSWORD, "newPassword": PASSWORD })),
+        ),
+        (
+            Method::POST,
+            RESET,
+            RESET.into(),
+            Some(json!({ "email": "x@example.com" })),
+        ),
+        (
+            Method::POST,
+            RESET_CONFIRM,
+            RESET_CONFIRM.into(),
+            Some(json!({ "token": "zkr_x", "newPassword": PASSWORD })),
+        ),
+        (
+            Method::POST,
+            CURRENT_ORG,
+            CURRENT_ORG.into(),
+            Some(json!({ "organizationId": n })),
+        ),
+        (
+            Method::POST,
+            UNIVERSAL,
+            UNIVERSAL.into(),
+            Some(json!({ "clientId": n, "clientSecret": "zkcs_x" })),
+        ),
+        (Method::POST, LOOKUP, LOOKUP.into(), Some(token.clone())),
+        (Method::POST, ACCEPT, ACCEPT.into(), Some(token)),
+        (Method::GET, ORGS, ORGS.into(), None),
+        (Method::POST, ORGS, ORGS.into(), Some(name.clone())),
+        (Method::GET, MEMBERS, fill(MEMBERS, &[n]), None),
+        (
+            Method::PATCH,
+            MEMBER,
+            fill(MEMBER, &[n, n]),
+            Some(json!({ "role": "member" })),
+        ),
+        (Method::DELETE, MEMBER, fill(MEMBER, &[n, n]), None),
+        (Method::GET, INVITES, fill(INVITES, &[n]), None),
+        (
+            Method::POST,
+            INVITES,
+            fill(INVITES, &[n]),
+            Some(json!({ "email": "x@example.com" })),
+        ),
+        (Method::DELETE, INVITE, fill(INVITE, &[n, n]), None),
+        (Method::GET, IDENTITIES, fill(IDENTITIES, &[n]), None),
+        (Method::POST, IDENTITIES, fill(IDENTITIES, &[n]), Some(name)),
+        (Method::DELETE, IDENTITY, fill(IDENTITY, &[n, n]), None),
+        (Method::POST, SECRETS_OF, fill(SECRETS_OF, &[n, n]), None),
+        (
+            Method::DELETE,
+            CLIENT_SECRET,
+            fill(CLIENT_SECRET, &[n, n, n]),
+            None,
+        ),
+    ]
+}
+
+/// The operations whose handler reads a JSON body from a POST (for 408 and 413).
+pub fn posts_with_bodies() -> Vec<(&'static str, String)> {
+    operations()
+        .into_iter()
+        .filter(|(m, _, _, body)| *m == Method::POST && body.is_some())
+        .map(|(_, template, path, _)| (template, path))
+        .collect()
+}
+
+/// Who calls: nobody, a bearer token, or the session cookie with an Origin.
+#[derive(Clone, Copy)]
+enum As<'a> {
+    Anonymous,
+    Bearer(&'a str),
+    Cookie(&'a str, &'a str),
+}
+
+struct Api<'a> {
+    caller: Caller<'a>,
+    base: String,
+}
+
+impl Api<'_> {
+    async fn expect(
+        &self,
+        status: u16,
+        method: Method,
+        template: &str,
+        path: &str,
+        who: As<'_>,
+        body: Option<Value>,
+    ) -> Value {
+        let mut r = self
+            .caller
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        r = match who {
+            As::Anonymous => r,
+            As::Bearer(t) => r.bearer_auth(t),
+            As::Cookie(c, origin) => r.header("cookie", c).header("origin", origin),
+        };
+        if let Some(b) = &body {
+            self.caller
+                .spec
+                .assert_valid_request_lenient(template, method.as_str(), b, status);
+            r = r.json(b);
+        }
+        let (got, answer) = self
+            .caller
+            .spec
+            .exchange(r, method.as_str(), template)
+            .await;
+        assert_eq!(got, status, "{method} {path}: {answer:#}");
+        answer
+    }
+}
+
+fn code_in(body: &str) -> String {
+    let at = body.find("code is: ").expect("a code") + 9;
+    body[at..at + 8].to_string()
+}
+
+fn token_after(body: &str, marker: &str) -> String {
+    let at = body.find(marker).expect("a link") + marker.len();
+    body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
+}
+
+/// The healthy account flows, through every documented status but 408, 413, 429, 500, 503.
+pub async fn account_operations(spec: &Spec) {
+    let sink = SmtpSink::start(SinkSecurity::StartTls);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = sink.ca_file().to_str().unwrap().to_string();
+    let server = ServerProcess::start(
+        Store::Embedded(dir.path()),
+        &[
+            "--smtp-url",
+            &sink.url(),
+            "--smtp-ca-file",
+            &ca,
+            "--mail-from",
+            "zkshare <noreply@zkshare.test>",
+        ],
+    );
+    let base = server.base_url().to_string();
+    let api = Api {
+        caller: Caller::new(spec, &base),
+        base: base.clone(),
+    };
+    let mail_to = |to: &str, n: usize| {
+        for _ in 0..400 {
+            let mails: Vec<_> = sink
+                .messages()
+                .into_iter()
+                .filter(|m| m.rcpt_to.iter().any(|r| r == to))
+                .collect();
+            if mails.len() >= n {
+                return mails[n - 1].body.clone();
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("no mail {n} to {to}");
+    };
+    use As::*;
+    let post = Method::POST;
+
+    // Sign-up and verification.
+    let sign_up = |email: &'static str| {
+        let api = &api;
+        async move {
+            api.expect(
+                202,
+                Method::POST,
+                SIGNUP,
+                SIGNUP,
+                Anonymous,
+                Some(json!({ "email": email, "password": PASSWORD })),
+            )
+            .await;
+        }
+    };
+    api.expect(
+        400,
+        post.clone(),
+        SIGNUP,
+        SIGNUP,
+        Anonymous,
+        Some(json!({ "email": "not an address", "password": PASSWORD })),
+    )
+    .await;
+    sign_up("admin@example.com").await;
+    let code = code_in(&mail_to("admin@example.com", 1));
+    api.expect(
+        401,
+        post.clone(),
+        VERIFY,
+        VERIFY,
+        Anonymous,
+        Some(json!({ "email": "admin@example.com", "code": "12345678x" })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        VERIFY,
+        VERIFY,
+        Anonymous,
+        Some(json!({ "email": "not an address", "code": "12345678" })),
+    )
+    .await;
+    let verified = api
+        .expect(
+            201,
+            post.clone(),
+            VERIFY,
+            VERIFY,
+            Anonymous,
+            Some(json!({ "email": "admin@example.com", "code": code })),
+        )
+        .await;
+    let admin_id = verified["user"]["id"].as_str().unwrap().to_string();
+
+    // Login, tokens, the profile.
+    api.expect(
+        400,
+        post.clone(),
+        LOGIN,
+        LOGIN,
+        Anonymous,
+        Some(json!({ "email": "admin@example.com" })),
+    )
+    .await;
+    api.expect(
+        401,
+        post.clone(),
+        LOGIN,
+        LOGIN,
+        Anonymous,
+        Some(json!({ "email": "admin@example.com", "password": "wrong password" })),
+    )
+    .await;
+    let login = api
+        .caller
+        .http
+        .post(format!("{base}{LOGIN}"))
+        .json(&json!({ "email": "admin@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, _) = spec.exchange_text(login, "post", LOGIN).await;
+    assert_eq!(status, 200);
+    let cookie = cookie.as_str();
+    api.expect(
+        400,
+        post.clone(),
+        TOKEN,
+        TOKEN,
+        Anonymous,
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+    api.expect(
+        401,
+        post.clone(),
+        TOKEN,
+        TOKEN,
+        Anonymous,
+        Some(json!({ "email": "nobody@example.com", "password": PASSWORD })),
+    )
+    .await;
+    let token = api
+        .expect(
+            200,
+            post.clone(),
+            TOKEN,
+            TOKEN,
+            Anonymous,
+            Some(json!({ "email": "admin@example.com", "password": PASSWORD })),
+        )
+        .await;
+    let bearer = token["accessToken"].as_str().unwrap().to_string();
+    let b = bearer.as_str();
+    api.expect(200, Method::GET, ME, ME, Bearer(b), None).await;
+    api.expect(401, Method::GET, ME, ME, Anonymous, None).await;
+
+    // Organizations.
+    api.expect(401, Method::GET, ORGS, ORGS, Anonymous, None)
+        .await;
+    api.expect(
+        401,
+        post.clone(),
+        ORGS,
+        ORGS,
+        Anonymous,
+        Some(json!({ "name": "Acme" })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        ORGS,
+        ORGS,
+        Bearer(b),
+        Some(json!({ "name": "   " })),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        ORGS,
+        ORGS,
+        Cookie(cookie, EVIL),
+        Some(json!({ "name": "Acme" })),
+    )
+    .await;
+    let org = api
+        .expect(
+            201,
+            post.clone(),
+            ORGS,
+            ORGS,
+            Bearer(b),
+            Some(json!({ "name": "Acme" })),
+        )
+        .await;
+    let org = org["organization"]["id"].as_str().unwrap().to_string();
+    api.expect(200, Method::GET, ORGS, ORGS, Bearer(b), None)
+        .await;
+
+    // The current organization; a request for an organization one is not in.
+    api.expect(
+        401,
+        post.clone(),
+        CURRENT_ORG,
+        CURRENT_ORG,
+        Anonymous,
+        Some(json!({ "organizationId": org })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        CURRENT_ORG,
+        CURRENT_ORG,
+        Bearer(b),
+        Some(json!({ "organizationId": "nope" })),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        CURRENT_ORG,
+        CURRENT_ORG,
+        Bearer(b),
+        Some(json!({ "organizationId": NOBODY })),
+    )
+    .await;
+    api.expect(
+        200,
+        post.clone(),
+        CURRENT_ORG,
+        CURRENT_ORG,
+        Bearer(b),
+        Some(json!({ "organizationId": org })),
+    )
+    .await;
+    let mut r = api
+        .caller
+        .http
+        .get(format!("{base}{ME}"))
+        .bearer_auth(b)
+        .header("x-organization-id", "nope");
+    let (s, _) = spec.exchange(r, "get", ME).await;
+    assert_eq!(s, 400);
+    r = api
+        .caller
+        .http
+        .get(format!("{base}{ME}"))
+        .bearer_auth(b)
+        .header("x-organization-id", NOBODY);
+    let (s, _) = spec.exchange(r, "get", ME).await;
+    assert_eq!(s, 403);
+
+    // Invitations: a member joins.
+    let invites = fill(INVITES, &[&org]);
+    api.expect(
+        401,
+        post.clone(),
+        INVITES,
+        &invites,
+        Anonymous,
+        Some(json!({ "email": "bob@example.com" })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        INVITES,
+        &invites,
+        Bearer(b),
+        Some(json!({ "email": "nope" })),
+    )
+    .await;
+    api.expect(
+        409,
+        post.clone(),
+        INVITES,
+        &invites,
+        Bearer(b),
+        Some(json!({ "email": "admin@example.com" })),
+    )
+    .await;
+    let invited = api
+        .expect(
+            201,
+            post.clone(),
+            INVITES,
+            &invites,
+            Bearer(b),
+            Some(json!({ "email": "bob@example.com" })),
+        )
+        .await;
+    let invite_token = token_after(&mail_to("bob@example.com", 1), "/invite#");
+    api.expect(200, Method::GET, INVITES, &invites, Bearer(b), None)
+        .await;
+    api.expect(401, Method::GET, INVITES, &invites, Anonymous, None)
+        .await;
+    api.expect(
+        400,
+        Method::GET,
+        INVITES,
+        &fill(INVITES, &["nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(
+        200,
+        post.clone(),
+        LOOKUP,
+        LOOKUP,
+        Anonymous,
+        Some(json!({ "token": invite_token })),
+    )
+    .await;
+    api.expect(
+        404,
+        post.clone(),
+        LOOKUP,
+        LOOKUP,
+        Anonymous,
+        Some(json!({ "token": "zki_unknown" })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        LOOKUP,
+        LOOKUP,
+        Anonymous,
+        Some(json!({})),
+    )
+    .await;
+    sign_up("bob@example.com").await;
+    let code = code_in(&mail_to("bob@example.com", 2));
+    api.expect(
+        201,
+        post.clone(),
+        VERIFY,
+        VERIFY,
+        Anonymous,
+        Some(json!({ "email": "bob@example.com", "code": code })),
+    )
+    .await;
+    let bob = api
+        .expect(
+            200,
+            post.clone(),
+            TOKEN,
+            TOKEN,
+            Anonymous,
+            Some(json!({ "email": "bob@example.com", "password": PASSWORD })),
+        )
+        .await;
+    let bob_token = bob["accessToken"].as_str().unwrap().to_string();
+    let bob_id = bob["userId"].as_str().unwrap().to_string();
+    let bb = bob_token.as_str();
+    api.expect(
+        401,
+        post.clone(),
+        ACCEPT,
+        ACCEPT,
+        Anonymous,
+        Some(json!({ "token": invite_token })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        ACCEPT,
+        ACCEPT,
+        Bearer(bb),
+        Some(json!({})),
+    )
+    .await;
+    api.expect(
+        404,
+        post.clone(),
+        ACCEPT,
+        ACCEPT,
+        Bearer(bb),
+        Some(json!({ "token": "zki_unknown" })),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        ACCEPT,
+        ACCEPT,
+        Bearer(b),
+        Some(json!({ "token": invite_token })),
+    )
+    .await;
+    api.expect(
+        200,
+        post.clone(),
+        ACCEPT,
+        ACCEPT,
+        Bearer(bb),
+        Some(json!({ "token": invite_token })),
+    )
+    .await;
+    // Revoking an invitation.
+    let second = api
+        .expect(
+            201,
+            post.clone(),
+            INVITES,
+            &invites,
+            Bearer(b),
+            Some(json!({ "email": "carol@example.com" })),
+        )
+        .await;
+    let second = second["invite"]["id"].as_str().unwrap().to_string();
+    let _ = invited;
+    api.expect(
+        403,
+        Method::DELETE,
+        INVITE,
+        &fill(INVITE, &[&org, &second]),
+        Bearer(bb),
+        None,
+    )
+    .await;
+    api.expect(
+        401,
+        Method::DELETE,
+        INVITE,
+        &fill(INVITE, &[&org, &second]),
+        Anonymous,
+        None,
+    )
+    .await;
+    api.expect(
+        400,
+        Method::DELETE,
+        INVITE,
+        &fill(INVITE, &[&org, "nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(
+        204,
+        Method::DELETE,
+        INVITE,
+        &fill(INVITE, &[&org, &second]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(
+        404,
+        Method::DELETE,
+        INVITE,
+        &fill(INVITE, &[&org, &second]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    // A member is not an admin.
+    api.expect(
+        403,
+        post.clone(),
+        INVITES,
+        &invites,
+        Bearer(bb),
+        Some(json!({ "email": "dan@example.com" })),
+    )
+    .await;
+    api.expect(403, Method::GET, INVITES, &invites, Bearer(bb), None)
+        .await;
+
+    // Members and roles.
+    let members = fill(MEMBERS, &[&org]);
+    api.expect(200, Method::GET, MEMBERS, &members, Bearer(b), None)
+        .await;
+    api.expect(401, Method::GET, MEMBERS, &members, Anonymous, None)
+        .await;
+    api.expect(403, Method::GET, MEMBERS, &members, Bearer(bb), None)
+        .await;
+    api.expect(
+        400,
+        Method::GET,
+        MEMBERS,
+        &fill(MEMBERS, &["nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    let admin_member = fill(MEMBER, &[&org, &admin_id]);
+    let bob_member = fill(MEMBER, &[&org, &bob_id]);
+    let role = |r: &str| Some(json!({ "role": r }));
+    api.expect(
+        409,
+        Method::PATCH,
+        MEMBER,
+        &admin_member,
+        Bearer(b),
+        role("member"),
+    )
+    .await;
+    api.expect(
+        400,
+        Method::PATCH,
+        MEMBER,
+        &bob_member,
+        Bearer(b),
+        role("owner"),
+    )
+    .await;
+    api.expect(
+        401,
+        Method::PATCH,
+        MEMBER,
+        &bob_member,
+        Anonymous,
+        role("admin"),
+    )
+    .await;
+    api.expect(
+        403,
+        Method::PATCH,
+        MEMBER,
+        &admin_member,
+        Bearer(bb),
+        role("member"),
+    )
+    .await;
+    api.expect(
+        404,
+        Method::PATCH,
+        MEMBER,
+        &fill(MEMBER, &[&org, NOBODY]),
+        Bearer(b),
+        role("admin"),
+    )
+    .await;
+    api.expect(
+        200,
+        Method::PATCH,
+        MEMBER,
+        &bob_member,
+        Bearer(b),
+        role("member"),
+    )
+    .await;
+    api.expect(409, Method::DELETE, MEMBER, &admin_member, Bearer(b), None)
+        .await;
+    api.expect(401, Method::DELETE, MEMBER, &bob_member, Anonymous, None)
+        .await;
+    api.expect(403, Method::DELETE, MEMBER, &admin_member, Bearer(bb), None)
+        .await;
+    api.expect(
+        400,
+        Method::DELETE,
+        MEMBER,
+        &fill(MEMBER, &[&org, "nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(
+        404,
+        Method::DELETE,
+        MEMBER,
+        &fill(MEMBER, &[&org, NOBODY]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    // Deleting an account that is the last admin of an organization with others: 409.
+    api.expect(
+        409,
+        Method::DELETE,
+        ME,
+        ME,
+        Bearer(b),
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+
+    // Machine identities.
+    let identities = fill(IDENTITIES, &[&org]);
+    let name = Some(json!({ "name": "deploy" }));
+    api.expect(
+        401,
+        post.clone(),
+        IDENTITIES,
+        &identities,
+        Anonymous,
+        name.clone(),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        IDENTITIES,
+        &identities,
+        Bearer(bb),
+        name.clone(),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        IDENTITIES,
+        &identities,
+        Bearer(b),
+        Some(json!({ "name": "" })),
+    )
+    .await;
+    let made = api
+        .expect(201, post.clone(), IDENTITIES, &identities, Bearer(b), name)
+        .await;
+    api.expect(200, Method::GET, IDENTITIES, &identities, Bearer(b), None)
+        .await;
+    api.expect(401, Method::GET, IDENTITIES, &identities, Anonymous, None)
+        .await;
+    api.expect(403, Method::GET, IDENTITIES, &identities, Bearer(bb), None)
+        .await;
+    api.expect(
+        400,
+        Method::GET,
+        IDENTITIES,
+        &fill(IDENTITIES, &["nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    let identity = made["identity"]["id"].as_str().unwrap().to_string();
+    let client_id = made["identity"]["clientId"].as_str().unwrap().to_string();
+    let first = made["clientSecretId"].as_str().unwrap().to_string();
+    let client_secret = made["clientSecret"].as_str().unwrap().to_string();
+    api.expect(
+        400,
+        post.clone(),
+        UNIVERSAL,
+        UNIVERSAL,
+        Anonymous,
+        Some(json!({ "clientId": client_id })),
+    )
+    .await;
+    api.expect(
+        401,
+        post.clone(),
+        UNIVERSAL,
+        UNIVERSAL,
+        Anonymous,
+        Some(json!({ "clientId": client_id, "clientSecret": "zkcs_wrong" })),
+    )
+    .await;
+    let machine = api
+        .expect(
+            200,
+            post.clone(),
+            UNIVERSAL,
+            UNIVERSAL,
+            Anonymous,
+            Some(json!({ "clientId": client_id, "clientSecret": client_secret })),
+        )
+        .await;
+    let machine = machine["accessToken"].as_str().unwrap().to_string();
+    let secrets_of = fill(SECRETS_OF, &[&org, &identity]);
+    api.expect(201, post.clone(), SECRETS_OF, &secrets_of, Bearer(b), None)
+        .await;
+    api.expect(401, post.clone(), SECRETS_OF, &secrets_of, Anonymous, None)
+        .await;
+    api.expect(403, post.clone(), SECRETS_OF, &secrets_of, Bearer(bb), None)
+        .await;
+    api.expect(
+        400,
+        post.clone(),
+        SECRETS_OF,
+        &fill(SECRETS_OF, &[&org, "nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(
+        404,
+        post.clone(),
+        SECRETS_OF,
+        &fill(SECRETS_OF, &[&org, NOBODY]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    let revoke = fill(CLIENT_SECRET, &[&org, &identity, &first]);
+    api.expect(401, Method::DELETE, CLIENT_SECRET, &revoke, Anonymous, None)
+        .await;
+    api.expect(
+        403,
+        Method::DELETE,
+        CLIENT_SECRET,
+        &revoke,
+        Bearer(bb),
+        None,
+    )
+    .await;
+    api.expect(
+        400,
+        Method::DELETE,
+        CLIENT_SECRET,
+        &fill(CLIENT_SECRET, &[&org, &identity, "nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(204, Method::DELETE, CLIENT_SECRET, &revoke, Bearer(b), None)
+        .await;
+    api.expect(404, Method::DELETE, CLIENT_SECRET, &revoke, Bearer(b), None)
+        .await;
+    // The revoked secret's token is refused; a machine identity manages nothing.
+    api.expect(401, Method::GET, ORGS, ORGS, Bearer(&machine), None)
+        .await;
+    let id_path = fill(IDENTITY, &[&org, &identity]);
+    api.expect(401, Method::DELETE, IDENTITY, &id_path, Anonymous, None)
+        .await;
+    api.expect(403, Method::DELETE, IDENTITY, &id_path, Bearer(bb), None)
+        .await;
+    api.expect(
+        400,
+        Method::DELETE,
+        IDENTITY,
+        &fill(IDENTITY, &[&org, "nope"]),
+        Bearer(b),
+        None,
+    )
+    .await;
+    api.expect(204, Method::DELETE, IDENTITY, &id_path, Bearer(b), None)
+        .await;
+    api.expect(404, Method::DELETE, IDENTITY, &id_path, Bearer(b), None)
+        .await;
+
+    // The admin removes the member.
+    api.expect(204, Method::DELETE, MEMBER, &bob_member, Bearer(b), None)
+        .await;
+
+    // Listing secrets: signed in, this server answers 501.
+    api.expect(
+        501,
+        Method::GET,
+        super::SECRETS,
+        super::SECRETS,
+        Bearer(b),
+        None,
+    )
+    .await;
+
+    // Password change, reset, logout.
+    let change =
+        |current: &str, new: &str| Some(json!({ "currentPassword": current, "newPassword": new }));
+    api.expect(
+        401,
+        post.clone(),
+        PASSWORD_CHANGE,
+        PASSWORD_CHANGE,
+        Anonymous,
+        change(PASSWORD, "another long passphrase"),
+    )
+    .await;
+    api.expect(
+        401,
+        post.clone(),
+        PASSWORD_CHANGE,
+        PASSWORD_CHANGE,
+        Bearer(bb),
+        change("wrong password", "another long passphrase"),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        PASSWORD_CHANGE,
+        PASSWORD_CHANGE,
+        Bearer(bb),
+        change(PASSWORD, "short"),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        PASSWORD_CHANGE,
+        PASSWORD_CHANGE,
+        Cookie(cookie, EVIL),
+        change(PASSWORD, "another long passphrase"),
+    )
+    .await;
+    let renewed = api
+        .expect(
+            200,
+            post.clone(),
+            PASSWORD_CHANGE,
+            PASSWORD_CHANGE,
+            Bearer(bb),
+            change(PASSWORD, "another long passphrase"),
+        )
+        .await;
+    let _ = renewed;
+    // With the cookie, the answer is the profile (also documented as 200).
+    let cookie_change = api
+        .caller
+        .http
+        .post(format!("{base}{PASSWORD_CHANGE}"))
+        .header("cookie", cookie)
+        .header("origin", base.as_str())
+        .json(&json!({ "currentPassword": PASSWORD, "newPassword": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_change.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, _) = spec
+        .exchange_text(cookie_change, "post", PASSWORD_CHANGE)
+        .await;
+    assert_eq!(s, 200);
+    let cookie = cookie.as_str();
+    api.expect(
+        400,
+        post.clone(),
+        RESET,
+        RESET,
+        Anonymous,
+        Some(json!({ "email": "nope" })),
+    )
+    .await;
+    api.expect(
+        202,
+        post.clone(),
+        RESET,
+        RESET,
+        Anonymous,
+        Some(json!({ "email": "bob@example.com" })),
+    )
+    .await;
+    let reset = token_after(&mail_to("bob@example.com", 3), "/reset#");
+    api.expect(
+        401,
+        post.clone(),
+        RESET_CONFIRM,
+        RESET_CONFIRM,
+        Anonymous,
+        Some(json!({ "token": "zkr_unknown", "newPassword": PASSWORD })),
+    )
+    .await;
+    api.expect(
+        400,
+        post.clone(),
+        RESET_CONFIRM,
+        RESET_CONFIRM,
+        Anonymous,
+        Some(json!({ "token": "zkr_unknown", "newPassword": "short" })),
+    )
+    .await;
+    api.expect(
+        204,
+        post.clone(),
+        RESET_CONFIRM,
+        RESET_CONFIRM,
+        Anonymous,
+        Some(json!({ "token": reset, "newPassword": PASSWORD })),
+    )
+    .await;
+
+    api.expect(
+        403,
+        post.clone(),
+        LOGOUT,
+        LOGOUT,
+        Cookie(cookie, EVIL),
+        None,
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        LOGOUT_ALL,
+        LOGOUT_ALL,
+        Cookie(cookie, EVIL),
+        None,
+    )
+    .await;
+    api.expect(401, post.clone(), LOGOUT_ALL, LOGOUT_ALL, Anonymous, None)
+        .await;
+    api.expect(
+        204,
+        post.clone(),
+        LOGOUT,
+        LOGOUT,
+        Cookie(cookie, &base),
+        None,
+    )
+    .await;
+    let b2 = api
+        .expect(
+            200,
+            post.clone(),
+            TOKEN,
+            TOKEN,
+            Anonymous,
+            Some(json!({ "email": "admin@example.com", "password": PASSWORD })),
+        )
+        .await;
+    let b2 = b2["accessToken"].as_str().unwrap().to_string();
+    api.expect(204, post.clone(), LOGOUT_ALL, LOGOUT_ALL, Bearer(&b2), None)
+        .await;
+    api.expect(401, Method::GET, ME, ME, Bearer(&b2), None)
+        .await;
+
+    // Deleting accounts: wrong password, missing body, a cross-site attempt, then for real.
+    let bob = api
+        .expect(
+            200,
+            post.clone(),
+            TOKEN,
+            TOKEN,
+            Anonymous,
+            Some(json!({ "email": "bob@example.com", "password": PASSWORD })),
+        )
+        .await;
+    let bb = bob["accessToken"].as_str().unwrap().to_string();
+    api.expect(
+        401,
+        Method::DELETE,
+        ME,
+        ME,
+        Bearer(&bb),
+        Some(json!({ "password": "wrong password" })),
+    )
+    .await;
+    api.expect(400, Method::DELETE, ME, ME, Bearer(&bb), Some(json!({})))
+        .await;
+    let login = api
+        .caller
+        .http
+        .post(format!("{base}{LOGIN}"))
+        .json(&json!({ "email": "bob@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let bob_cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    api.expect(
+        403,
+        Method::DELETE,
+        ME,
+        ME,
+        Cookie(&bob_cookie, EVIL),
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+    api.expect(
+        204,
+        Method::DELETE,
+        ME,
+        ME,
+        Bearer(&bb),
+        Some(json!({ "password": PASSWORD })),
+    )
+    .await;
+    let _ = STRANGE_SESSION;
+}
+
+/// Sign-ups refused by configuration: 403.
+pub async fn closed_sign_ups(spec: &Spec) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(Store::Embedded(dir.path()), &["--signups", "closed"]);
+    let base = server.base_url().to_string();
+    let api = Api {
+        caller: Caller::new(spec, &base),
+        base,
+    };
+    api.expect(
+        403,
+        Method::POST,
+        SIGNUP,
+        SIGNUP,
+        As::Anonymous,
+        Some(json!({ "email": "x@example.com", "password": PASSWORD })),
+    )
+    .await;
+}
