@@ -6,6 +6,7 @@ use chromiumoxide::Page;
 use serde_json::{Value, json};
 use zkshare_tests::browser::{Chromium, eval};
 use zkshare_tests::flows::{self, Revealed};
+use zkshare_tests::npm;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
 use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink};
@@ -200,7 +201,12 @@ fn problems(browser: &Chromium) -> Vec<String> {
 
 /// Creates a secret on the share page as the signed-in user of `browser` (an organization
 /// secret: the page offers it once it knows the user's organization); returns the link.
-async fn share_as_member(browser: &Chromium, base: &str, email: &str, secret: &str) -> String {
+async fn share_as_member(
+    browser: &Chromium,
+    base: &str,
+    email: &str,
+    secret: &str,
+) -> (Page, String) {
     let page = browser.open(&format!("{base}/")).await;
     text_with(&page, "#session", email).await;
     shown(&page, "#org-only").await;
@@ -211,7 +217,7 @@ async fn share_as_member(browser: &Chromium, base: &str, email: &str, secret: &s
     flows::set_value(&page, "#secret", secret).await;
     flows::click(&page, "#create").await;
     until(&page, "document.querySelector('#link').value").await;
-    flows::text(&page, "#link").await
+    (page.clone(), flows::text(&page, "#link").await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,11 +233,17 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     let page = alice.open(&format!("{base}/signup")).await;
     shown(&page, "#signup-form").await;
     flows::set_value(&page, "#email", "alice@example.com").await;
+    // The screenshot and the accessibility check are not part of the timing.
+    let paused = Instant::now();
     shot(&page, "signup.png").await;
+    let mut axe = Vec::new();
+    axe.extend(npm::axe_violations(&page).await);
+    let pause = paused.elapsed();
     sign_up_on(&page, sink, "alice@example.com", 0).await;
     path_is(&page, "/account").await;
     shown(&page, "#profile").await;
     assert_eq!(flows::text(&page, "#me-email").await, "alice@example.com");
+    let signed_up = started.elapsed() - pause;
     flows::set_value(&page, "#org-name", "Acme").await;
     flows::click(&page, "#org-form button[type=submit]").await;
     text_with(&page, "#me-orgs", "Acme").await;
@@ -240,16 +252,22 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
         .as_str()
         .unwrap()
         .to_string();
-    let first = share_as_member(
+    let organized = started.elapsed() - pause;
+    let (share_page, first) = share_as_member(
         &alice,
         &base,
         "alice@example.com · Acme",
         "first org secret",
     )
     .await;
-    let elapsed = started.elapsed();
+    let elapsed = started.elapsed() - pause;
+    axe.extend(npm::axe_violations(&share_page).await);
     println!(
-        "sign-up to first org share: {:.2} s (open /signup, e-mailed code, organization, share)",
+        "sign-up to first org share: {:.2} s (signed up at {:.2} s with the e-mailed code, \
+         organization at {:.2} s, share created at {:.2} s)",
+        elapsed.as_secs_f64(),
+        signed_up.as_secs_f64(),
+        organized.as_secs_f64(),
         elapsed.as_secs_f64()
     );
     let (id, _) = flows::split_link(&first);
@@ -294,6 +312,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
         "the list shows a hint only"
     );
     shot(&org_page, "organization.png").await;
+    axe.extend(npm::axe_violations(&org_page).await);
     let login = client
         .post(format!("{base}/api/v1/auth/universal-auth/login"))
         .json(&json!({ "clientId": client_id, "clientSecret": client_secret }))
@@ -314,6 +333,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     assert_eq!(flows::text(&page, "#inv-org").await, "Acme");
     assert_eq!(flows::text(&page, "#inv-email").await, "bob@example.com");
     shown(&page, "#inv-anon").await;
+    axe.extend(npm::axe_violations(&page).await);
     flows::click(&page, "#inv-signup").await;
     path_is(&page, "/signup").await;
     shown(&page, "#signup-invite").await;
@@ -329,9 +349,14 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
         json!(org)
     );
     shot(&page, "account.png").await;
+    axe.extend(npm::axe_violations(&page).await);
 
     // Bob shares for the organization; Alice opens it in her browser.
-    let link = share_as_member(&bob, &base, "bob@example.com · Acme", "from bob to acme").await;
+    let form = bob.open(&format!("{base}/")).await;
+    shown(&form, "#org-only").await;
+    axe.extend(npm::axe_violations(&form).await);
+    let (_, link) =
+        share_as_member(&bob, &base, "bob@example.com · Acme", "from bob to acme").await;
     let (_, outcome) = flows::reveal(&alice, &link, None).await;
     assert!(
         matches!(outcome, Revealed::Secret { ref text, .. } if text == "from bob to acme"),
@@ -341,6 +366,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     let org_page = alice.open(&format!("{base}/org")).await;
     text_with(&org_page, "#members", "bob@example.com").await;
 
+    assert!(axe.is_empty(), "axe-core violations:\n{}", axe.join("\n"));
     for browser in [&alice, &bob] {
         let problems = problems(browser);
         assert!(
@@ -353,7 +379,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_pages_refuse_a_wrong_password_in_the_servers_words_under_a_strict_csp() {
+async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
     let base = stack.server.base_url().to_string();
     let client = reqwest::Client::new();
@@ -422,6 +448,52 @@ async fn account_pages_refuse_a_wrong_password_in_the_servers_words_under_a_stri
     flows::set_value(&page, "#forgot-email", "nobody@example.com").await;
     flows::click(&page, "#forgot-form button[type=submit]").await;
     text_with(&page, "#forgot-status", "reset link is on its way").await;
+
+    // Carol (signed up through the API) forgets her password: the e-mailed link, a new
+    // password, the login page, and her account.
+    let signup = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({ "email": "carol@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), 202);
+    let code = code_in(&mail(&stack.sink, "carol@example.com", 1).await.body);
+    let verified = client
+        .post(format!("{base}/api/v1/auth/verify"))
+        .json(&json!({ "email": "carol@example.com", "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 201);
+    flows::set_value(&page, "#forgot-email", "carol@example.com").await;
+    flows::click(&page, "#forgot-form button[type=submit]").await;
+    let reset_link = link_in(
+        &mail(&stack.sink, "carol@example.com", 2).await.body,
+        &base,
+        "/reset",
+    );
+    let page = browser.open(&reset_link).await;
+    shown(&page, "#reset-form").await;
+    assert_eq!(
+        eval(&page, "location.href").await,
+        format!("{base}/reset"),
+        "the token leaves the address bar"
+    );
+    flows::set_value(&page, "#new-password", "a brand new passphrase").await;
+    flows::click(&page, "#reset-form button[type=submit]").await;
+    path_is(&page, "/login").await;
+    text_with(&page, "#login-status", "Your password was changed").await;
+    flows::set_value(&page, "#email", "carol@example.com").await;
+    flows::set_value(&page, "#password", "a brand new passphrase").await;
+    flows::click(&page, "#login-form button[type=submit]").await;
+    path_is(&page, "/account").await;
+    text_with(&page, "#me-email", "carol@example.com").await;
+    // Logging out ends the session: the account page sends her back to the login page.
+    flows::click(&page, "#logout").await;
+    path_is(&page, "/login").await;
+    let page = browser.open(&format!("{base}/account")).await;
+    path_is(&page, "/login").await;
 
     // Every account page renders, in its language, with nothing logged but the refused login.
     for path in ACCOUNT_PAGES {
