@@ -143,6 +143,16 @@ async fn text_with(page: &Page, selector: &str, needle: &str) -> String {
     .to_string()
 }
 
+/// Submits the form `form` once its script is ready (its button starts disabled).
+async fn submit(page: &Page, form: &str) {
+    until(
+        page,
+        &format!("!document.querySelector('{form} button[type=submit]').disabled"),
+    )
+    .await;
+    flows::click(page, &format!("{form} button[type=submit]")).await;
+}
+
 async fn path_is(page: &Page, path: &str) {
     until(page, &format!("location.pathname === '{path}'")).await;
 }
@@ -152,12 +162,12 @@ async fn sign_up_on(page: &Page, sink: &SmtpSink, email: &str, mails_before: usi
     shown(page, "#signup-form").await;
     flows::set_value(page, "#email", email).await;
     flows::set_value(page, "#password", PASSWORD).await;
-    flows::click(page, "#signup-form button[type=submit]").await;
+    submit(page, "#signup-form").await;
     shown(page, "#verify").await;
     text_with(page, "#verify-sent", email).await;
     let code = code_in(&mail(sink, email, mails_before + 1).await.body);
     flows::set_value(page, "#code", &code).await;
-    flows::click(page, "#verify-form button[type=submit]").await;
+    submit(page, "#verify-form").await;
 }
 
 /// Where screenshots go: docs/screenshots with ZKSHARE_UPDATE_SCREENSHOTS=1, else the target directory.
@@ -233,6 +243,11 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     let page = alice.open(&format!("{base}/signup")).await;
     shown(&page, "#signup-form").await;
     flows::set_value(&page, "#email", "alice@example.com").await;
+    until(
+        &page,
+        "!document.querySelector('#signup-form button').disabled",
+    )
+    .await;
     // The screenshot and the accessibility check are not part of the timing.
     let paused = Instant::now();
     shot(&page, "signup.png").await;
@@ -245,7 +260,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     assert_eq!(flows::text(&page, "#me-email").await, "alice@example.com");
     let signed_up = started.elapsed() - pause;
     flows::set_value(&page, "#org-name", "Acme").await;
-    flows::click(&page, "#org-form button[type=submit]").await;
+    submit(&page, "#org-form").await;
     text_with(&page, "#me-orgs", "Acme").await;
     let org = until(&page, "document.getElementById('org-select').value")
         .await
@@ -290,7 +305,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     assert_eq!(flows::text(&org_page, "#org-title").await, "Acme");
     text_with(&org_page, "#members", "alice@example.com").await;
     flows::set_value(&org_page, "#invite-email", "bob@example.com").await;
-    flows::click(&org_page, "#invite-form button[type=submit]").await;
+    submit(&org_page, "#invite-form").await;
     text_with(&org_page, "#invites", "bob@example.com").await;
     let invite_link = link_in(
         &mail(sink, "bob@example.com", 1).await.body,
@@ -299,7 +314,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     );
 
     flows::set_value(&org_page, "#identity-name", "deploy bot").await;
-    flows::click(&org_page, "#identity-form button[type=submit]").await;
+    submit(&org_page, "#identity-form").await;
     shown(&org_page, "#new-secret").await;
     text_with(&org_page, "#identities", "deploy bot").await;
     let client_id = flows::text(&org_page, "#new-client-id").await;
@@ -357,6 +372,14 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     axe.extend(npm::axe_violations(&form).await);
     let (_, link) =
         share_as_member(&bob, &base, "bob@example.com · Acme", "from bob to acme").await;
+    // A browser that is not signed in is told to sign in, and uses no view.
+    let stranger = Chromium::launch().await;
+    let (_, outcome) = flows::reveal(&stranger, &link, None).await;
+    assert!(
+        matches!(outcome, Revealed::Error(ref m) if m.contains("Only members of the sender's organization")),
+        "{outcome:?}"
+    );
+    stranger.close().await;
     let (_, outcome) = flows::reveal(&alice, &link, None).await;
     assert!(
         matches!(outcome, Revealed::Secret { ref text, .. } if text == "from bob to acme"),
@@ -435,7 +458,7 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     shown(&page, "#login-form").await;
     flows::set_value(&page, "#email", "nobody@example.com").await;
     flows::set_value(&page, "#password", "not the password").await;
-    flows::click(&page, "#login-form button[type=submit]").await;
+    submit(&page, "#login-form").await;
     let message = text_with(&page, "#login-error", "Invalid e-mail or password").await;
     assert!(flows::is_visible(&page, "#login-error").await, "{message}");
     assert_eq!(
@@ -446,7 +469,7 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     // The forgotten-password form answers the same whether or not the address has an account.
     flows::click(&page, "#forgot summary").await;
     flows::set_value(&page, "#forgot-email", "nobody@example.com").await;
-    flows::click(&page, "#forgot-form button[type=submit]").await;
+    submit(&page, "#forgot-form").await;
     text_with(&page, "#forgot-status", "reset link is on its way").await;
 
     // Carol (signed up through the API) forgets her password: the e-mailed link, a new
@@ -467,7 +490,7 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
         .unwrap();
     assert_eq!(verified.status(), 201);
     flows::set_value(&page, "#forgot-email", "carol@example.com").await;
-    flows::click(&page, "#forgot-form button[type=submit]").await;
+    submit(&page, "#forgot-form").await;
     let reset_link = link_in(
         &mail(&stack.sink, "carol@example.com", 2).await.body,
         &base,
@@ -475,18 +498,19 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     );
     let page = browser.open(&reset_link).await;
     shown(&page, "#reset-form").await;
+    until(&page, "location.hash === ''").await;
     assert_eq!(
         eval(&page, "location.href").await,
         format!("{base}/reset"),
         "the token leaves the address bar"
     );
     flows::set_value(&page, "#new-password", "a brand new passphrase").await;
-    flows::click(&page, "#reset-form button[type=submit]").await;
+    submit(&page, "#reset-form").await;
     path_is(&page, "/login").await;
     text_with(&page, "#login-status", "Your password was changed").await;
     flows::set_value(&page, "#email", "carol@example.com").await;
     flows::set_value(&page, "#password", "a brand new passphrase").await;
-    flows::click(&page, "#login-form button[type=submit]").await;
+    submit(&page, "#login-form").await;
     path_is(&page, "/account").await;
     text_with(&page, "#me-email", "carol@example.com").await;
     // Logging out ends the session: the account page sends her back to the login page.

@@ -4,6 +4,10 @@ import { ready, put, t, title } from '/js/i18n.js';
 const $ = (id) => document.getElementById(id);
 const page = document.body.dataset.page;
 
+// A reset token leaves the address bar (and so the history) before anything else happens.
+const resetToken = page === 'reset' ? location.hash.slice(1) : '';
+if (page === 'reset') history.replaceState(null, '', location.pathname);
+
 /** Calls the account API with the session cookie; throws {status, message, body} when refused. */
 async function api(method, path, body) {
   const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' };
@@ -36,14 +40,16 @@ function showError(el, e) {
   el.hidden = false;
 }
 
-/** Runs `handler(form)` on submit, with its button disabled meanwhile and errors under the form. */
+/** Runs `handler(form)` on submit, with its button disabled meanwhile and errors under the form.
+ * The pages' submit buttons start disabled: a form sent before its handler exists would put its
+ * fields (a password) in the address. */
 function onSubmit(form, handler) {
   const error = form.querySelector('.error');
+  const button = form.querySelector('button[type=submit]');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     await ready;
     if (error) error.hidden = true;
-    const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
       await handler(form);
@@ -53,6 +59,7 @@ function onSubmit(form, handler) {
       button.disabled = false;
     }
   });
+  button.disabled = false;
 }
 
 /** Runs `handler` on click; errors go to `errorEl`. */
@@ -150,9 +157,7 @@ const pages = {
   },
 
   async reset() {
-    const token = location.hash.slice(1);
-    // The token leaves the address bar (and so the history) at once.
-    history.replaceState(null, '', location.pathname);
+    const token = resetToken;
     if (!/^zkr_[A-Za-z0-9_-]+$/.test(token)) return showState($('reset-broken'), 'reset.broken_title');
     onSubmit($('reset-form'), async (form) => {
       await api('POST', '/auth/password-reset/confirm', { token, newPassword: form.elements.password.value });
