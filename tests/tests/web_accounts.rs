@@ -365,6 +365,13 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     );
     shot(&page, "account.png").await;
     axe.extend(npm::axe_violations(&page).await);
+    // A member sees a note instead of the admin controls, and may leave.
+    let member_view = bob.open(&format!("{base}/org")).await;
+    shown(&member_view, "#not-admin").await;
+    assert_eq!(flows::text(&member_view, "#org-title").await, "Acme");
+    assert!(!flows::is_visible(&member_view, "#admin").await);
+    assert!(flows::is_visible(&member_view, "#leave").await);
+    axe.extend(npm::axe_violations(&member_view).await);
 
     // Bob shares for the organization; Alice opens it in her browser.
     let form = bob.open(&format!("{base}/")).await;
@@ -388,6 +395,20 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     // The admin's page lists Bob as a member now.
     let org_page = alice.open(&format!("{base}/org")).await;
     text_with(&org_page, "#members", "bob@example.com").await;
+    // Bob becomes an admin, then is removed.
+    flows::set_value(&org_page, "#members select", "admin").await;
+    text_with(
+        &org_page,
+        "#org-status",
+        "The role of bob@example.com was changed",
+    )
+    .await;
+    flows::click(&org_page, "#members button.danger").await;
+    until(
+        &org_page,
+        "!document.getElementById('members').textContent.includes('bob@example.com')",
+    )
+    .await;
 
     assert!(axe.is_empty(), "axe-core violations:\n{}", axe.join("\n"));
     for browser in [&alice, &bob] {

@@ -282,7 +282,7 @@ const pages = {
         const self = m.userId === user.id;
         const actions = el('td');
         let roleCell = el('td', { i18n: role(m.role) });
-        if (admin && !self) {
+        if (!self) {
           const select = el('select', { 'aria-label': t('org.role_of', { email: m.email }) },
             el('option', { value: 'member', i18n: role('member') }), el('option', { value: 'admin', i18n: role('admin') }));
           select.value = m.role;
@@ -349,7 +349,8 @@ const pages = {
     }
 
     async function refresh() {
-      await Promise.all(admin ? [members(), invites(), identities()] : [members()]);
+      // Only admins may list members, invitations and identities.
+      if (admin) await Promise.all([members(), invites(), identities()]);
     }
 
     onSubmit($('invite-form'), async (form) => {
