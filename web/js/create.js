@@ -10,6 +10,8 @@ const counter = $('secret-count');
 const error = $('create-error');
 const button = $('create');
 const MAX = 10000;
+// Shown by session.js when a signed-in user has a current organization.
+const orgOnly = () => !$('org-only').closest('[hidden]') && $('org-only').checked;
 
 let last = null; // { id, deleteToken } of the secret just created, for "Delete it now"
 
@@ -57,7 +59,7 @@ form.addEventListener('submit', async (event) => {
       secretValue: sealed.envelope,
       password: sealed.verifier,
       expiresIn: $('expires').value,
-      accessType: 'anyone',
+      accessType: orgOnly() ? 'organization' : 'anyone',
     };
     const name = $('name').value.trim();
     if (name) body.name = name;
@@ -66,7 +68,7 @@ form.addEventListener('submit', async (event) => {
     sealed.free();
 
     put(button, 'create.creating');
-    const share = await api.create(body);
+    const share = await api.create(body, body.accessType === 'organization');
     const link = `${location.origin}/s/${share.id}#${linkKey}`;
     last = { id: share.id, deleteToken: share.deleteToken };
 

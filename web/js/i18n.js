@@ -26,13 +26,20 @@ function pick() {
   return 'en';
 }
 
-async function load(want) {
-  const meta = document.querySelector('meta[name="zkshare-i18n"]');
+// A page may name a second catalog (meta zkshare-i18n-extra, data-dir) whose messages join the first.
+async function fetchCatalog(name, dir, want) {
+  const meta = document.querySelector(`meta[name="${name}"]`);
+  if (!meta && !dir) return {};
   const integrity = meta ? (meta.dataset[want] || '').trim() : '';
   if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) throw new Error(`no integrity value for the ${want} catalog`);
-  const response = await fetch(`/i18n/${want}.json`, { integrity, credentials: 'omit' });
+  const response = await fetch(`${dir || meta.dataset.dir}${want}.json`, { integrity, credentials: 'omit' });
   if (!response.ok) throw new Error(`the ${want} catalog: HTTP ${response.status}`);
   return response.json();
+}
+
+async function load(want) {
+  const [base, extra] = await Promise.all([fetchCatalog('zkshare-i18n', '/i18n/', want), fetchCatalog('zkshare-i18n-extra', '', want)]);
+  return Object.assign(base, extra);
 }
 
 /** The message `key` with `args`: numbers are formatted, {time: iso} becomes formatTime, and

@@ -1,5 +1,5 @@
 // reveal.js — the view page: reads metadata (no view used), reveals only on an explicit click.
-import { protocol, api, ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
+import { needsAccount, protocol, api, ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -172,6 +172,7 @@ $('reveal-form').addEventListener('submit', async (event) => {
       share = await api.access(id, keys.verifier());
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return gone();
+      if (e instanceof ApiError && e.status === 401 && needsAccount(e)) return fieldError(['reveal.sign_in', {}]);
       if (e instanceof ApiError && e.status === 401) {
         const left = e.body && e.body.attemptsLeft;
         return needsPassword

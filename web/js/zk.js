@@ -43,8 +43,9 @@ export function errorMessage(e, fallback = 'err.other') {
   return [fallback, {}];
 }
 
-async function call(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
+// Without `cookie` the request carries no session: an anonymous share stays unlinked to any account.
+async function call(method, path, body, cookie = false) {
+  const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: cookie ? 'same-origin' : 'omit' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -61,10 +62,17 @@ async function call(method, path, body) {
   return json;
 }
 
+/** Whether the server refused `e` because the secret is for an organization's members. */
+export const needsAccount = (e) => !!(e.body && /^Authentication required to view/.test(e.body.message));
+
 export const api = {
-  create: (body) => call('POST', API, body),
+  create: (body, cookie) => call('POST', API, body, cookie),
   metadata: (id) => call('GET', `${API}/${encodeURIComponent(id)}`),
-  access: (id, password) => call('POST', `${API}/${encodeURIComponent(id)}/access`, password ? { password } : {}),
+  // An organization's secret asks for a session: only then is the cookie sent.
+  access: (id, password) => {
+    const open = (cookie) => call('POST', `${API}/${encodeURIComponent(id)}/access`, password ? { password } : {}, cookie);
+    return open().catch((e) => { if (e.status === 401 && needsAccount(e)) return open(true); throw e; });
+  },
   remove: async (id, token) => {
     const response = await fetch(`${API}/${encodeURIComponent(id)}`, {
       method: 'DELETE', headers: { 'X-Delete-Token': token }, cache: 'no-store', credentials: 'omit',

@@ -363,15 +363,34 @@ fn read_dir_files(root: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     Ok(out)
 }
 
-/// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, `/assets.json` and
-/// every file by its path; anything else is the HTML page `/404.html`.
+/// The account pages: each path is served its `.html` file (they take no server-side data).
+pub const ACCOUNT_PAGES: [(&str, &str); 6] = [
+    ("/signup", "/signup.html"),
+    ("/login", "/login.html"),
+    ("/reset", "/reset.html"),
+    ("/invite", "/invite.html"),
+    ("/account", "/account.html"),
+    ("/org", "/org.html"),
+];
+
+/// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, the account pages
+/// ([`ACCOUNT_PAGES`]), `/assets.json` and every file by its path; anything else is the HTML
+/// page `/404.html`.
 pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Router<S> {
     let index = Arc::clone(&assets);
     let reveal = Arc::clone(&assets);
     let status = Arc::clone(&assets);
     let hashes = Arc::clone(&assets);
     let manifest = Arc::clone(&assets);
-    Router::new()
+    let mut router = Router::new();
+    for (path, file) in ACCOUNT_PAGES {
+        let page = Arc::clone(&assets);
+        router = router.route(
+            path,
+            get(move |headers: HeaderMap| async move { page.respond(file, &headers) }),
+        );
+    }
+    router
         .route(
             "/",
             get(move |headers: HeaderMap| async move { index.respond("/index.html", &headers) }),

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/logout", post(log_out))
         .route("/v1/auth/logout-all", post(log_out_everywhere))
         .route("/v1/auth/me", get(me).delete(delete_account))
+        .route("/v1/auth/session", get(session))
         .route("/v1/auth/password", post(change_password))
         .route("/v1/auth/password-reset", post(request_reset))
         .route("/v1/auth/password-reset/confirm", post(confirm_reset))
@@ -217,6 +218,19 @@ async fn log_out_everywhere(
 /// `GET /api/v1/auth/me`: the user, their organizations and the current one.
 async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let user = policy::require_user(&caller.principal)?;
+    let profile = state
+        .accounts
+        .profile(user, caller.principal.org(), now_millis())
+        .await?;
+    Ok(Json(json!({ "user": profile })).into_response())
+}
+
+/// `GET /api/v1/auth/session`: `{user}` with the profile when signed in, `{user: null}` when
+/// not. The share pages ask it on every visit, so an anonymous visitor gets an answer, not a 401.
+async fn session(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let Ok(user) = policy::require_user(&caller.principal) else {
+        return Ok(Json(json!({ "user": null })).into_response());
+    };
     let profile = state
         .accounts
         .profile(user, caller.principal.org(), now_millis())

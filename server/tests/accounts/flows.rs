@@ -47,6 +47,15 @@ async fn sign_up_create_an_organization_invite_and_share_within_it(kind: StoreKi
         .json();
     assert_eq!(me["user"]["currentOrganizationId"], json!(org));
     assert_eq!(me["user"]["organizations"][0]["role"], "admin");
+    // The share pages' question "who is signed in?": the same profile, or null without a 401.
+    let session = w
+        .as_user(&alice, Method::GET, "/api/v1/auth/session", None)
+        .await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.text);
+    assert_eq!(session.json(), me);
+    let anonymous = w.send(Method::GET, "/api/v1/auth/session", None, &[]).await;
+    assert_eq!(anonymous.status, StatusCode::OK, "{}", anonymous.text);
+    assert_eq!(anonymous.json(), json!({ "user": null }));
 
     let token = w.invite(&alice, &org, "bob@example.com").await;
     assert!(token.starts_with("zki_"));
