@@ -1014,3 +1014,52 @@ fn the_patterns_are_the_servers_rules() {
         assert!(parse_expires_in(text).is_err());
     }
 }
+
+#[test]
+fn the_e_mail_pattern_is_the_servers_rule() {
+    use rand::RngExt as _;
+    use zkshare_server::accounts::email::normalize;
+
+    let spec = Spec::new();
+    let schema = "/components/schemas/SignupRequest/properties/email";
+    let agree = |text: &str| {
+        let documented = spec.errors(schema, &json!(text)).is_empty();
+        assert_eq!(
+            documented,
+            normalize(text).is_some(),
+            "the document and the server disagree on {text:?}"
+        );
+        documented
+    };
+    for good in [
+        "a@b.co",
+        "Alice.Smith+ci@Example.COM",
+        "x_y-z@mail-1.example.org",
+    ] {
+        assert!(agree(good), "{good}");
+    }
+    for bad in [
+        "", "a", "a@b", "@b.co", "a@.co", "a@b..co", " a@b.co", "a@b.co ", "ä@b.co", "a@b_c.co",
+    ] {
+        assert!(!agree(bad), "{bad}");
+    }
+    let long_local = format!("{}@b.co", "a".repeat(65));
+    assert!(!agree(&long_local));
+    let long = format!("a@{}.co", "b".repeat(251));
+    assert!(!agree(&long));
+    let long_label = format!("a@{}.co", "b".repeat(64));
+    assert!(!agree(&long_label));
+    assert!(agree(&format!("a@{}.co", "b".repeat(63))));
+    // Random strings over an alphabet of the characters that matter.
+    let alphabet: Vec<char> = "aZ09.@-_+ !\"(<ä\t#%".chars().collect();
+    let mut rng = rand::rng();
+    let mut accepted = 0;
+    for _ in 0..5_000 {
+        let len = rng.random_range(0..14);
+        let text: String = (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        accepted += usize::from(agree(&text));
+    }
+    let _ = accepted;
+}

@@ -9,7 +9,7 @@ const LOCAL_CHARS: &str = ".!#$%&'*+/=?^_`{|}~-";
 /// The address in the one form that is stored and compared: lower-cased. Dots and `+tags` are
 /// kept, because their meaning depends on the mail provider. `None` unless it is a plain ASCII
 /// address: a local part of 1 to 64 letters, digits and ``.!#$%&'*+/=?^_`{|}~-``, one `@`, a
-/// domain of at least two labels of letters, digits and `-`, at most 254 characters in all
+/// domain of at least two labels of 1 to 63 letters, digits and `-`, at most 254 characters in all
 /// (docs/openapi.json states the same rule as a pattern). Surrounding spaces are refused, not
 /// trimmed: the clients trim what people type.
 pub fn normalize(address: &str) -> Option<String> {
@@ -24,7 +24,8 @@ pub fn normalize(address: &str) -> Option<String> {
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|label| {
-            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     (local_ok && domain_ok).then(|| address.to_ascii_lowercase())
 }

@@ -145,10 +145,15 @@ impl Accounts {
 
     async fn send_mail(&self, message: Message) -> Result<(), AccountError> {
         let mailer = self.mailer.as_ref().ok_or(AccountError::MailUnavailable)?;
-        mailer.send(&message).await.map_err(|e| {
-            // The error names the relay's answer kind, never the recipient.
-            tracing::warn!(error = %e, "sending an account e-mail failed");
-            AccountError::MailUnavailable
+        mailer.send(&message).await.map_err(|e| match e {
+            crate::mail::MailError::InvalidRecipient => {
+                AccountError::Invalid("This e-mail address cannot receive mail".into())
+            }
+            e => {
+                // The error names the relay's answer kind, never the recipient.
+                tracing::warn!(error = %e, "sending an account e-mail failed");
+                AccountError::MailUnavailable
+            }
         })
     }
 

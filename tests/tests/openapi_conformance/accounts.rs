@@ -22,6 +22,7 @@ pub const TOKEN: &str = "/api/v1/auth/token";
 pub const LOGOUT: &str = "/api/v1/auth/logout";
 pub const LOGOUT_ALL: &str = "/api/v1/auth/logout-all";
 pub const ME: &str = "/api/v1/auth/me";
+pub const SESSION: &str = "/api/v1/auth/session";
 pub const PASSWORD_CHANGE: &str = "/api/v1/auth/password";
 pub const RESET: &str = "/api/v1/auth/password-reset";
 pub const RESET_CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
@@ -75,6 +76,7 @@ pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
         (Method::POST, LOGOUT, LOGOUT.into(), None),
         (Method::POST, LOGOUT_ALL, LOGOUT_ALL.into(), None),
         (Method::GET, ME, ME.into(), None),
+        (Method::GET, SESSION, SESSION.into(), None),
         (
             Method::DELETE,
             ME,
@@ -377,6 +379,31 @@ pub async fn account_operations(spec: &Spec) {
     let b = bearer.as_str();
     api.expect(200, Method::GET, ME, ME, Bearer(b), None).await;
     api.expect(401, Method::GET, ME, ME, Anonymous, None).await;
+
+    // The session probe: null for a visitor, the profile when signed in.
+    api.expect(200, Method::GET, SESSION, SESSION, Anonymous, None)
+        .await;
+    api.expect(200, Method::GET, SESSION, SESSION, Bearer(b), None)
+        .await;
+    api.expect(
+        401,
+        Method::GET,
+        SESSION,
+        SESSION,
+        Bearer(STRANGE_SESSION),
+        None,
+    )
+    .await;
+    for (header, status) in [("nope", 400), (NOBODY, 403)] {
+        let r = api
+            .caller
+            .http
+            .get(format!("{base}{SESSION}"))
+            .bearer_auth(b)
+            .header("x-organization-id", header);
+        let (s, _) = spec.exchange(r, "get", SESSION).await;
+        assert_eq!(s, status);
+    }
 
     // Organizations.
     api.expect(401, Method::GET, ORGS, ORGS, Anonymous, None)
@@ -1194,7 +1221,6 @@ pub async fn account_operations(spec: &Spec) {
         Some(json!({ "password": PASSWORD })),
     )
     .await;
-    let _ = STRANGE_SESSION;
 }
 
 /// Sign-ups refused by configuration: 403.
