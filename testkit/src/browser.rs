@@ -188,11 +188,15 @@ pub async fn eval(page: &Page, expression: &str) -> serde_json::Value {
 }
 
 /// Polls `expression` until it is truthy (returns its value) or `timeout` passes (panics,
-/// showing `describe` evaluated in the page, e.g. the visible text).
+/// showing the page's visible text). An evaluation that fails because the page is navigating
+/// (its context is gone) counts as not yet.
 pub async fn wait_for(page: &Page, expression: &str, timeout: Duration) -> serde_json::Value {
     let deadline = Instant::now() + timeout;
     loop {
-        let value = eval(page, expression).await;
+        let value = match page.evaluate(expression).await {
+            Ok(v) => v.into_value().unwrap_or(serde_json::Value::Null),
+            Err(_) => serde_json::Value::Null,
+        };
         let truthy = match &value {
             serde_json::Value::Null => false,
             serde_json::Value::Bool(b) => *b,

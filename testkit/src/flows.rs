@@ -219,3 +219,21 @@ pub async fn metadata(base: &str, id: &str) -> (u16, serde_json::Value) {
         response.json().await.unwrap_or(serde_json::Value::Null),
     )
 }
+
+/// Signs in on the `/login` page with `email` and `password` and waits for the account page;
+/// the browser then holds the session cookie.
+pub async fn log_in(browser: &Chromium, base_url: &str, email: &str, password: &str) -> Page {
+    let page = browser.open(&format!("{base_url}/login")).await;
+    wait_for(
+        &page,
+        "!!document.querySelector('#login-form button[type=submit]') && \
+         !document.querySelector('#login-form button[type=submit]').disabled",
+        PAGE_TIMEOUT,
+    )
+    .await;
+    set_value(&page, "#email", email).await;
+    set_value(&page, "#password", password).await;
+    click(&page, "#login-form button[type=submit]").await;
+    wait_for(&page, "location.pathname === '/account'", PAGE_TIMEOUT).await;
+    page
+}

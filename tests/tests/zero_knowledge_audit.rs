@@ -5,7 +5,10 @@
 //! it: request lines, headers, bodies), (2) Redis `MONITOR` for the whole run, (3) the server's
 //! stdout and stderr with logging at TRACE, (4) a Redis `SAVE` snapshot (RDB, uncompressed).
 //! A positive control then plants a value in every channel and the same scanner must find it,
-//! so the audit cannot pass by capturing nothing.
+//! so the audit cannot pass by capturing nothing. A second run does the same with a signed-in
+//! creator and a signed-in member of the creator's organization, and also captures (5) every
+//! e-mail the server sent, and checks that the account passwords reach no channel but the
+//! requests that carry them.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,6 +23,7 @@ use zkshare_tests::leaks::{Needle, find, needles, unescape_redis_monitor};
 use zkshare_tests::proxy::RecordingProxy;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
 
 /// Records everything a `MONITOR` connection prints until dropped.
 struct Monitor {
@@ -265,5 +269,221 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
             .iter()
             .any(|f| f.contains("base64 ") && f.contains("offset 2")),
         "base64 at offset 2 found: {found:#?}"
+    );
+}
+
+/// Signs up through the API (the proxy sees it, as it would in real use), with the code from
+/// the mail; returns a bearer token.
+async fn sign_up(
+    client: &reqwest::Client,
+    base: &str,
+    sink: &SmtpSink,
+    email: &str,
+    password: &str,
+) -> String {
+    let before = sink.messages().len();
+    let r = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let mails = sink.wait_for(before + 1, Duration::from_secs(10));
+    let body = &mails.last().unwrap().body;
+    let at = body.find("code is: ").unwrap() + 9;
+    let code = &body[at..at + 8];
+    let r = client
+        .post(format!("{base}/api/v1/auth/verify"))
+        .json(&serde_json::json!({ "email": email, "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["accessToken"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_creator_and_reader_leak_nothing_either() {
+    let redis = RedisServer::start();
+    let monitor = Monitor::start(redis.port());
+    let sink = SmtpSink::start(SinkSecurity::StartTls);
+    let ca = sink.ca_file().to_str().unwrap().to_string();
+    let server = ServerProcess::start(
+        Store::Redis(redis.url()),
+        &[
+            "--smtp-url",
+            &sink.url(),
+            "--smtp-ca-file",
+            &ca,
+            "--mail-from",
+            "zkshare <noreply@zkshare.test>",
+        ],
+    );
+    let proxy = RecordingProxy::start(server.addr()).await;
+    let base = proxy.base_url();
+    let client = reqwest::Client::new();
+
+    let plaintext = random_text("zk-canary-plaintext-", 40);
+    let password = random_text("zk-canary-password-", 24);
+    let alice_password = random_text("zk-account-password-", 24);
+    let bob_password = random_text("zk-account-password-", 24);
+    // Planted in the organization's name, which the invitation mail quotes: the mail channel's
+    // positive control.
+    let mail_control = {
+        use base64::Engine as _;
+        let bytes: [u8; 16] = rand::rng().random();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    };
+
+    // Alice: an account and an organization; Bob: invited, signed up, a member.
+    let alice = sign_up(&client, &base, &sink, "alice@example.com", &alice_password).await;
+    let org: serde_json::Value = client
+        .post(format!("{base}/api/v1/organizations"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({ "name": format!("Org {mail_control}") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org_id = org["organization"]["id"].as_str().unwrap().to_string();
+    let r = client
+        .post(format!("{base}/api/v1/organizations/{org_id}/invites"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({ "email": "bob@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let invite_mail = sink
+        .wait_for(2, Duration::from_secs(10))
+        .last()
+        .unwrap()
+        .body
+        .clone();
+    let at = invite_mail.find("/invite#").unwrap() + 8;
+    let invite: String = invite_mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let bob = sign_up(&client, &base, &sink, "bob@example.com", &bob_password).await;
+    let r = client
+        .post(format!("{base}/api/v1/invites/accept"))
+        .bearer_auth(&bob)
+        .json(&serde_json::json!({ "token": invite }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // In the browsers: Alice signs in and shares for her organization; Bob signs in and reveals.
+    let sender = Chromium::launch().await;
+    flows::log_in(&sender, &base, "alice@example.com", &alice_password).await;
+    let (_, link) = flows::share(
+        &sender,
+        &base,
+        &ShareForm {
+            secret: &plaintext,
+            password: Some(&password),
+            views: Some("2"),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (id, key_b64) = flows::split_link(&link);
+    let (status, meta) = flows::metadata(&base, &id).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        meta["orgId"],
+        serde_json::json!(org_id),
+        "the share belongs to the organization: {meta}"
+    );
+    assert_eq!(meta["accessType"], "organization");
+
+    let recipient = Chromium::launch().await;
+    flows::log_in(&recipient, &base, "bob@example.com", &bob_password).await;
+    let (_, outcome) = flows::reveal(&recipient, &link, Some(&password)).await;
+    match outcome {
+        Revealed::Secret { text, .. } => assert_eq!(text, plaintext, "the flow really ran"),
+        other => panic!("the reveal failed: {other:?}"),
+    }
+    sender.close().await;
+    recipient.close().await;
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let channels = Channels {
+        http: proxy.received(),
+        monitor: monitor.seen(),
+        logs: server.logs(),
+        rdb: save(&redis),
+    };
+    let mail: Vec<u8> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.raw.as_bytes().to_vec())
+        .collect();
+    assert!(!mail.is_empty(), "the mails were captured");
+
+    let mut secrets = needles("plaintext", plaintext.as_bytes());
+    secrets.extend(needles("password", password.as_bytes()));
+    secrets.extend(needles("link key (text)", key_b64.as_bytes()));
+    let key_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&key_b64)
+            .unwrap()
+    };
+    secrets.extend(needles("link key (bytes)", &key_bytes));
+    let mut leaks = channels.leaks(&secrets);
+    leaks.extend(
+        find(&mail, &secrets)
+            .into_iter()
+            .map(|n| format!("{n} in e-mail")),
+    );
+    assert!(
+        leaks.is_empty(),
+        "SECRETS REACHED THE SERVER, REDIS OR A MAIL:\n{}",
+        leaks.join("\n")
+    );
+    // Account passwords travel in the requests that carry them, and nowhere else.
+    let mut accounts = needles("Alice's account password", alice_password.as_bytes());
+    accounts.extend(needles("Bob's account password", bob_password.as_bytes()));
+    let in_http = find(&channels.http, &accounts);
+    assert!(!in_http.is_empty(), "the logins went through the proxy");
+    let beyond: Vec<String> = [
+        ("Redis MONITOR", &channels.monitor),
+        ("server logs", &channels.logs),
+        ("Redis RDB snapshot", &channels.rdb),
+        ("e-mail", &mail),
+    ]
+    .iter()
+    .flat_map(|(name, bytes)| {
+        find(bytes, &accounts)
+            .into_iter()
+            .map(move |n| format!("{n} in {name}"))
+    })
+    .collect();
+    assert!(
+        beyond.is_empty(),
+        "ACCOUNT PASSWORDS WERE KEPT OR SENT ON:\n{}",
+        beyond.join("\n")
+    );
+
+    // Positive control for the mail channel (the other channels' controls are in the test above).
+    let control = needles("mail control", mail_control.as_bytes());
+    assert!(
+        !find(&mail, &control).is_empty(),
+        "the mail scanner finds a planted value"
     );
 }
