@@ -157,6 +157,44 @@ impl SmtpSink {
         format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
+    /// The server flags that send mail through this sink (URL, CA file, a sender), to append to
+    /// a `zkshare-server` command line; panics for a plain sink.
+    pub fn server_args(&self) -> Vec<String> {
+        vec![
+            "--smtp-url".into(),
+            self.url(),
+            "--smtp-ca-file".into(),
+            self.ca_file().to_str().expect("UTF-8 path").into(),
+            "--mail-from".into(),
+            "zkshare <noreply@zkshare.test>".into(),
+        ]
+    }
+
+    /// The messages to `to` so far, oldest first.
+    pub fn messages_to(&self, to: &str) -> Vec<ReceivedMail> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r == to))
+            .collect()
+    }
+
+    /// Waits up to `timeout` for the `n`th message (1-based) to `to`.
+    pub fn wait_for_to(&self, to: &str, n: usize, timeout: Duration) -> ReceivedMail {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut messages = self.messages_to(to);
+            if messages.len() >= n {
+                return messages.swap_remove(n - 1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected message {n} to {to} within {timeout:?}; all messages: {:#?}",
+                self.messages()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     /// The PEM of the CA that signed this sink's certificate; panics for a plain sink.
     pub fn ca_file(&self) -> &Path {
         self.ca
@@ -458,6 +496,29 @@ fn decode_words(value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The 8-digit code of a zkshare sign-up mail.
+pub fn code_in(body: &str) -> String {
+    let (_, rest) = body
+        .split_once("Your verification code is: ")
+        .unwrap_or_else(|| panic!("no code in {body}"));
+    let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 8, "{body}");
+    code
+}
+
+/// The token in the first link of `body` whose text is followed by `marker` (e.g. `/invite#`):
+/// the base64url characters after it.
+pub fn token_after(body: &str, marker: &str) -> String {
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} link in {body}"))
+        + marker.len();
+    body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect()
 }
 
 #[cfg(test)]

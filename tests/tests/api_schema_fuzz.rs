@@ -139,19 +139,9 @@ fn log_tail(server: &ServerProcess) -> String {
 /// A server on `store` that mails through a real SMTP server (sign-up, reset and invitations
 /// send mail, so without one they would answer 503).
 fn server_with_mail(store: Store<'_>, sink: &SmtpSink) -> ServerProcess {
-    let ca = sink.ca_file().to_str().expect("UTF-8 path").to_string();
-    ServerProcess::start_with_log(
-        store,
-        "warn",
-        &[
-            "--smtp-url",
-            &sink.url(),
-            "--smtp-ca-file",
-            &ca,
-            "--mail-from",
-            "zkshare <noreply@zkshare.test>",
-        ],
-    )
+    let args = sink.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ServerProcess::start_with_log(store, "warn", &args)
 }
 
 #[test]

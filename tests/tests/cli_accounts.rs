@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zkshare_tests::cli::zkshare;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -21,18 +21,9 @@ impl World {
     fn start() -> World {
         let sink = SmtpSink::start(SinkSecurity::StartTls);
         let data = tempfile::tempdir().unwrap();
-        let ca = sink.ca_file().to_str().unwrap().to_string();
-        let server = ServerProcess::start(
-            Store::Embedded(data.path()),
-            &[
-                "--smtp-url",
-                &sink.url(),
-                "--smtp-ca-file",
-                &ca,
-                "--mail-from",
-                "zkshare <noreply@zkshare.test>",
-            ],
-        );
+        let args = sink.server_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let server = ServerProcess::start(Store::Embedded(data.path()), &args);
         World {
             server,
             sink,
@@ -63,14 +54,9 @@ impl World {
             json!({ "email": email, "password": PASSWORD }),
         );
         assert_eq!(status, 202);
-        let mails = self.sink.wait_for(1, Duration::from_secs(10));
-        let mail = mails
-            .iter()
-            .rev()
-            .find(|m| m.rcpt_to.iter().any(|r| r == email))
-            .expect("the code mail");
-        let at = mail.body.find("code is: ").unwrap() + 9;
-        let code = &mail.body[at..at + 8];
+        // Each address signs up once here: its first mail holds the code.
+        let mail = self.sink.wait_for_to(email, 1, Duration::from_secs(10));
+        let code = code_in(&mail.body);
         let (status, _) = self.post(
             "/api/v1/auth/verify",
             None,

@@ -9,7 +9,7 @@ use zkshare_tests::flows::{self, Revealed};
 use zkshare_tests::npm;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink};
+use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink, code_in};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery staple";
@@ -25,19 +25,9 @@ struct MailStack {
 fn mail_stack() -> MailStack {
     let sink = SmtpSink::start(SinkSecurity::StartTls);
     let redis = RedisServer::start();
-    let url = sink.url();
-    let ca = sink.ca_file().to_str().expect("UTF-8 path").to_string();
-    let server = ServerProcess::start(
-        Store::Redis(redis.url()),
-        &[
-            "--smtp-url",
-            &url,
-            "--smtp-ca-file",
-            &ca,
-            "--mail-from",
-            "zkshare <noreply@zkshare.test>",
-        ],
-    );
+    let args = sink.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
     MailStack {
         sink,
         server,
@@ -62,16 +52,6 @@ async fn mail(sink: &SmtpSink, to: &str, n: usize) -> ReceivedMail {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-/// The 8-digit code of a verification mail.
-fn code_in(body: &str) -> String {
-    let (_, rest) = body
-        .split_once("Your verification code is: ")
-        .unwrap_or_else(|| panic!("no code in {body}"));
-    let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    assert_eq!(code.len(), 8, "{body}");
-    code
 }
 
 /// The first `{base}{path}#…` link of a mail body.

@@ -23,7 +23,7 @@ use zkshare_tests::leaks::{Needle, find, needles, unescape_redis_monitor};
 use zkshare_tests::proxy::RecordingProxy;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in, token_after};
 
 /// Records everything a `MONITOR` connection prints until dropped.
 struct Monitor {
@@ -184,16 +184,7 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
     }
     assert!(!channels.logs.is_empty(), "TRACE logs were captured");
 
-    let mut secrets = needles("plaintext", plaintext.as_bytes());
-    secrets.extend(needles("password", password.as_bytes()));
-    secrets.extend(needles("link key (text)", key_b64.as_bytes()));
-    let key_bytes = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(&key_b64)
-            .unwrap()
-    };
-    secrets.extend(needles("link key (bytes)", &key_bytes));
+    let secrets = secret_needles(&plaintext, &password, &key_b64);
     let leaks = channels.leaks(&secrets);
     assert!(
         leaks.is_empty(),
@@ -272,6 +263,22 @@ async fn neither_plaintext_nor_password_nor_key_reaches_server_or_redis() {
     );
 }
 
+/// What must reach no channel: the plaintext, the secret's password and the link key (as text
+/// and as bytes), each in every encoding the scanner knows.
+fn secret_needles(plaintext: &str, password: &str, key_b64: &str) -> Vec<Needle> {
+    let mut secrets = needles("plaintext", plaintext.as_bytes());
+    secrets.extend(needles("password", password.as_bytes()));
+    secrets.extend(needles("link key (text)", key_b64.as_bytes()));
+    let key_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key_b64)
+            .unwrap()
+    };
+    secrets.extend(needles("link key (bytes)", &key_bytes));
+    secrets
+}
+
 /// Signs up through the API (the proxy sees it, as it would in real use), with the code from
 /// the mail; returns a bearer token.
 async fn sign_up(
@@ -281,7 +288,7 @@ async fn sign_up(
     email: &str,
     password: &str,
 ) -> String {
-    let before = sink.messages().len();
+    let before = sink.messages_to(email).len();
     let r = client
         .post(format!("{base}/api/v1/auth/signup"))
         .json(&serde_json::json!({ "email": email, "password": password }))
@@ -289,10 +296,11 @@ async fn sign_up(
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let mails = sink.wait_for(before + 1, Duration::from_secs(10));
-    let body = &mails.last().unwrap().body;
-    let at = body.find("code is: ").unwrap() + 9;
-    let code = &body[at..at + 8];
+    let code = code_in(
+        &sink
+            .wait_for_to(email, before + 1, Duration::from_secs(10))
+            .body,
+    );
     let r = client
         .post(format!("{base}/api/v1/auth/verify"))
         .json(&serde_json::json!({ "email": email, "code": code }))
@@ -317,18 +325,9 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
     let redis = RedisServer::start();
     let monitor = Monitor::start(redis.port());
     let sink = SmtpSink::start(SinkSecurity::StartTls);
-    let ca = sink.ca_file().to_str().unwrap().to_string();
-    let server = ServerProcess::start(
-        Store::Redis(redis.url()),
-        &[
-            "--smtp-url",
-            &sink.url(),
-            "--smtp-ca-file",
-            &ca,
-            "--mail-from",
-            "zkshare <noreply@zkshare.test>",
-        ],
-    );
+    let args = sink.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
     let proxy = RecordingProxy::start(server.addr()).await;
     let base = proxy.base_url();
     let client = reqwest::Client::new();
@@ -366,17 +365,12 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let invite_mail = sink
-        .wait_for(2, Duration::from_secs(10))
-        .last()
-        .unwrap()
-        .body
-        .clone();
-    let at = invite_mail.find("/invite#").unwrap() + 8;
-    let invite: String = invite_mail[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
+    let invite = token_after(
+        &sink
+            .wait_for_to("bob@example.com", 1, Duration::from_secs(10))
+            .body,
+        "/invite#",
+    );
     let bob = sign_up(&client, &base, &sink, "bob@example.com", &bob_password).await;
     let r = client
         .post(format!("{base}/api/v1/invites/accept"))
@@ -435,16 +429,7 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         .collect();
     assert!(!mail.is_empty(), "the mails were captured");
 
-    let mut secrets = needles("plaintext", plaintext.as_bytes());
-    secrets.extend(needles("password", password.as_bytes()));
-    secrets.extend(needles("link key (text)", key_b64.as_bytes()));
-    let key_bytes = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(&key_b64)
-            .unwrap()
-    };
-    secrets.extend(needles("link key (bytes)", &key_bytes));
+    let secrets = secret_needles(&plaintext, &password, &key_b64);
     let mut leaks = channels.leaks(&secrets);
     leaks.extend(
         find(&mail, &secrets)

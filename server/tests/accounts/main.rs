@@ -255,17 +255,4 @@ pub fn cookie_of(r: &Reply) -> String {
     set.split(';').next().unwrap().trim().to_string()
 }
 
-/// The 8-digit code in a sign-up e-mail.
-pub fn code_in(body: &str) -> String {
-    let at = body.find("code is: ").expect("a code in the mail") + "code is: ".len();
-    body[at..at + 8].to_string()
-}
-
-/// The token after `marker` in an e-mailed link.
-pub fn link_token(body: &str, marker: &str) -> String {
-    let at = body.find(marker).expect("a link in the mail") + marker.len();
-    body[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
-}
+pub use zkshare_testkit::smtp::{code_in, token_after as link_token};

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{SinkSecurity, SmtpSink};
+use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in, token_after};
 
 use super::{Caller, Spec};
 
@@ -203,54 +203,19 @@ impl Api<'_> {
     }
 }
 
-fn code_in(body: &str) -> String {
-    let at = body.find("code is: ").expect("a code") + 9;
-    body[at..at + 8].to_string()
-}
-
-fn token_after(body: &str, marker: &str) -> String {
-    let at = body.find(marker).expect("a link") + marker.len();
-    body[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect()
-}
-
 /// The healthy account flows, through every documented status but 408, 413, 429, 500, 503.
 pub async fn account_operations(spec: &Spec) {
     let sink = SmtpSink::start(SinkSecurity::StartTls);
     let dir = tempfile::tempdir().unwrap();
-    let ca = sink.ca_file().to_str().unwrap().to_string();
-    let server = ServerProcess::start(
-        Store::Embedded(dir.path()),
-        &[
-            "--smtp-url",
-            &sink.url(),
-            "--smtp-ca-file",
-            &ca,
-            "--mail-from",
-            "zkshare <noreply@zkshare.test>",
-        ],
-    );
+    let args = sink.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = ServerProcess::start(Store::Embedded(dir.path()), &args);
     let base = server.base_url().to_string();
     let api = Api {
         caller: Caller::new(spec, &base),
         base: base.clone(),
     };
-    let mail_to = |to: &str, n: usize| {
-        for _ in 0..400 {
-            let mails: Vec<_> = sink
-                .messages()
-                .into_iter()
-                .filter(|m| m.rcpt_to.iter().any(|r| r == to))
-                .collect();
-            if mails.len() >= n {
-                return mails[n - 1].body.clone();
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!("no mail {n} to {to}");
-    };
+    let mail_to = |to: &str, n: usize| sink.wait_for_to(to, n, Duration::from_secs(10)).body;
     use As::*;
     let post = Method::POST;
 
