@@ -47,8 +47,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where secrets live.
     pub store: Arc<dyn ShareStore>,
-    /// Users, sessions, organizations and machine identities (in the same backend).
-    pub accounts: Accounts,
+    /// Users, sessions, organizations and machine identities (in the same backend). Behind one
+    /// `Arc`, as every handler clones the state.
+    pub accounts: Arc<Accounts>,
     /// The web page's files, templated and hashed once.
     pub assets: Arc<assets::WebAssets>,
 }
@@ -73,7 +74,11 @@ impl AppState {
         mailer: Option<Arc<Mailer>>,
         assets: Arc<assets::WebAssets>,
     ) -> Self {
-        let accounts = Accounts::new(backend.clone(), mailer, config.account_settings());
+        let accounts = Arc::new(Accounts::new(
+            backend.clone(),
+            mailer,
+            config.account_settings(),
+        ));
         Self {
             config,
             store: backend,
