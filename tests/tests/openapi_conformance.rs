@@ -695,14 +695,15 @@ async fn every_operation_answers(
     ];
     for (method, path, id, body) in operations {
         let mut answered = false;
+        let mut last = (0, Value::Null);
         for _ in 0..tries {
-            let (got, _) = api
+            last = api
                 .call(method.clone(), path, id, |r| match body {
                     Some(b) => r.json(b).header("X-Delete-Token", "x"),
                     None => r.header("X-Delete-Token", "x"),
                 })
                 .await;
-            if got == status {
+            if last.0 == status {
                 answered = true;
                 break;
             }
@@ -710,7 +711,11 @@ async fn every_operation_answers(
                 tokio::time::sleep(pause).await;
             }
         }
-        assert!(answered, "{method} {path} was never {what}");
+        assert!(
+            answered,
+            "{method} {path} was never {what}; the last answer: {} {}",
+            last.0, last.1
+        );
     }
     for (method, template, path, body) in accounts::operations() {
         let mut answered = false;
@@ -751,13 +756,27 @@ async fn busy(spec: &Spec) {
     let server = LimitedServer::start_with(&["--max-concurrent-requests", "1"]);
     let api = Caller::new(spec, &server.base_url);
     let addr = server.base_url.trim_start_matches("http://").to_string();
-    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        stalled,
-        "POST {SECRETS} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
-    )
-    .unwrap();
-    // The stalled request may take a moment to be read, more on a loaded machine: up to 10 s.
+    // The stalled request must be the one in flight: sent alone, given time to be read, and
+    // checked to be still unanswered (were another request read first, the stalled one would
+    // get the 503 itself and leave the place free).
+    let stalled = (0..20)
+        .find_map(|_| {
+            let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+            write!(
+                stalled,
+                "POST {SECRETS} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+            )
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            stalled.set_nonblocking(true).unwrap();
+            let unanswered = matches!(
+                stalled.peek(&mut [0u8; 1]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+            );
+            stalled.set_nonblocking(false).unwrap();
+            unanswered.then_some(stalled)
+        })
+        .expect("a stalled request holds the one place");
     every_operation_answers(&api, 503, 500, Duration::from_millis(20), "refused as busy").await;
     // Probes bypass the cap.
     api.expect(200, Method::GET, HEALTHZ, None, |r| r).await;

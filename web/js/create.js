@@ -94,6 +94,8 @@ form.addEventListener('submit', async (event) => {
     put(button, 'create.submit');
   }
 });
+// Disabled in the HTML until this handler exists (a plain submit would be a GET to the server).
+button.disabled = false;
 
 for (const [button, field, done] of [['copy-link', 'link', 'link.copied'], ['copy-status-link', 'status-link', 'link.status_copied']]) {
   $(button).addEventListener('click', async () => {

@@ -137,3 +137,55 @@ async fn web_page_with_sri_and_published_hashes() {
         .unwrap();
     assert_eq!(r.status(), 304);
 }
+
+/// The opening tag of the element with `id` in `html`.
+fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
+/// A form sent before its script is ready goes to the server as a plain GET with every named
+/// field in the URL. The share and reveal pages' secret fields have no name (nothing to
+/// serialize), and the share button starts disabled until the script takes the form over.
+#[tokio::test]
+async fn secret_fields_cannot_reach_the_server_by_a_plain_form_submit() {
+    let server = Server::start(&["--rate-limit-per-second", "0"]);
+    let c = client();
+    let index = c
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for id in ["secret", "password"] {
+        let tag = tag_with_id(&index, id);
+        assert!(
+            !tag.contains(" name="),
+            "the share page's #{id} has a name: {tag}"
+        );
+    }
+    let button = tag_with_id(&index, "create");
+    assert!(
+        button.contains(" disabled"),
+        "the share button starts enabled: {button}"
+    );
+    let reveal = c
+        .get(server.url("/s/AAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let tag = tag_with_id(&reveal, "password");
+    assert!(
+        !tag.contains(" name="),
+        "the reveal page's #password has a name: {tag}"
+    );
+}
