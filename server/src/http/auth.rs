@@ -84,6 +84,15 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValu
     HeaderValue::from_str(&cookie).expect("tokens are base64url")
 }
 
+/// 204 with the session cookie cleared.
+fn signed_out(state: &AppState) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(state, "", 0));
+    response
+}
+
 /// A signed-in answer: the cookie and the profile.
 async fn signed_in(
     state: &AppState,
@@ -194,11 +203,7 @@ async fn log_out(State(state): State<AppState>, caller: Caller) -> Result<Respon
     if let Some(token) = caller.session_token() {
         state.accounts.end_session(token, now_millis()).await?;
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
-    Ok(response)
+    Ok(signed_out(&state))
 }
 
 /// `POST /api/v1/auth/logout-all`: ends every session of the user, everywhere.
@@ -208,11 +213,7 @@ async fn log_out_everywhere(
 ) -> Result<Response, ApiError> {
     let user = policy::require_user(&caller.principal)?;
     state.accounts.end_all_sessions(user, now_millis()).await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
-    Ok(response)
+    Ok(signed_out(&state))
 }
 
 /// `GET /api/v1/auth/me`: the user, their organizations and the current one.
@@ -255,11 +256,7 @@ async fn delete_account(
         .accounts
         .delete_account(user, body.password, now_millis())
         .await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
-    Ok(response)
+    Ok(signed_out(&state))
 }
 
 #[derive(Deserialize)]
