@@ -316,6 +316,13 @@ impl Config {
         }
     }
 
+    /// Whether the public base URL is `https://` (HSTS, and a `Secure`, `__Host-` session cookie).
+    pub fn is_https(&self) -> bool {
+        self.public_base()
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
     /// The base of sharedSecretLink, without a trailing slash.
     pub fn public_base(&self) -> String {
         match &self.public_url {

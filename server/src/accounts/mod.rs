@@ -56,18 +56,6 @@ pub struct Settings {
     pub public_base: String,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            signups: Signups::Open,
-            session_idle_ms: 12 * 3_600_000,
-            session_absolute_ms: 7 * 24 * 3_600_000,
-            access_token_ttl_secs: 7_200,
-            public_base: "http://localhost:8080".into(),
-        }
-    }
-}
-
 /// Why an account use case did not go through. Messages are for the API's error body and
 /// never carry a password, token or code.
 #[derive(Debug)]
@@ -131,11 +119,6 @@ impl Accounts {
             mailer,
             settings: Arc::new(settings),
         }
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
     }
 
     /// Whether mail can be sent at all (sign-up, invitations and resets need it).

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{ApiJson, Caller, ClientKey, Credential, SESSION_COOKIE};
+use super::extract::{
+    ApiJson, Caller, ClientKey, Credential, SECURE_SESSION_COOKIE, SESSION_COOKIE,
+};
 use crate::accounts::AccountError;
 use crate::accounts::sessions::SignedIn;
 use crate::clock::now_millis;
@@ -63,20 +65,11 @@ impl From<AccountError> for ApiError {
     }
 }
 
-/// Whether the server is reached over https (the cookie is then `Secure` and `__Host-`).
-fn https(state: &AppState) -> bool {
-    state
-        .config
-        .public_base()
-        .get(..8)
-        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-}
-
 /// The `Set-Cookie` value of a session (`max_age` 0 clears it).
 pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
-    let cookie = if https(state) {
+    let cookie = if state.config.is_https() {
         format!(
-            "__Host-{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax; Secure"
+            "{SECURE_SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax; Secure"
         )
     } else {
         format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")

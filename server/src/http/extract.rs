@@ -87,6 +87,9 @@ impl<S: Send + Sync> FromRequest<S> for AccessBody {
 /// host, Secure, Path=/).
 pub const SESSION_COOKIE: &str = "zkshare_session";
 
+/// The session cookie's name over https.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-zkshare_session";
+
 /// The header that names the organization a request acts in (else the session's current one).
 pub const ORG_HEADER: &str = "x-organization-id";
 
@@ -126,14 +129,13 @@ impl Caller {
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    let secure_name = format!("__Host-{SESSION_COOKIE}");
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE || *name == secure_name)
+        .find(|(name, _)| *name == SESSION_COOKIE || *name == SECURE_SESSION_COOKIE)
         .map(|(_, value)| value.trim().to_string())
 }
 

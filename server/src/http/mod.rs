@@ -103,10 +103,7 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     let assets = Arc::clone(&state.assets);
     let finalize = layers::Finalize {
         assets: Arc::clone(&assets),
-        hsts: config
-            .public_base()
-            .get(..8)
-            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://")),
+        hsts: config.is_https(),
     };
 
     let create_quota = limits::CreateQuota::new(
