@@ -14,21 +14,30 @@
 -- ARGV[3]  failures after which the secret is destroyed; "0" = never
 -- ARGV[4]  the viewer's organization id, 16 raw bytes (its UUID), or "" when the viewer is in
 --          none
+-- ARGV[5]  the digest of the viewer's verified address for this secret (store::recipient_digest),
+--          32 raw bytes, or ""
+-- ARGV[6]  SHA-256 of the recipient token the viewer presented, 32 raw bytes, or ""
 --
 -- Checks, in order: exists, not expired (expiresAt <= now: deleted), views left (0: deleted),
 -- access type vs ARGV[4] (rules::may_view: an organization secret needs an owner segment,
 -- flag bit 1 of the flags byte, whose organization bytes at FIXED_LEN + H + N + 1 equal
--- ARGV[4]), password, then consumes.
+-- ARGV[4]), recipients (flag bit 2: ARGV[6] equals one of the token digests, flag bit 3, or
+-- ARGV[5] one of the address digests), password, then consumes.
+--
+-- Every refusal of a live secret ends with `meta`: the record's metadata prefix (fixed part as
+-- after this step, header, name, owner, recipients' count).
 --
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or used up (one answer for all)
---   {"restricted", accessType}                 the access type ("organization") is not anyone
---                                              and ARGV[4] is not the owner's organization (or
---                                              the record has no owner); nothing is changed
---   {"password_required", failures, destroyed}
+--   {"restricted", rule, meta}                 rule "organization": the access type is not
+--                                              anyone and ARGV[4] is not the owner's
+--                                              organization (or the record has no owner); rule
+--                                              "emails": the viewer is no recipient; nothing is
+--                                              changed
+--   {"password_required", failures, destroyed, meta}
 --                                              a password is set and ARGV[2] is "": counted
 --                                              exactly like invalid_credentials below
---   {"invalid_credentials", failures, destroyed}
+--   {"invalid_credentials", failures, destroyed, meta}
 --                                              ARGV[2] differs from the stored digest. Where a
 --                                              guess can succeed (a plain password, or an
 --                                              envelope mode other than key) the failure
@@ -62,13 +71,46 @@ if views == 0 then
   redis.call('DEL', key)
   return {'not_found'}
 end
+local flags = string.byte(r, OFF_FLAGS + 1)
+local function flag(bit)
+  return math.floor(flags / bit) % 2 == 1
+end
+-- The owner segment follows the header and the name; the recipients follow the owner.
+local owner_at = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
+local meta_len = owner_at
+if flag(FLAG_OWNER) then
+  meta_len = meta_len + OWNER_LEN
+end
+if flag(FLAG_RECIPIENTS) then
+  meta_len = meta_len + 1
+end
+local function meta()
+  return string.sub(r, 1, meta_len)
+end
 if string.byte(r, OFF_ACCESS + 1) ~= 0 then
-  -- The owner segment follows the header and the name; its organization after the kind byte.
-  local owned = math.floor(string.byte(r, OFF_FLAGS + 1) / FLAG_OWNER) % 2 == 1
-  local org_at = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1)
-      + string.byte(r, OFF_NAME_LEN + 1) + 1
-  if not owned or ARGV[4] == '' or string.sub(r, org_at + 1, org_at + 16) ~= ARGV[4] then
-    return {'restricted', 'organization'}
+  -- The organization follows the owner's kind byte.
+  if not flag(FLAG_OWNER) or ARGV[4] == ''
+      or string.sub(r, owner_at + 2, owner_at + 17) ~= ARGV[4] then
+    return {'restricted', 'organization', meta()}
+  end
+end
+if flag(FLAG_RECIPIENTS) then
+  local n = string.byte(r, meta_len)
+  local function listed(start, digest)
+    if digest == '' then
+      return false
+    end
+    for i = 0, n - 1 do
+      if string.sub(r, start + 32 * i + 1, start + 32 * i + 32) == digest then
+        return true
+      end
+    end
+    return false
+  end
+  local admitted = (flag(FLAG_EXTERNAL) and listed(meta_len + 32 * n, ARGV[6]))
+      or listed(meta_len, ARGV[5])
+  if not admitted then
+    return {'restricted', 'emails', meta()}
   end
 end
 if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
@@ -88,12 +130,14 @@ if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
     else
       redis.call('SETRANGE', key, OFF_FAILURES, struct.pack('>I4', failures))
     end
+    r = string.sub(r, 1, OFF_FAILURES) .. struct.pack('>I4', failures)
+        .. string.sub(r, OFF_FAILURES + 5, meta_len)
   end
   local status = 'invalid_credentials'
   if presented == '' then
     status = 'password_required'
   end
-  return {status, tostring(failures), destroyed}
+  return {status, tostring(failures), destroyed, meta()}
 end
 local after = views
 if views ~= UNLIMITED_VIEWS then

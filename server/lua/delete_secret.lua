@@ -8,16 +8,21 @@
 --
 -- KEYS[1]  the secret's key, "zkshare:s1:{<id>}"
 -- ARGV[1]  now, Unix time in milliseconds (an expired secret counts as missing and is deleted)
--- ARGV[2]  SHA-256 of the presented delete token, 32 raw bytes
+-- ARGV[2]  with ARGV[3] "token": SHA-256 of the presented delete token, 32 raw bytes; with
+--          "owner": the caller as an owner, 33 raw bytes (creator kind, organization UUID,
+--          creator UUID), compared with the record's owner segment (flag bit 1)
+-- ARGV[3]  "token" or "owner"
 --
 -- Returns one of:
 --   {"not_found"}                              unknown, expired or without views left (then
 --                                              deleted)
---   {"forbidden"}                              ARGV[2] differs from the stored digest; nothing
---                                              is changed
+--   {"forbidden"}                              ARGV[2] differs from the stored digest (or
+--                                              owner; a record without owner matches no owner);
+--                                              nothing is changed
 --   {"deleted", metadata}                      deleted; the record's metadata prefix (fixed
 --                                              part, header, name, owner when flag bit 1 is
---                                              set: no envelope body) as it was
+--                                              set, recipients' count when bit 2 is: no
+--                                              envelope body) as it was
 --   error "ERR zkshare: unknown record layout" the value is not a layout-1 record
 
 local key = KEYS[1]
@@ -34,13 +39,23 @@ if struct.unpack('>i8', r, OFF_EXPIRES_AT + 1) <= now
   redis.call('DEL', key)
   return {'not_found'}
 end
-if string.sub(r, OFF_DELETE_DIGEST + 1, OFF_DELETE_DIGEST + 32) ~= ARGV[2] then
-  return {'forbidden'}
-end
-local meta_len = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
-if math.floor(string.byte(r, OFF_FLAGS + 1) / FLAG_OWNER) % 2 == 1 then
+local flags = string.byte(r, OFF_FLAGS + 1)
+local owned = math.floor(flags / FLAG_OWNER) % 2 == 1
+local owner_at = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
+local meta_len = owner_at
+if owned then
   meta_len = meta_len + OWNER_LEN
 end
+if math.floor(flags / FLAG_RECIPIENTS) % 2 == 1 then
+  meta_len = meta_len + 1
+end
 local meta = redis.call('GETRANGE', key, 0, meta_len - 1)
+if ARGV[3] == 'owner' then
+  if not owned or string.sub(meta, owner_at + 1, owner_at + OWNER_LEN) ~= ARGV[2] then
+    return {'forbidden'}
+  end
+elseif string.sub(r, OFF_DELETE_DIGEST + 1, OFF_DELETE_DIGEST + 32) ~= ARGV[2] then
+  return {'forbidden'}
+end
 redis.call('DEL', key)
 return {'deleted', meta}

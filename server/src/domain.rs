@@ -32,6 +32,34 @@ impl AccessType {
     }
 }
 
+/// Why the store refused a viewer before any password check: the rule the viewer did not meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restriction {
+    /// The secret is for members of its organization (`accessType: organization`).
+    Organization,
+    /// The secret is for the addresses it was sent to (`authorizedEmails`).
+    Emails,
+}
+
+impl Restriction {
+    /// The spelling the Redis scripts answer with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Restriction::Organization => "organization",
+            Restriction::Emails => "emails",
+        }
+    }
+
+    /// Parses [`Restriction::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "organization" => Some(Restriction::Organization),
+            "emails" => Some(Restriction::Emails),
+            _ => None,
+        }
+    }
+}
+
 /// A user account's id (a random UUID).
 pub type UserId = Uuid;
 /// An organization's id (a random UUID).
@@ -55,6 +83,41 @@ pub struct Owner {
     pub org: OrgId,
     /// The user or machine identity that made it.
     pub creator: Creator,
+}
+
+impl Owner {
+    /// The owner as stored: the creator's kind (1 a user, 2 a machine identity), the
+    /// organization's UUID, the creator's UUID.
+    pub fn to_bytes(&self) -> [u8; 33] {
+        let (kind, creator) = match self.creator {
+            Creator::User(id) => (1, id),
+            Creator::Machine(id) => (2, id),
+        };
+        let mut out = [0u8; 33];
+        out[0] = kind;
+        out[1..17].copy_from_slice(self.org.as_bytes());
+        out[17..].copy_from_slice(creator.as_bytes());
+        out
+    }
+
+    /// Reads [`Owner::to_bytes`]; `None` for another length or an unknown kind.
+    pub fn from_bytes(b: &[u8]) -> Option<Owner> {
+        let b: &[u8; 33] = b.try_into().ok()?;
+        let uuid = |at: usize| {
+            let mut u = [0u8; 16];
+            u.copy_from_slice(&b[at..at + 16]);
+            Uuid::from_bytes(u)
+        };
+        let creator = match b[0] {
+            1 => Creator::User(uuid(17)),
+            2 => Creator::Machine(uuid(17)),
+            _ => return None,
+        };
+        Some(Owner {
+            org: uuid(1),
+            creator,
+        })
+    }
 }
 
 /// What kind of caller a request comes from.

@@ -75,6 +75,8 @@ async fn an_older_data_file_is_moved_to_packed_records() {
         now,
         max_failures: 10,
         viewer: ViewerClaims::ANONYMOUS,
+        email_digest: None,
+        token_digest: None,
     };
     match store.consume(id, request([0; 32])).await.unwrap() {
         ConsumeOutcome::InvalidCredentials { failures, .. } => assert_eq!(failures, 3),
@@ -90,7 +92,14 @@ async fn an_older_data_file_is_moved_to_packed_records() {
     // The delete token digest came along, and the expiry index still finds the other one.
     let other = "BBBBBBBBBBBBBBBBBBBBBB";
     assert!(matches!(
-        store.delete(other, token_digest, now).await.unwrap(),
+        store
+            .delete(
+                other,
+                zkshare_server::store::DeleteProof::Token(token_digest),
+                now
+            )
+            .await
+            .unwrap(),
         DeleteOutcome::Deleted(_)
     ));
     assert_eq!(store.sweep_expired(expires).await.unwrap(), 1);

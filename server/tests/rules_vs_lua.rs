@@ -2,7 +2,9 @@
 //!
 //! One seeded sequence of creates (every envelope mode, password kind, view limit and access
 //! type, with and without an owner), views (no, right and wrong proofs; failure limits;
-//! viewers in the owner's organization, in another one and in none), deletes (right and wrong tokens) and clock moves runs against `consume_view.lua`
+//! viewers in the owner's organization, in another one and in none; recipients by address and
+//! by mailed token), deletes (right and wrong tokens, the owner and others) and clock moves runs
+//! against `consume_view.lua`
 //! and `delete_secret.lua` on a real `redis-server`, and against `rules.rs` over an in-memory
 //! map. After every step the replies and the stored records must be equal byte for byte. Set
 //! `ZKSHARE_DIFF_SEED` to replay a failing seed (printed with every failure).
@@ -18,7 +20,9 @@ use zkshare_server::domain::{Creator, OrgId, Owner, PrincipalKind, ViewerClaims}
 use zkshare_server::store::record;
 use zkshare_server::store::redis::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
 use zkshare_server::store::rules::{self, Removal, Step, View};
-use zkshare_server::store::{AccessType, ConsumeRequest, Digest, NewSecret, PasswordCheck};
+use zkshare_server::store::{
+    AccessType, ConsumeRequest, DeleteProof, Digest, NewSecret, PasswordCheck, Recipients,
+};
 
 use common::RedisServer;
 
@@ -48,6 +52,38 @@ fn random_owner(rng: &mut StdRng) -> Option<Owner> {
             creator: Creator::User(id),
         }),
     }
+}
+
+/// The digests recipients and viewers are drawn from: few, so that they often meet.
+fn pool(rng: &mut StdRng) -> Digest {
+    [rng.random_range(1..6u8); 32]
+}
+
+/// No recipients, or 1 to 3 from the pool, with tokens (external) or not; only with an owner.
+fn random_recipients(rng: &mut StdRng, owned: bool) -> Option<Recipients> {
+    if !owned || rng.random_bool(0.5) {
+        return None;
+    }
+    let n = rng.random_range(1..4);
+    let emails: Vec<Digest> = (0..n).map(|_| pool(rng)).collect();
+    let tokens = rng
+        .random_bool(0.5)
+        .then(|| (0..n).map(|_| pool(rng)).collect());
+    Some(Recipients { emails, tokens })
+}
+
+/// Whether the viewer is one of the recipients (by token where tokens exist, or by address).
+fn admitted(recipients: &Recipients, request: &ConsumeRequest) -> bool {
+    let by_token = recipients
+        .tokens
+        .as_ref()
+        .zip(request.token_digest.as_ref())
+        .is_some_and(|(t, d)| t.contains(d));
+    by_token
+        || request
+            .email_digest
+            .as_ref()
+            .is_some_and(|d| recipients.emails.contains(d))
 }
 
 /// Which access rule a view that found a live record went through, to require each is reached.
@@ -97,7 +133,11 @@ fn words(items: &[&[u8]]) -> Vec<Vec<u8>> {
 fn expected_view(view: View, record: &[u8]) -> Vec<Vec<u8>> {
     match view {
         View::NotFound => words(&[b"not_found"]),
-        View::Restricted(access) => words(&[b"restricted", access.as_str().as_bytes()]),
+        View::Restricted(rule) => vec![
+            b"restricted".to_vec(),
+            rule.as_str().as_bytes().to_vec(),
+            record[..record::meta_len(record).unwrap()].to_vec(),
+        ],
         View::Refused {
             proof_presented,
             failures,
@@ -116,6 +156,7 @@ fn expected_view(view: View, record: &[u8]) -> Vec<Vec<u8>> {
                 } else {
                     b"0".to_vec()
                 },
+                record[..record::meta_len(record).unwrap()].to_vec(),
             ]
         }
         View::Granted { .. } => vec![b"granted".to_vec(), record.to_vec()],
@@ -157,6 +198,8 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
 
     let mut model: HashMap<String, Vec<u8>> = HashMap::new();
     let mut proofs: HashMap<String, Proofs> = HashMap::new();
+    let mut all_recipients: HashMap<String, Recipients> = HashMap::new();
+    let mut owners: HashMap<String, Option<Owner>> = HashMap::new();
     let mut now: i64 = 1_000_000;
     let mut seen = HashMap::<&str, usize>::new();
 
@@ -201,8 +244,25 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     },
                     password: password.clone(),
                     delete_token_digest: rng.random(),
-                    owner: random_owner(&mut rng),
+                    owner: None,
+                    recipients: None,
+                    notify_on_view: rng.random_bool(0.2),
                 };
+                let secret = {
+                    let owner = random_owner(&mut rng);
+                    let recipients = random_recipients(&mut rng, owner.is_some());
+                    NewSecret {
+                        owner,
+                        recipients,
+                        ..secret
+                    }
+                };
+                if let Some(r) = &secret.recipients {
+                    all_recipients.insert(key.clone(), r.clone());
+                } else {
+                    all_recipients.remove(&key);
+                }
+                owners.insert(key.clone(), secret.owner);
                 let bytes = record::encode(&secret).expect(&context);
                 let _: () = c.set(&key, &bytes).await.expect(&context);
                 model.insert(key.clone(), bytes);
@@ -241,6 +301,8 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     now,
                     max_failures: rng.random_range(0..4),
                     viewer,
+                    email_digest: rng.random_bool(0.6).then(|| pool(&mut rng)),
+                    token_digest: rng.random_bool(0.4).then(|| pool(&mut rng)),
                 };
                 // As the Redis store passes it: the organization's 16 bytes, or "".
                 let org_arg: Vec<u8> = request
@@ -253,6 +315,8 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                     .arg(request.digest.as_ref().map_or(&[][..], |d| &d[..]))
                     .arg(request.max_failures)
                     .arg(&org_arg[..])
+                    .arg(request.email_digest.as_ref().map_or(&[][..], |d| &d[..]))
+                    .arg(request.token_digest.as_ref().map_or(&[][..], |d| &d[..]))
                     .invoke_async(&mut c)
                     .await
                     .expect(&context);
@@ -267,12 +331,27 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                             // Only a viewer in the owner's organization passes an
                             // organization secret.
                             let restricted = matches!(view, View::Restricted(_));
-                            let passes = matches!(
+                            let org_passes = matches!(
                                 branch,
                                 "anyone" | "anyone owned" | "organization, viewer in it"
                             );
+                            let recipients = all_recipients.get(&key);
+                            let passes =
+                                org_passes && recipients.is_none_or(|r| admitted(r, &request));
                             assert_eq!(restricted, !passes, "{branch}: {context}");
                             *seen.entry(branch).or_default() += 1;
+                            if let (Some(r), true) = (recipients, org_passes) {
+                                let by = match (admitted(r, &request), &r.tokens) {
+                                    (false, _) => "recipients: refused",
+                                    (true, Some(t))
+                                        if request.token_digest.is_some_and(|d| t.contains(&d)) =>
+                                    {
+                                        "recipients: by token"
+                                    }
+                                    (true, _) => "recipients: by address",
+                                };
+                                *seen.entry(by).or_default() += 1;
+                            }
                             if passes && matches!(view, View::Granted { .. }) {
                                 *seen.entry(granted_name(branch)).or_default() += 1;
                             }
@@ -285,23 +364,42 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
                 };
                 assert_eq!(show(reply(got)), show(expected), "consume: {context}");
             }
-            // Delete with the right or a wrong token.
+            // Delete with the right or a wrong token, as the owner or someone else.
             7 => {
-                let token = match proofs.get(&key) {
-                    Some(p) if rng.random_bool(0.6) => p.delete,
-                    _ => rng.random(),
+                let proof = match (proofs.get(&key), rng.random_range(0..4u32)) {
+                    (Some(p), 0 | 1) => DeleteProof::Token(p.delete),
+                    (_, 0 | 1) => DeleteProof::Token(rng.random()),
+                    (_, 2) => match owners.get(&key).copied().flatten() {
+                        Some(owner) => DeleteProof::Owner(owner),
+                        None => DeleteProof::Owner(random_owner(&mut rng).unwrap_or(Owner {
+                            org: org(1),
+                            creator: Creator::User(uuid::Uuid::from_u128(9)),
+                        })),
+                    },
+                    _ => DeleteProof::Owner(Owner {
+                        org: org(2),
+                        creator: Creator::Machine(uuid::Uuid::from_u128(rng.random())),
+                    }),
+                };
+                let (presented, mode) = match &proof {
+                    DeleteProof::Token(d) => (d.to_vec(), "token"),
+                    DeleteProof::Owner(o) => (o.to_bytes().to_vec(), "owner"),
                 };
                 let got: redis::Value = delete_script
                     .key(&key)
                     .arg(now)
-                    .arg(&token[..])
+                    .arg(presented)
+                    .arg(mode)
                     .invoke_async(&mut c)
                     .await
                     .expect(&context);
                 let expected = match model.get(&key) {
                     None => words(&[b"not_found"]),
                     Some(record) => {
-                        let (removal, step) = rules::delete(record, &token, now).expect(&context);
+                        let (removal, step) = rules::delete(record, &proof, now).expect(&context);
+                        if matches!(proof, DeleteProof::Owner(_)) && removal == Removal::Deleted {
+                            *seen.entry("deleted by owner").or_default() += 1;
+                        }
                         let expected = match removal {
                             Removal::NotFound => words(&[b"not_found"]),
                             Removal::Forbidden => words(&[b"forbidden"]),
@@ -351,6 +449,10 @@ async fn lua_scripts_and_rules_agree_on_random_operations() {
         "granted: anyone owned",
         "granted: organization, viewer in it",
         "deleted with owner",
+        "deleted by owner",
+        "recipients: refused",
+        "recipients: by token",
+        "recipients: by address",
     ] {
         assert!(
             seen.get(branch).copied().unwrap_or(0) > 0,

@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod records;
 pub mod secrets;
 pub mod sessions;
+pub mod sharing;
 pub mod users;
 
 use std::sync::Arc;

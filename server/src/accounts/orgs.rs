@@ -175,6 +175,7 @@ impl Accounts {
                 joined_at: now,
             }],
             invites: Vec::new(),
+            sharing: Default::default(),
             identities: Vec::new(),
         };
         // The user's index first: if the second step fails, it points at nothing, which the

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::policy::Role;
+use crate::policy::sharing::SharingSettings;
 use crate::store::UnixMillis;
 
 /// The key of a user.
@@ -175,9 +176,17 @@ pub struct OrgRecord {
     pub invites: Vec<PendingInvite>,
     /// Its machine identities.
     pub identities: Vec<IdentityEntry>,
+    /// What its admins decided about shared secrets (the defaults for older records).
+    #[serde(default)]
+    pub sharing: SharingSettings,
 }
 
 impl OrgRecord {
+    /// Whether `email` (normalized) is the verified address of a member.
+    pub fn has_member_email(&self, email: &str) -> bool {
+        self.members.iter().any(|m| m.email == email)
+    }
+
     /// The role of `user`, if a member.
     pub fn role_of(&self, user: Uuid) -> Option<Role> {
         self.members.iter().find(|m| m.user == user).map(|m| m.role)

@@ -43,6 +43,9 @@ pub struct AccessRequest {
     /// Verifier or plain password.
     #[serde(default)]
     pub password: Option<String>,
+    /// The recipient token of a link mailed to an external recipient (`#r=<token>`).
+    #[serde(default, rename = "recipientToken")]
+    pub recipient_token: Option<String>,
 }
 
 /// The access body: an empty body is `{}`; a body without Content-Type is read as JSON;

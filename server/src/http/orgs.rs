@@ -22,6 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/organizations", get(list_orgs).post(create_org))
         .route("/v1/organizations/{org}/members", get(members))
         .route(
+            "/v1/organizations/{org}/secret-sharing",
+            get(sharing_settings).patch(change_sharing_settings),
+        )
+        .route(
             "/v1/organizations/{org}/members/{user}",
             patch(set_role).delete(remove_member),
         )
@@ -123,6 +127,75 @@ async fn members(
         .members(org, user(&caller)?, now_millis())
         .await?;
     Ok(Json(json!({ "members": members })).into_response())
+}
+
+/// `GET /api/v1/organizations/{org}/secret-sharing` (members): the organization's sharing
+/// settings.
+async fn sharing_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let [org] = ids(vec![org])?;
+    let settings = state
+        .accounts
+        .sharing_settings(org, user(&caller)?, now_millis())
+        .await?;
+    Ok(Json(settings).into_response())
+}
+
+/// A field that may be absent (keep), `null` (clear) or a value.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Body of `PATCH …/secret-sharing`: the fields to change.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SharingChange {
+    #[serde(default)]
+    allow_secret_sharing_outside_organization: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    max_shared_secret_lifetime: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    max_shared_secret_view_limit: Option<Option<u32>>,
+    #[serde(default)]
+    require_shared_secret_password: Option<bool>,
+}
+
+/// `PATCH /api/v1/organizations/{org}/secret-sharing` (admins): changes the named settings;
+/// `null` clears a limit.
+async fn change_sharing_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+    ApiJson(change): ApiJson<SharingChange>,
+) -> Result<Response, ApiError> {
+    let [org] = ids(vec![org])?;
+    let me = user(&caller)?;
+    let now = now_millis();
+    let mut settings = state.accounts.sharing_settings(org, me, now).await?;
+    if let Some(v) = change.allow_secret_sharing_outside_organization {
+        settings.allow_secret_sharing_outside_organization = v;
+    }
+    if let Some(v) = change.max_shared_secret_lifetime {
+        settings.max_shared_secret_lifetime = v;
+    }
+    if let Some(v) = change.max_shared_secret_view_limit {
+        settings.max_shared_secret_view_limit = v;
+    }
+    if let Some(v) = change.require_shared_secret_password {
+        settings.require_shared_secret_password = v;
+    }
+    let saved = state
+        .accounts
+        .set_sharing_settings(org, me, settings, now)
+        .await?;
+    Ok(Json(saved).into_response())
 }
 
 #[derive(Deserialize)]

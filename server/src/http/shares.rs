@@ -2,10 +2,10 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::ApiError;
@@ -14,8 +14,9 @@ use super::limits::{self, CreateQuota};
 use crate::clock::format_timestamp;
 use crate::domain::Creator;
 use crate::policy::{Denial, Principal};
+use crate::shares::log::EntryView;
 use crate::shares::validate::{CreateSecretRequest, Invalid};
-use crate::shares::{self, ShareError};
+use crate::shares::{self, ShareError, Sharing};
 use crate::store::{AccessType, SecretMeta};
 
 /// The one answer for unknown, expired and used-up secrets.
@@ -42,6 +43,7 @@ pub fn router(create_quota: Option<CreateQuota>) -> Router<AppState> {
             get(get_secret).delete(delete_secret),
         )
         .route("/v1/shared-secrets/{id}/access", post(access_secret))
+        .route("/v1/shared-secrets/{id}/access-log", get(access_log))
         .route("/openapi.json", get(openapi_document))
         .fallback(route_not_found)
 }
@@ -80,6 +82,8 @@ pub struct ShareFields {
     authorized_emails: Option<Vec<String>>,
     identity_id: Option<String>,
     allow_external_emails: bool,
+    recipient_count: u8,
+    notify_on_view: bool,
 }
 
 impl ShareFields {
@@ -103,7 +107,9 @@ impl ShareFields {
             kind: "share",
             authorized_emails: None,
             identity_id,
-            allow_external_emails: false,
+            allow_external_emails: meta.external_recipients,
+            recipient_count: meta.recipients,
+            notify_on_view: meta.notify_on_view,
         }
     }
 }
@@ -164,7 +170,12 @@ impl From<Denial> for ApiError {
             Denial::RestrictedCreateNeedsOrganization => ApiError::bad_request(
                 "Organization secrets need a current organization: create or join one first",
             ),
-            Denial::ViewForbidden => ApiError::forbidden("You do not have access to this secret"),
+            Denial::ViewForbidden | Denial::NotCreator => {
+                ApiError::forbidden("You do not have access to this secret")
+            }
+            Denial::NotRecipient => {
+                ApiError::forbidden("You are not authorized to view this secret")
+            }
             Denial::NotMember => ApiError::forbidden("You are not a member of this organization"),
             Denial::NotAdmin => {
                 ApiError::forbidden("Only an admin of this organization may do this")
@@ -192,9 +203,22 @@ impl From<ShareError> for ApiError {
             ShareError::WrongDeleteToken => {
                 ApiError::forbidden("You do not have access to this secret")
             }
+            ShareError::DeleteTokenRequired => ApiError::unauthorized(
+                "A delete token is required: send it in the X-Delete-Token header, or sign in as the creator",
+            ),
+            ShareError::Account(e) => e.into(),
             ShareError::Store(e) => e.into(),
             ShareError::Internal(cause) => ApiError::internal(cause),
         }
+    }
+}
+
+/// The use cases' view of the state.
+fn sharing(state: &AppState) -> Sharing<'_> {
+    Sharing {
+        store: state.store.as_ref(),
+        accounts: state.accounts.as_ref(),
+        base: state.config.public_base(),
     }
 }
 
@@ -204,23 +228,98 @@ async fn create_secret(
     principal: Principal,
     ApiJson(request): ApiJson<CreateSecretRequest>,
 ) -> Result<Json<CreatedShare>, ApiError> {
-    let created = shares::create(state.store.as_ref(), &principal, request).await?;
+    let emails = request.authorized_emails.clone();
+    let created = shares::create(&sharing(&state), &principal, request).await?;
     let meta = &created.meta;
+    let mut share = ShareFields::new(meta, meta.views_remaining);
+    // The creator sees the list once, in this answer; the store keeps digests only.
+    if meta.recipients > 0 {
+        share.authorized_emails =
+            emails.map(|list| crate::shares::validate::normalize_emails(list).unwrap_or_default());
+    }
     Ok(Json(CreatedShare {
-        share: ShareFields::new(meta, meta.views_remaining),
+        share,
         shared_secret_link: format!("{}/s/{}", state.config.public_base(), meta.id),
         delete_token: created.delete_token,
     }))
 }
 
-/// `GET /api/v1/shared-secrets`: listing needs an account, and this server keeps no index of
-/// a creator's secrets, so a signed-in caller is told so (501) rather than shown an empty list.
-async fn list_secrets(principal: Principal) -> Result<Json<serde_json::Value>, ApiError> {
-    shares::list(&principal)?;
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "This server does not list shared secrets",
-    ))
+/// Query of `GET /api/v1/shared-secrets`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    offset: Option<String>,
+    limit: Option<String>,
+}
+
+/// Most secrets on one page.
+pub const MAX_PAGE: u64 = 100;
+/// Secrets on a page when the query names no `limit`.
+pub const DEFAULT_PAGE: u64 = 25;
+
+/// A page of own secrets.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretList {
+    secrets: Vec<ListedShare>,
+    total_count: u64,
+}
+
+/// A secret as its creator's list shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedShare {
+    #[serde(flatten)]
+    share: ShareFields,
+    is_password_protected: bool,
+}
+
+fn query_number(
+    value: Option<&str>,
+    name: &str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ApiError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            let message = format!(
+                "{name} must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            );
+            ApiError::bad_request(message.clone())
+                .with_details(serde_json::json!([{ "path": [name], "message": message }]))
+        })
+}
+
+/// `GET /api/v1/shared-secrets?offset=&limit=`: the caller's live secrets in their current
+/// organization, newest first, and how many there are.
+async fn list_secrets(
+    State(state): State<AppState>,
+    principal: Principal,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<SecretList>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let offset = query_number(query.offset.as_deref(), "offset", 0, 0..=1_000_000)?;
+    let limit = query_number(query.limit.as_deref(), "limit", DEFAULT_PAGE, 1..=MAX_PAGE)?;
+    let page = shares::list(state.store.as_ref(), &principal, offset, limit).await?;
+    Ok(Json(SecretList {
+        secrets: page
+            .secrets
+            .iter()
+            .map(|meta| ListedShare {
+                share: ShareFields::new(meta, meta.views_remaining),
+                is_password_protected: shares::needs_password(meta),
+            })
+            .collect(),
+        total_count: page.total,
+    }))
 }
 
 /// `GET /api/v1/shared-secrets/{id}`: metadata; never consumes a view.
@@ -245,10 +344,11 @@ async fn access_secret(
 ) -> Result<Json<AccessedShare>, ApiError> {
     let max_failures = state.config.max_password_failures;
     let view = shares::view(
-        state.store.as_ref(),
+        &sharing(&state),
         &principal,
         &id,
         body.password,
+        body.recipient_token,
         max_failures,
     )
     .await?;
@@ -258,15 +358,35 @@ async fn access_secret(
     }))
 }
 
-/// `DELETE /api/v1/shared-secrets/{id}` with `X-Delete-Token`.
+/// The access log of one secret.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessLogView {
+    id: String,
+    events: Vec<EntryView>,
+}
+
+/// `GET /api/v1/shared-secrets/{id}/access-log`: for the creator only.
+async fn access_log(
+    State(state): State<AppState>,
+    principal: Principal,
+    SecretId(id): SecretId,
+) -> Result<Json<AccessLogView>, ApiError> {
+    let entries = shares::access_log(state.store.as_ref(), &principal, &id).await?;
+    Ok(Json(AccessLogView {
+        id,
+        events: entries.into_iter().map(EntryView::from).collect(),
+    }))
+}
+
+/// `DELETE /api/v1/shared-secrets/{id}`: with `X-Delete-Token`, or by the signed-in creator.
 async fn delete_secret(
     State(state): State<AppState>,
+    principal: Principal,
     SecretId(id): SecretId,
     headers: HeaderMap,
 ) -> Result<Json<ShareFields>, ApiError> {
-    let token = headers.get("x-delete-token").ok_or_else(|| {
-        ApiError::unauthorized("A delete token is required: send it in the X-Delete-Token header")
-    })?;
-    let meta = shares::delete(state.store.as_ref(), &id, token.as_bytes()).await?;
+    let token = headers.get("x-delete-token").map(|t| t.as_bytes());
+    let meta = shares::delete(state.store.as_ref(), &principal, &id, token).await?;
     Ok(Json(ShareFields::new(&meta, meta.views_remaining)))
 }

@@ -5,8 +5,10 @@
 //! member of the organization named. Handlers and stores only ask the functions below. Nothing
 //! here knows of HTTP: the HTTP layer turns a [`Denial`] into its error body.
 
+pub mod sharing;
+
 use crate::domain::{
-    AccessType, Creator, IdentityId, OrgId, Owner, PrincipalKind, UserId, ViewerClaims,
+    AccessType, Creator, IdentityId, OrgId, Owner, PrincipalKind, Restriction, UserId, ViewerClaims,
 };
 
 /// A member's role in an organization.
@@ -82,6 +84,10 @@ pub enum Denial {
     ViewNeedsAccount,
     /// The viewer is signed in but not in the secret's organization.
     ViewForbidden,
+    /// The viewer is signed in but not one of the secret's recipients.
+    NotRecipient,
+    /// The caller did not create this secret (or acts in another organization now).
+    NotCreator,
     /// Listing secrets needs an account.
     ListNeedsAccount,
     /// The request needs a signed-in user (not anonymous, not a machine identity).
@@ -151,12 +157,23 @@ pub fn viewer_claims(principal: &Principal) -> ViewerClaims {
     }
 }
 
-/// Why a viewer the store found not allowed for `access_type` is refused: 401 for anonymous
+/// Why a viewer the store found not allowed by `restriction` is refused: 401 for anonymous
 /// callers (signing in may help), 403 for everyone else.
-pub fn view_denied(principal: &Principal, _access_type: AccessType) -> Denial {
-    match principal {
-        Principal::Anonymous => Denial::ViewNeedsAccount,
-        _ => Denial::ViewForbidden,
+pub fn view_denied(principal: &Principal, restriction: Restriction) -> Denial {
+    match (principal, restriction) {
+        (Principal::Anonymous, _) => Denial::ViewNeedsAccount,
+        (_, Restriction::Organization) => Denial::ViewForbidden,
+        (_, Restriction::Emails) => Denial::NotRecipient,
+    }
+}
+
+/// May `principal` read the access log of, or delete without its token, a secret owned by
+/// `owner`? Only its creator, acting in the secret's organization.
+pub fn authorize_creator(principal: &Principal, owner: Option<Owner>) -> Result<(), Denial> {
+    match (self::owner(principal), owner) {
+        (None, _) if *principal == Principal::Anonymous => Err(Denial::ListNeedsAccount),
+        (Some(me), Some(it)) if me == it => Ok(()),
+        _ => Err(Denial::NotCreator),
     }
 }
 
@@ -212,9 +229,14 @@ mod tests {
         assert_eq!(authorize_list(&p), Err(Denial::ListNeedsAccount));
         assert_eq!(owner(&p), None);
         assert_eq!(
-            view_denied(&p, AccessType::Organization),
+            view_denied(&p, Restriction::Organization),
             Denial::ViewNeedsAccount
         );
+        assert_eq!(
+            view_denied(&p, Restriction::Emails),
+            Denial::ViewNeedsAccount
+        );
+        assert_eq!(authorize_creator(&p, None), Err(Denial::ListNeedsAccount));
     }
 
     #[test]
@@ -235,9 +257,17 @@ mod tests {
         );
         assert_eq!(viewer_claims(&p).org_id, Some(org));
         assert_eq!(
-            view_denied(&p, AccessType::Organization),
+            view_denied(&p, Restriction::Organization),
             Denial::ViewForbidden
         );
+        assert_eq!(view_denied(&p, Restriction::Emails), Denial::NotRecipient);
+        assert_eq!(authorize_creator(&p, owner(&p)), Ok(()));
+        let other = Owner {
+            org: OrgId::from_u128(8),
+            creator: Creator::User(UserId::from_u128(1)),
+        };
+        assert_eq!(authorize_creator(&p, Some(other)), Err(Denial::NotCreator));
+        assert_eq!(authorize_creator(&p, None), Err(Denial::NotCreator));
     }
 
     #[test]

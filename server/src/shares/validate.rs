@@ -77,6 +77,9 @@ pub struct CreateSecretRequest {
     /// Allow addresses outside the organization.
     #[serde(default)]
     pub allow_external_emails: Option<bool>,
+    /// Mail the creator on each view (and when the secret is destroyed).
+    #[serde(default)]
+    pub notify_on_view: Option<bool>,
 }
 
 /// A create request that passed every rule.
@@ -99,6 +102,8 @@ pub struct ValidCreate {
     pub authorized_emails: Vec<String>,
     /// As requested.
     pub allow_external_emails: bool,
+    /// As requested.
+    pub notify_on_view: bool,
 }
 
 /// One rule a field broke.
@@ -118,6 +123,14 @@ pub struct Invalid {
 }
 
 impl Invalid {
+    /// One problem with one field.
+    pub fn single(field: &str, message: &str) -> Self {
+        Invalid {
+            message: message.to_string(),
+            details: json!([{ "path": [field], "message": message }]),
+        }
+    }
+
     /// The first problem.
     pub fn message(&self) -> &str {
         &self.message
@@ -221,6 +234,7 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, Invalid> {
         access_type: req.access_type,
         authorized_emails,
         allow_external_emails,
+        notify_on_view: req.notify_on_view.unwrap_or(false),
     })
 }
 

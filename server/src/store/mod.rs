@@ -18,7 +18,7 @@ use std::pin::Pin;
 pub use self::embedded::EmbeddedStore;
 pub use self::kv::KvStore;
 pub use self::redis::RedisStore;
-pub use crate::domain::{AccessType, Owner, ViewerClaims};
+pub use crate::domain::{AccessType, Owner, Restriction, ViewerClaims};
 
 /// A SHA-256 or Argon2id output: what the store keeps instead of a verifier, password or token.
 pub type Digest = [u8; 32];
@@ -66,6 +66,32 @@ pub struct NewSecret {
     pub delete_token_digest: Digest,
     /// The organization it belongs to and who made it; `None` for an anonymous creator.
     pub owner: Option<Owner>,
+    /// The addresses it was sent to, as digests; needs an owner.
+    pub recipients: Option<Recipients>,
+    /// The creator asked for an e-mail on each view.
+    pub notify_on_view: bool,
+}
+
+/// What the store keeps of a secret's `authorizedEmails`: digests only, never the addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipients {
+    /// [`recipient_digest`] of each address, in the order they were given (1 to 100).
+    pub emails: Vec<Digest>,
+    /// With `allowExternalEmails`: SHA-256 of each recipient's mailed token, in the same order.
+    pub tokens: Option<Vec<Digest>>,
+}
+
+/// The digest of an address on a secret's `authorizedEmails`: SHA-256 over a label, the
+/// secret's id (its salt: the same address gives another digest on every secret) and the
+/// normalized address.
+pub fn recipient_digest(id: &str, email: &str) -> Digest {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"zkshare recipient v1\0");
+    h.update(id.as_bytes());
+    h.update(b"\0");
+    h.update(email.as_bytes());
+    h.finalize().into()
 }
 
 /// Everything about a stored secret except the envelope body and the digests.
@@ -93,6 +119,12 @@ pub struct SecretMeta {
     pub password_salt: Option<PasswordSalt>,
     /// The organization it belongs to and who made it; `None` for an anonymous creator.
     pub owner: Option<Owner>,
+    /// How many addresses it was sent to (`authorizedEmails`); 0 for none.
+    pub recipients: u8,
+    /// External recipients (`allowExternalEmails`) may open it with their mailed token.
+    pub external_recipients: bool,
+    /// The creator asked for an e-mail on each view.
+    pub notify_on_view: bool,
 }
 
 impl SecretMeta {
@@ -114,6 +146,10 @@ pub struct ConsumeRequest {
     /// What is known of the viewer (made by the policy), compared with the secret's access
     /// type inside the atomic step ([`rules::may_view`]), before any password check or decrement.
     pub viewer: ViewerClaims,
+    /// [`recipient_digest`] of the viewer's verified address, for secrets sent to addresses.
+    pub email_digest: Option<Digest>,
+    /// SHA-256 of the recipient token the viewer presented (from a mailed link), if any.
+    pub token_digest: Option<Digest>,
 }
 
 /// A successful view.
@@ -127,21 +163,29 @@ pub struct GrantedView {
     pub envelope: String,
 }
 
-/// Result of [`ShareStore::consume`].
+/// Result of [`ShareStore::consume`]. Every refusal of a live secret carries its metadata as
+/// after the step (the access log and read receipts need its owner).
 #[derive(Clone, Debug)]
 pub enum ConsumeOutcome {
     /// One view was consumed; the secret was deleted if it was the last.
     Granted(GrantedView),
     /// Unknown, expired or used up: deliberately indistinguishable.
     NotFound,
-    /// The access type needs a viewer the policy did not allow.
-    Restricted(AccessType),
+    /// The viewer does not meet the secret's restriction; nothing is changed.
+    Restricted {
+        /// The rule not met.
+        restriction: Restriction,
+        /// The secret.
+        meta: Box<SecretMeta>,
+    },
     /// A password or verifier is needed and none was presented; counted like a wrong one.
     PasswordRequired {
         /// Failures so far, including this one.
         failures: u32,
         /// The failure limit was reached and the secret was deleted.
         destroyed: bool,
+        /// The secret.
+        meta: Box<SecretMeta>,
     },
     /// The presented digest is wrong; the failure was counted where the secret counts them.
     InvalidCredentials {
@@ -150,22 +194,32 @@ pub enum ConsumeOutcome {
         failures: u32,
         /// The failure limit was reached and the secret was deleted.
         destroyed: bool,
+        /// The secret.
+        meta: Box<SecretMeta>,
     },
 }
 
 impl ConsumeOutcome {
     /// A refused view of a password-protected secret: [`ConsumeOutcome::PasswordRequired`]
     /// when no proof was presented, else [`ConsumeOutcome::InvalidCredentials`].
-    pub fn refused(proof_presented: bool, failures: u32, destroyed: bool) -> Self {
+    pub fn refused(
+        proof_presented: bool,
+        failures: u32,
+        destroyed: bool,
+        meta: SecretMeta,
+    ) -> Self {
+        let meta = Box::new(meta);
         if proof_presented {
             ConsumeOutcome::InvalidCredentials {
                 failures,
                 destroyed,
+                meta,
             }
         } else {
             ConsumeOutcome::PasswordRequired {
                 failures,
                 destroyed,
+                meta,
             }
         }
     }
@@ -181,6 +235,36 @@ pub enum DeleteOutcome {
     /// The delete token does not match.
     Forbidden,
 }
+
+/// What a delete presents: the delete token handed out at creation, or the creator's identity.
+#[derive(Clone, Copy, Debug)]
+pub enum DeleteProof {
+    /// SHA-256 of the presented delete token.
+    Token(Digest),
+    /// The caller as an owner (creator and current organization): matches the owner recorded.
+    Owner(Owner),
+}
+
+/// One page of a creator's secrets, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct OwnedPage {
+    /// The secrets on this page.
+    pub secrets: Vec<SecretMeta>,
+    /// How many live secrets the creator has in this organization.
+    pub total: u64,
+}
+
+/// A secret's access log as stored: its owner (who may read it) and its entries, oldest first.
+#[derive(Clone, Debug)]
+pub struct AccessLog {
+    /// The secret's owner.
+    pub owner: Owner,
+    /// The entries (opaque to the store), oldest first; at most [`MAX_LOG_ENTRIES`].
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// Most entries an access log keeps (the oldest are dropped first).
+pub const MAX_LOG_ENTRIES: usize = 200;
 
 /// Why a store call failed. Never carries request data.
 #[derive(Debug, thiserror::Error)]
@@ -215,13 +299,38 @@ pub trait ShareStore: Send + Sync + 'static {
         request: ConsumeRequest,
     ) -> StoreFuture<'a, ConsumeOutcome>;
 
-    /// Atomically checks the delete-token digest and deletes.
+    /// Atomically checks the delete token's digest (or that the caller is the owner) and deletes.
     fn delete<'a>(
         &'a self,
         id: &'a str,
-        token_digest: Digest,
+        proof: DeleteProof,
         now: UnixMillis,
     ) -> StoreFuture<'a, DeleteOutcome>;
+
+    /// One page of the live secrets `owner` created (that creator in that organization),
+    /// newest first. The index behind it holds only secrets that have not expired, and a
+    /// secret leaves it when it is deleted (last view, failures, delete).
+    fn list_owned(
+        &self,
+        owner: Owner,
+        now: UnixMillis,
+        offset: u64,
+        limit: u64,
+    ) -> StoreFuture<'_, OwnedPage>;
+
+    /// Appends an entry to the access log of an owned secret; the log lives until `expires_at`
+    /// (the secret's expiry), after the secret itself is gone.
+    fn log_access<'a>(
+        &'a self,
+        id: &'a str,
+        owner: Owner,
+        entry: Vec<u8>,
+        expires_at: UnixMillis,
+    ) -> StoreFuture<'a, ()>;
+
+    /// The access log of a secret, if it has one that has not expired.
+    fn access_log<'a>(&'a self, id: &'a str, now: UnixMillis)
+    -> StoreFuture<'a, Option<AccessLog>>;
 
     /// Succeeds when the backend answers.
     fn ping(&self) -> StoreFuture<'_, ()>;

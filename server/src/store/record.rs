@@ -8,7 +8,7 @@
 //! | 0 | 1 | layout version, 1 |
 //! | 1 | 1 | access type: 0 `anyone`, 1 `organization` |
 //! | 2 | 1 | password check: 0 none, 1 digest, 2 digest and Argon2id salt |
-//! | 3 | 1 | flags: bit 0 the secret has a name, bit 1 it has an owner; other bits 0 |
+//! | 3 | 1 | flags: bit 0 the secret has a name, bit 1 it has an owner, bit 2 it has recipients, bit 3 they may be external, bit 4 notify on view; other bits 0 |
 //! | 4 | 1 | H, the envelope header's length in bytes |
 //! | 5 | 1 | N, the name's length in bytes (UTF-8) |
 //! | 6 | 8 | createdAt, Unix ms (signed) |
@@ -25,10 +25,16 @@
 //! | 118+H+N | 1 | … creator kind: 1 a user, 2 a machine identity |
 //! | 119+H+N | 16 | … the organization's UUID |
 //! | 135+H+N | 16 | … the creator's UUID (the user's or the machine identity's) |
-//! | 118+H+N+O | rest | envelope body (nonce, ciphertext, tag) |
+//! | 118+H+N+O | R | recipients, only when flag bit 2 is set (it needs bit 1; else R = 0): |
+//! | 118+H+N+O | 1 | … n, the number of addresses (1 to 100) |
+//! | 119+H+N+O | 32·n | … each address's digest (`store::recipient_digest`: salted with the id) |
+//! | 119+H+N+O+32·n | 32·n | … only with flag bit 3: SHA-256 of each recipient's mailed token |
+//! | 118+H+N+O+R | rest | envelope body (nonce, ciphertext, tag) |
 //!
 //! A record without flag bit 1 (every record written before owners existed) has no owner
-//! segment and reads exactly as it always did; the layout version stays 1.
+//! segment and reads exactly as it always did; one without bit 2 has no recipients; the layout
+//! version stays 1. The metadata prefix ends after the recipients' count byte; the digests
+//! after it belong to the head (what the consume step reads), not to the metadata.
 //!
 //! Both backends store exactly these bytes. The state machine (`rules.rs`) and the Lua scripts
 //! (`server/lua/*.lua`) read and update the fixed part in place with these offsets; the scripts
@@ -41,7 +47,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{AccessType, NewSecret, SecretMeta, StoreError};
-use crate::domain::{Creator, OrgId, Owner};
+use crate::domain::{OrgId, Owner};
 
 /// The first byte of every record of this layout.
 pub const LAYOUT_VERSION: u8 = 1;
@@ -55,6 +61,14 @@ pub const OFF_FLAGS: usize = 3;
 pub const FLAG_NAME: u8 = 1;
 /// Flag: an owner segment ([`OWNER_LEN`] bytes) follows the name.
 pub const FLAG_OWNER: u8 = 2;
+/// Flag: a recipients segment follows the owner.
+pub const FLAG_RECIPIENTS: u8 = 4;
+/// Flag: the recipients segment also holds each recipient's token digest.
+pub const FLAG_EXTERNAL: u8 = 8;
+/// Flag: the creator asked for an e-mail on each view.
+pub const FLAG_NOTIFY: u8 = 16;
+/// Every flag this layout knows.
+const KNOWN_FLAGS: u8 = FLAG_NAME | FLAG_OWNER | FLAG_RECIPIENTS | FLAG_EXTERNAL | FLAG_NOTIFY;
 /// Length of the owner segment: creator kind, organization UUID, creator UUID.
 pub const OWNER_LEN: usize = 1 + 16 + 16;
 /// The owner segment's creator kind of a signed-in user.
@@ -91,8 +105,11 @@ pub const ENVELOPE_MODE_KEY: u8 = zkshare_format::Mode::Key.byte();
 pub const PASSWORD_PLAIN: u8 = PASSWORD_DIGEST_AND_SALT;
 /// The views-left value of a secret without a view limit.
 pub const UNLIMITED_VIEWS: u32 = u32::MAX;
-/// The longest prefix that holds a record's metadata (fixed part, header, name and owner).
-pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255 + OWNER_LEN;
+/// The longest prefix that holds a record's metadata (fixed part, header, name, owner and the
+/// recipients' count).
+pub const MAX_META_LEN: usize = FIXED_LEN + 255 + 255 + OWNER_LEN + 1;
+/// Most recipients a record holds.
+pub const MAX_RECIPIENTS: usize = 100;
 
 /// The record password byte of a secret without a password.
 pub const PASSWORD_NONE: u8 = 0;
@@ -105,6 +122,8 @@ pub const LUA_CONSTANTS: &[(&str, usize)] = &[
     ("OFF_PASSWORD", OFF_PASSWORD),
     ("OFF_FLAGS", OFF_FLAGS),
     ("FLAG_OWNER", FLAG_OWNER as usize),
+    ("FLAG_RECIPIENTS", FLAG_RECIPIENTS as usize),
+    ("FLAG_EXTERNAL", FLAG_EXTERNAL as usize),
     ("OWNER_LEN", OWNER_LEN),
     ("OFF_HEADER_LEN", OFF_HEADER_LEN),
     ("OFF_NAME_LEN", OFF_NAME_LEN),
@@ -150,8 +169,22 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
     };
 
     let owner_len = if secret.owner.is_some() { OWNER_LEN } else { 0 };
-    let mut out =
-        Vec::with_capacity(FIXED_LEN + header.len() + name.len() + owner_len + body.len());
+    let recipients_len = match &secret.recipients {
+        None => 0,
+        Some(r) => {
+            let n = r.emails.len();
+            if secret.owner.is_none() || n == 0 || n > MAX_RECIPIENTS {
+                return Err(corrupt("recipients without an owner, or too many"));
+            }
+            if r.tokens.as_ref().is_some_and(|t| t.len() != n) {
+                return Err(corrupt("a token digest per recipient"));
+            }
+            1 + 32 * n * if r.tokens.is_some() { 2 } else { 1 }
+        }
+    };
+    let mut out = Vec::with_capacity(
+        FIXED_LEN + header.len() + name.len() + owner_len + recipients_len + body.len(),
+    );
     out.push(LAYOUT_VERSION);
     out.push(match secret.access_type {
         AccessType::Anyone => 0,
@@ -168,6 +201,15 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
     }
     if secret.owner.is_some() {
         flags |= FLAG_OWNER;
+    }
+    if let Some(r) = &secret.recipients {
+        flags |= FLAG_RECIPIENTS;
+        if r.tokens.is_some() {
+            flags |= FLAG_EXTERNAL;
+        }
+    }
+    if secret.notify_on_view {
+        flags |= FLAG_NOTIFY;
     }
     out.push(flags);
     out.push(header_len);
@@ -189,13 +231,14 @@ pub fn encode(secret: &NewSecret) -> Result<Vec<u8>, StoreError> {
     out.extend_from_slice(&header);
     out.extend_from_slice(name);
     if let Some(owner) = &secret.owner {
-        let (kind, creator) = match owner.creator {
-            Creator::User(id) => (CREATOR_USER, id),
-            Creator::Machine(id) => (CREATOR_MACHINE, id),
-        };
-        out.push(kind);
-        out.extend_from_slice(owner.org.as_bytes());
-        out.extend_from_slice(creator.as_bytes());
+        out.extend_from_slice(&owner.to_bytes());
+    }
+    if let Some(r) = &secret.recipients {
+        // At most MAX_RECIPIENTS, checked above.
+        out.push(r.emails.len() as u8);
+        for digest in r.emails.iter().chain(r.tokens.iter().flatten()) {
+            out.extend_from_slice(digest);
+        }
     }
     out.extend_from_slice(&body);
     Ok(out)
@@ -242,13 +285,17 @@ fn owner_offset(record: &[u8]) -> usize {
     FIXED_LEN + usize::from(record[OFF_HEADER_LEN]) + usize::from(record[OFF_NAME_LEN])
 }
 
-/// The length of the metadata prefix (fixed part, header, name, owner) of a record, after
-/// checking that `record` holds at least that much.
+/// The length of the metadata prefix (fixed part, header, name, owner, recipients' count) of a
+/// record, after checking that `record` holds at least that much.
 pub fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
     check_fixed(record)?;
     let mut len = owner_offset(record);
-    if record[OFF_FLAGS] & FLAG_OWNER != 0 {
+    let flags = record[OFF_FLAGS];
+    if flags & FLAG_OWNER != 0 {
         len += OWNER_LEN;
+    }
+    if flags & FLAG_RECIPIENTS != 0 {
+        len += 1;
     }
     if record.len() < len {
         return Err(corrupt("shorter than its header, name and owner"));
@@ -256,32 +303,57 @@ pub fn meta_len(record: &[u8]) -> Result<usize, StoreError> {
     Ok(len)
 }
 
+/// The recipients of a record: their count, where their address digests start, and where
+/// their token digests start (only with external recipients). `None` without recipients.
+pub fn recipients(record: &[u8]) -> Result<Option<(usize, usize, Option<usize>)>, StoreError> {
+    let end = meta_len(record)?;
+    let flags = record[OFF_FLAGS];
+    if flags & FLAG_RECIPIENTS == 0 {
+        return Ok(None);
+    }
+    let n = usize::from(record[end - 1]);
+    let tokens = (flags & FLAG_EXTERNAL != 0).then_some(end + 32 * n);
+    let head = head_len(record)?;
+    if record.len() < head {
+        return Err(corrupt("shorter than its recipients"));
+    }
+    Ok(Some((n, end, tokens)))
+}
+
+/// The length of the head: the metadata prefix and the recipients' digests, everything before
+/// the envelope body (what the consume step reads; the embedded store keeps it apart).
+pub fn head_len(record: &[u8]) -> Result<usize, StoreError> {
+    let end = meta_len(record)?;
+    let flags = record[OFF_FLAGS];
+    if flags & FLAG_RECIPIENTS == 0 {
+        return Ok(end);
+    }
+    let n = usize::from(record[end - 1]);
+    let lists = if flags & FLAG_EXTERNAL != 0 { 2 } else { 1 };
+    Ok(end + 32 * n * lists)
+}
+
 /// The organization a record belongs to, if it has an owner: the bytes the consume step
 /// compares with the viewer's organization. Reads only the fixed part and the owner segment.
 pub fn owner_org(record: &[u8]) -> Result<Option<OrgId>, StoreError> {
-    let end = meta_len(record)?;
+    meta_len(record)?;
     if record[OFF_FLAGS] & FLAG_OWNER == 0 {
         return Ok(None);
     }
-    let at = end - OWNER_LEN + 1;
+    let at = owner_offset(record) + 1;
     Ok(Some(OrgId::from_bytes(uuid_at(record, at))))
 }
 
 /// The record's owner, if it has one; a creator kind other than 1 or 2 is an error.
 pub fn owner(record: &[u8]) -> Result<Option<Owner>, StoreError> {
-    let end = meta_len(record)?;
+    meta_len(record)?;
     if record[OFF_FLAGS] & FLAG_OWNER == 0 {
         return Ok(None);
     }
-    let at = end - OWNER_LEN;
-    let org = OrgId::from_bytes(uuid_at(record, at + 1));
-    let id = uuid::Uuid::from_bytes(uuid_at(record, at + 17));
-    let creator = match record[at] {
-        CREATOR_USER => Creator::User(id),
-        CREATOR_MACHINE => Creator::Machine(id),
-        _ => return Err(corrupt("owner's creator kind")),
-    };
-    Ok(Some(Owner { org, creator }))
+    let at = owner_offset(record);
+    Owner::from_bytes(&record[at..at + OWNER_LEN])
+        .map(Some)
+        .ok_or_else(|| corrupt("owner's creator kind"))
 }
 
 /// The 16 bytes at `at` (the caller has checked the record's length).
@@ -298,7 +370,10 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
     let name_end = header_end + usize::from(record[OFF_NAME_LEN]);
     let flags = record[OFF_FLAGS];
-    if flags & !(FLAG_NAME | FLAG_OWNER) != 0 {
+    if flags & !KNOWN_FLAGS != 0
+        || (flags & FLAG_RECIPIENTS != 0 && flags & FLAG_OWNER == 0)
+        || (flags & FLAG_EXTERNAL != 0 && flags & FLAG_RECIPIENTS == 0)
+    {
         return Err(corrupt("flags byte"));
     }
     let name = if flags & FLAG_NAME != 0 {
@@ -338,17 +413,27 @@ pub fn decode_meta(id: &str, record: &[u8]) -> Result<SecretMeta, StoreError> {
             salt
         }),
         owner,
+        recipients: if flags & FLAG_RECIPIENTS != 0 {
+            record[meta_len(record)? - 1]
+        } else {
+            0
+        },
+        external_recipients: flags & FLAG_EXTERNAL != 0,
+        notify_on_view: flags & FLAG_NOTIFY != 0,
     })
 }
 
 /// Decodes a whole record: its metadata and the envelope as the client sent it.
 pub fn decode(id: &str, record: &[u8]) -> Result<(SecretMeta, String), StoreError> {
-    let split = meta_len(record)?;
+    let split = head_len(record)?;
+    if record.len() < split {
+        return Err(corrupt("shorter than its recipients"));
+    }
     decode_split(id, &record[..split], &record[split..])
 }
 
-/// Decodes a record kept in two parts: its metadata prefix ([`meta_len`] bytes) and the rest,
-/// the envelope body.
+/// Decodes a record kept in two parts: its head ([`head_len`] bytes) and the rest, the envelope
+/// body.
 pub fn decode_split(
     id: &str,
     record: &[u8],
@@ -356,8 +441,8 @@ pub fn decode_split(
 ) -> Result<(SecretMeta, String), StoreError> {
     let meta = decode_meta(id, record)?;
     let header_end = FIXED_LEN + usize::from(record[OFF_HEADER_LEN]);
-    if record.len() != meta_len(record)? {
-        return Err(corrupt("metadata prefix of the wrong length"));
+    if record.len() != head_len(record)? {
+        return Err(corrupt("head of the wrong length"));
     }
     if body.is_empty() {
         return Err(corrupt("no envelope body"));
@@ -372,6 +457,7 @@ pub fn decode_split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Creator;
     use crate::store::PasswordCheck;
 
     fn b64(bytes: &[u8]) -> String {
@@ -395,6 +481,8 @@ mod tests {
             password,
             delete_token_digest: [7; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         }
     }
 
@@ -575,13 +663,49 @@ mod tests {
         let meta = decode_meta("x", &r[..MAX_META_LEN]).unwrap();
         assert_eq!(meta.name.as_deref(), Some(longest.as_str()));
         assert_eq!(meta.owner, s.owner);
-        // And the longest header and name the layout can hold, with an owner, fit it exactly.
+        // And the longest header and name the layout can hold, with an owner and recipients,
+        // fit it exactly.
         let mut most = r[..FIXED_LEN].to_vec();
         most[OFF_HEADER_LEN] = 255;
         most[OFF_NAME_LEN] = 255;
-        most[OFF_FLAGS] = FLAG_OWNER;
+        most[OFF_FLAGS] = FLAG_OWNER | FLAG_RECIPIENTS;
         most.resize(MAX_META_LEN, 0);
         most[FIXED_LEN + 510] = CREATOR_USER;
         assert_eq!(meta_len(&most).unwrap(), MAX_META_LEN);
+    }
+
+    #[test]
+    fn recipients_are_kept_as_digests_between_the_owner_and_the_body() {
+        let mut s = secret(Some("n"), None);
+        s.owner = Some(owners()[0]);
+        s.notify_on_view = true;
+        let emails = vec![[1u8; 32], [2u8; 32]];
+        let tokens = vec![[3u8; 32], [4u8; 32]];
+        s.recipients = Some(crate::store::Recipients {
+            emails: emails.clone(),
+            tokens: Some(tokens.clone()),
+        });
+        let r = encode(&s).unwrap();
+        let meta = decode_meta("x", &r[..MAX_META_LEN.min(r.len())]).unwrap();
+        assert_eq!(meta.recipients, 2);
+        assert!(meta.external_recipients && meta.notify_on_view);
+        let (n, emails_at, tokens_at) = recipients(&r).unwrap().unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(&r[emails_at..emails_at + 32], &emails[0]);
+        assert_eq!(
+            &r[tokens_at.unwrap() + 32..tokens_at.unwrap() + 64],
+            &tokens[1]
+        );
+        assert_eq!(head_len(&r).unwrap(), meta_len(&r).unwrap() + 128);
+        // The body after the digests decodes to the same envelope.
+        let (_, envelope) = decode("x", &r).unwrap();
+        assert_eq!(envelope, s.envelope);
+        // Recipients without an owner cannot be written.
+        s.owner = None;
+        assert!(encode(&s).is_err());
+        // Nor a recipient flag without the owner flag read.
+        let mut bad = encode(&secret(None, None)).unwrap();
+        bad[OFF_FLAGS] |= FLAG_RECIPIENTS;
+        assert!(decode_meta("x", &bad).is_err());
     }
 }

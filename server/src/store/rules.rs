@@ -13,8 +13,8 @@ use super::record::{
     OFF_FAILURES, OFF_LAST_VIEWED_AT, OFF_PASSWORD, OFF_PASSWORD_DIGEST, OFF_VIEWS, PASSWORD_NONE,
     PASSWORD_PLAIN, UNLIMITED_VIEWS,
 };
-use super::{ConsumeRequest, Digest, StoreError, UnixMillis};
-use crate::domain::{AccessType, OrgId, ViewerClaims};
+use super::{ConsumeRequest, DeleteProof, Digest, StoreError, UnixMillis};
+use crate::domain::{AccessType, OrgId, Restriction, ViewerClaims};
 
 /// What the backend does with the stored record after a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +32,9 @@ pub enum Step {
 pub enum View {
     /// Expired or used up (an absent record is the backend's to answer, the same way).
     NotFound,
-    /// The secret's access type asks for claims the viewer does not have; nothing changed.
-    Restricted(AccessType),
+    /// The secret's access type or recipients ask for claims the viewer does not have;
+    /// nothing changed.
+    Restricted(Restriction),
     /// The password or verifier is missing or wrong.
     Refused {
         /// Whether a proof was presented (wrong) or not (missing).
@@ -89,6 +90,27 @@ pub fn counts_failures(envelope_mode: u8, plain_password: bool) -> bool {
     plain_password || envelope_mode != ENVELOPE_MODE_KEY
 }
 
+/// May a viewer open a secret sent to recipients? With the digest of one of their mailed tokens
+/// (external recipients only), or signed in with a verified address on the list. `record` has
+/// recipients at `at` (from [`record::recipients`]).
+fn admits_recipient(
+    record: &[u8],
+    (n, emails_at, tokens_at): (usize, usize, Option<usize>),
+    request: &ConsumeRequest,
+) -> bool {
+    let listed = |start: usize, digest: &Digest| {
+        (0..n).any(|i| digest_matches(record, start + 32 * i, digest))
+    };
+    let by_token = tokens_at
+        .zip(request.token_digest.as_ref())
+        .is_some_and(|(at, d)| listed(at, d));
+    by_token
+        || request
+            .email_digest
+            .as_ref()
+            .is_some_and(|d| listed(emails_at, d))
+}
+
 fn access_type(record: &[u8]) -> Result<AccessType, StoreError> {
     match record[OFF_ACCESS] {
         0 => Ok(AccessType::Anyone),
@@ -104,10 +126,10 @@ fn digest_matches(record: &[u8], at: usize, presented: &Digest) -> bool {
 }
 
 /// One attempt to consume a view, in this order: liveness, the viewer's claims against the
-/// access type, the password (counting a missing or wrong one where guessing can succeed, and
+/// access type, against the recipients (a mailed token or a listed verified address), the password (counting a missing or wrong one where guessing can succeed, and
 /// destroying the secret at the limit), then the view. `record` is the whole record or its
-/// metadata prefix: only the fixed part is written; the envelope's mode byte and the owner's
-/// organization are read.
+/// head ([`record::head_len`]): only the fixed part is written; the envelope's mode byte, the
+/// owner's organization and the recipients are read.
 pub fn consume(record: &mut [u8], request: &ConsumeRequest) -> Result<(View, Step), StoreError> {
     if !is_live(record, request.now)? {
         return Ok((View::NotFound, Step::Delete));
@@ -119,7 +141,12 @@ pub fn consume(record: &mut [u8], request: &ConsumeRequest) -> Result<(View, Ste
         AccessType::Organization => record::owner_org(record)?,
     };
     if !may_view(access, owner_org, &request.viewer) {
-        return Ok((View::Restricted(access), Step::Keep));
+        return Ok((View::Restricted(Restriction::Organization), Step::Keep));
+    }
+    if let Some(recipients) = record::recipients(record)?
+        && !admits_recipient(record, recipients, request)
+    {
+        return Ok((View::Restricted(Restriction::Emails), Step::Keep));
     }
     let password = record[OFF_PASSWORD];
     if password != PASSWORD_NONE
@@ -170,16 +197,21 @@ pub fn consume(record: &mut [u8], request: &ConsumeRequest) -> Result<(View, Ste
     ))
 }
 
-/// A delete with the SHA-256 of a presented delete token.
+/// A delete with the SHA-256 of a presented delete token, or by the secret's owner (the same
+/// creator in the same organization; a secret without owner has none).
 pub fn delete(
     record: &[u8],
-    token_digest: &Digest,
+    proof: &DeleteProof,
     now: UnixMillis,
 ) -> Result<(Removal, Step), StoreError> {
     if !is_live(record, now)? {
         return Ok((Removal::NotFound, Step::Delete));
     }
-    if !digest_matches(record, OFF_DELETE_DIGEST, token_digest) {
+    let allowed = match proof {
+        DeleteProof::Token(digest) => digest_matches(record, OFF_DELETE_DIGEST, digest),
+        DeleteProof::Owner(caller) => record::owner(record)?.as_ref() == Some(caller),
+    };
+    if !allowed {
         return Ok((Removal::Forbidden, Step::Keep));
     }
     Ok((Removal::Deleted, Step::Delete))

@@ -10,6 +10,7 @@ mod common;
 mod flows;
 mod records;
 mod refusals;
+mod restricted;
 
 use std::sync::Arc;
 use std::time::Duration;

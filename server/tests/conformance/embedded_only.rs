@@ -136,6 +136,8 @@ async fn embedded_background_sweeper_runs() {
             password: None,
             delete_token_digest: [0; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         }
     };
     // A manual sweep counts an expired record (so 0 below means someone else removed it).
@@ -182,6 +184,8 @@ async fn embedded_expired_but_unswept_ids_answer_like_unknown_ones() {
             password: None,
             delete_token_digest: Sha256::digest(token.as_bytes()).into(),
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 use super::*;
 use uuid::Uuid;
 use zkshare_server::domain::{Creator, Owner};
+use zkshare_server::store::Recipients;
 
 /// The `--` comment block that opens a script.
 fn header_comment(script: &str) -> String {
@@ -123,10 +124,12 @@ fn reply(v: redis::Value) -> (String, Vec<Vec<u8>>) {
     (status, items.collect())
 }
 
+/// The printable elements of a reply (a refusal's last element, the metadata prefix, is binary).
 fn words(items: &[Vec<u8>]) -> Vec<&str> {
     items
         .iter()
-        .map(|b| std::str::from_utf8(b).unwrap())
+        .filter_map(|b| std::str::from_utf8(b).ok())
+        .filter(|w| w.bytes().all(|c| c.is_ascii_graphic()))
         .collect()
 }
 
@@ -157,6 +160,8 @@ fn packed_with(
         password,
         delete_token_digest: [0xdd; 32],
         owner,
+        recipients: None,
+        notify_on_view: false,
     })
     .unwrap()
 }
@@ -177,8 +182,15 @@ async fn lua_consume_view_contract() {
     let conn = c.clone();
     let script = redis::Script::new(CONSUME_VIEW_LUA);
     let now = 1_000_000i64;
-    let call = |key: &'static str, now: i64, digest: &[u8], limit: u32, org: &[u8]| {
+    let call_as = |key: &'static str,
+                   now: i64,
+                   digest: &[u8],
+                   limit: u32,
+                   org: &[u8],
+                   email: &[u8],
+                   token: &[u8]| {
         let (script, digest, org) = (script.clone(), digest.to_vec(), org.to_vec());
+        let (email, token) = (email.to_vec(), token.to_vec());
         let mut c = conn.clone();
         async move {
             let v: Result<redis::Value, _> = script
@@ -187,10 +199,15 @@ async fn lua_consume_view_contract() {
                 .arg(digest)
                 .arg(limit)
                 .arg(org)
+                .arg(email)
+                .arg(token)
                 .invoke_async(&mut c)
                 .await;
             v.map(reply)
         }
+    };
+    let call = |key: &'static str, now: i64, digest: &[u8], limit: u32, org: &[u8]| {
+        call_as(key, now, digest, limit, org, b"", b"")
     };
     let good = [0xaa; 32];
     let bad = [0xbb; 32];
@@ -272,6 +289,77 @@ async fn lua_consume_view_contract() {
         "granted"
     );
 
+    // Recipients: checked after the organization and before the password; ARGV[5] must be one
+    // of the address digests, or ARGV[6] one of the token digests (external recipients only).
+    let (alice, bob, token) = ([0xa1; 32], [0xb0; 32], [0x70; 32]);
+    let to = |tokens: Option<Vec<Digest>>| {
+        let envelope = envelope(3, 1);
+        record::encode(&NewSecret {
+            id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+            envelope_header: envelope.split('.').next().unwrap().to_string(),
+            envelope,
+            name: Some("n".into()),
+            access_type: AccessType::Anyone,
+            created_at: 1,
+            expires_at: 2_000_000,
+            max_views: Some(2),
+            password: Some(PasswordCheck {
+                digest: good,
+                salt: None,
+            }),
+            delete_token_digest: [0xdd; 32],
+            owner: Some(owner),
+            recipients: Some(Recipients {
+                emails: vec![alice, bob],
+                tokens,
+            }),
+            notify_on_view: false,
+        })
+        .unwrap()
+    };
+    let members_only = to(None);
+    put(&mut c, "k:emails", &members_only).await;
+    for (email, tok) in [
+        (&b""[..], &b""[..]),
+        (&[0xcc; 32][..], &b""[..]),
+        (&b""[..], &token[..]),
+    ] {
+        let r = call_as("k:emails", now, &good, 3, b"", email, tok)
+            .await
+            .unwrap();
+        assert_eq!((r.0.as_str(), words(&r.1)), ("restricted", vec!["emails"]));
+    }
+    assert_eq!(
+        stored(&mut c, "k:emails").await.unwrap(),
+        members_only,
+        "nothing changed"
+    );
+    let r = call_as("k:emails", now, &bad, 3, b"", &bob, b"")
+        .await
+        .unwrap();
+    assert_eq!(
+        r.0, "invalid_credentials",
+        "a listed address reaches the password check"
+    );
+    let r = call_as("k:emails", now, &good, 3, b"", &alice, b"")
+        .await
+        .unwrap();
+    assert_eq!(r.0, "granted");
+    let external = to(Some(vec![[0x71; 32], token]));
+    put(&mut c, "k:external", &external).await;
+    let r = call_as("k:external", now, &good, 3, b"", b"", &[0x72; 32])
+        .await
+        .unwrap();
+    assert_eq!(r.0, "restricted", "an unknown token");
+    let r = call_as("k:external", now, &good, 3, b"", b"", &token)
+        .await
+        .unwrap();
+    assert_eq!(r.0, "granted", "the second recipient's token");
+    let r = call_as("k:external", now, &good, 3, b"", &alice, b"")
+        .await
+        .unwrap();
+    assert_eq!(r.0, "granted", "or a listed address");
+
     // password_required / invalid_credentials / destroyed at the limit.
     let pw = packed(Some(5), Some(good), AccessType::Anyone);
     put(&mut c, "k:pw", &pw).await;
@@ -285,6 +373,11 @@ async fn lua_consume_view_contract() {
         (r.0.as_str(), words(&r.1)),
         ("invalid_credentials", vec!["2", "0"])
     );
+    // A refusal ends with the metadata prefix as after the step (the failure counted).
+    assert_eq!(r.1.len(), 3);
+    let refused_meta = record::decode_meta("k", &r.1[2]).unwrap();
+    assert_eq!(refused_meta, record::decode_meta("k", &pw).unwrap());
+    assert_eq!(failures(&r.1[2]), 2);
     let r = call("k:pw", now, &good[..31], 4, b"").await.unwrap();
     assert_eq!(
         (r.0.as_str(), words(&r.1)),

@@ -164,6 +164,8 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
                 now: later,
                 max_failures: 5,
                 viewer: zkshare_server::store::ViewerClaims::ANONYMOUS,
+                email_digest: None,
+                token_digest: None,
             },
         )
         .await
@@ -184,6 +186,8 @@ async fn unknown_expired_and_used_up_look_the_same(kind: StoreKind) {
             password: None,
             delete_token_digest: [1; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();
@@ -220,6 +224,8 @@ async fn restricted_secrets_are_not_consumed_by_anonymous_viewers(kind: StoreKin
             }),
             delete_token_digest: [2; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();
@@ -260,6 +266,8 @@ async fn restricted_secrets_are_not_consumed_by_anonymous_viewers(kind: StoreKin
             password: None,
             delete_token_digest: [2; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         })
         .await;
     assert!(matches!(
@@ -305,6 +313,8 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
             password: None,
             delete_token_digest: [3; 32],
             owner: Some(owner),
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();
@@ -319,6 +329,8 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
                 now: now_millis(),
                 max_failures: 5,
                 viewer: viewer_in(org),
+                email_digest: None,
+                token_digest: None,
             },
         )
     };
@@ -337,7 +349,10 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
         assert!(
             matches!(
                 outcome,
-                ConsumeOutcome::Restricted(AccessType::Organization)
+                ConsumeOutcome::Restricted {
+                    restriction: zkshare_server::domain::Restriction::Organization,
+                    ..
+                }
             ),
             "{org:?}: {outcome:?}"
         );
@@ -373,6 +388,8 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
             password: None,
             delete_token_digest: [3; 32],
             owner: None,
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();
@@ -385,12 +402,14 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
                 now: now_millis(),
                 max_failures: 5,
                 viewer: viewer_in(Some(ours)),
+                email_digest: None,
+                token_digest: None,
             },
         )
         .await
         .unwrap();
     assert!(
-        matches!(outcome, ConsumeOutcome::Restricted(_)),
+        matches!(outcome, ConsumeOutcome::Restricted { .. }),
         "{outcome:?}"
     );
     let meta = app.store.metadata(&unowned, now).await.unwrap().unwrap();
@@ -416,6 +435,8 @@ async fn organization_secrets_open_only_to_their_organization(kind: StoreKind) {
                 org: theirs,
                 creator: Creator::User(user),
             }),
+            recipients: None,
+            notify_on_view: false,
         })
         .await
         .unwrap();

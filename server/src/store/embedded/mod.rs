@@ -10,11 +10,15 @@ use std::time::Duration;
 
 use redb::{Database, ReadableDatabase, ReadableTable as _};
 
-use self::tables::{BODIES, EXPIRY, HEADS, db_error, expiry_key, read_head, remove_secret};
+use self::tables::{
+    BODIES, EXPIRY, HEADS, LOG_EXPIRY, LOGS, OWNED, db_error, expiry_key, owned_key, read_head,
+    remove_secret,
+};
 use super::rules::{self, Removal, Step, View};
 use super::{
-    ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret, SecretMeta,
-    ShareStore, StoreError, StoreFuture, UnixMillis, record,
+    AccessLog, ConsumeOutcome, ConsumeRequest, DeleteOutcome, DeleteProof, GrantedView,
+    MAX_LOG_ENTRIES, NewSecret, OwnedPage, Owner, SecretMeta, ShareStore, StoreError, StoreFuture,
+    UnixMillis, record,
 };
 use crate::blocking::BlockingLimit;
 
@@ -167,18 +171,24 @@ impl EmbeddedStore {
                     }
                     due
                 };
+                let logs_due = sweep_logs(&txn, now)?;
                 if due.is_empty() {
-                    txn.abort().map_err(db_error)?;
+                    if logs_due == 0 {
+                        txn.abort().map_err(db_error)?;
+                    } else {
+                        txn.commit().map_err(db_error)?;
+                    }
                     return Ok(0);
                 }
-                {
-                    let mut heads = txn.open_table(HEADS).map_err(db_error)?;
-                    let mut bodies = txn.open_table(BODIES).map_err(db_error)?;
-                    let mut expiry = txn.open_table(EXPIRY).map_err(db_error)?;
-                    for (at, id) in &due {
-                        heads.remove(id.as_str()).map_err(db_error)?;
-                        bodies.remove(id.as_str()).map_err(db_error)?;
-                        expiry.remove((*at, id.as_str())).map_err(db_error)?;
+                for (at, id) in &due {
+                    match read_head(&txn, id)? {
+                        Some(head) => remove_secret(&txn, id, &head)?,
+                        None => {
+                            txn.open_table(EXPIRY)
+                                .map_err(db_error)?
+                                .remove((*at, id.as_str()))
+                                .map_err(db_error)?;
+                        }
                     }
                 }
                 txn.commit().map_err(db_error)?;
@@ -230,7 +240,7 @@ impl ShareStore for EmbeddedStore {
     fn create(&self, secret: NewSecret) -> StoreFuture<'_, ()> {
         self.blocking(move |db| {
             let record = record::encode(&secret)?;
-            let (head, body) = record.split_at(record::meta_len(&record)?);
+            let (head, body) = record.split_at(record::head_len(&record)?);
             let txn = db.begin_write().map_err(db_error)?;
             if read_head(&txn, &secret.id)?.is_some() {
                 txn.abort().map_err(db_error)?;
@@ -249,6 +259,15 @@ impl ShareStore for EmbeddedStore {
                 .map_err(db_error)?
                 .insert((expiry_key(secret.expires_at), id), ())
                 .map_err(db_error)?;
+            if let Some(owner) = &secret.owner {
+                txn.open_table(OWNED)
+                    .map_err(db_error)?
+                    .insert(
+                        owned_key(owner, secret.created_at, id).as_slice(),
+                        expiry_key(secret.expires_at),
+                    )
+                    .map_err(db_error)?;
+            }
             txn.commit().map_err(db_error)?;
             Ok(())
         })
@@ -286,12 +305,20 @@ impl ShareStore for EmbeddedStore {
             let (view, step) = rules::consume(&mut head, &request)?;
             let outcome = match view {
                 View::NotFound => ConsumeOutcome::NotFound,
-                View::Restricted(access) => ConsumeOutcome::Restricted(access),
+                View::Restricted(restriction) => ConsumeOutcome::Restricted {
+                    restriction,
+                    meta: Box::new(record::decode_meta(&id, &head)?),
+                },
                 View::Refused {
                     proof_presented,
                     failures,
                     destroyed,
-                } => ConsumeOutcome::refused(proof_presented, failures, destroyed),
+                } => ConsumeOutcome::refused(
+                    proof_presented,
+                    failures,
+                    destroyed,
+                    record::decode_meta(&id, &head)?,
+                ),
                 View::Granted { views_before } => {
                     let bodies = txn.open_table(BODIES).map_err(db_error)?;
                     let body = bodies
@@ -329,7 +356,7 @@ impl ShareStore for EmbeddedStore {
     fn delete<'a>(
         &'a self,
         id: &'a str,
-        token_digest: Digest,
+        proof: DeleteProof,
         now: UnixMillis,
     ) -> StoreFuture<'a, DeleteOutcome> {
         let id = id.to_string();
@@ -339,7 +366,7 @@ impl ShareStore for EmbeddedStore {
                 txn.abort().map_err(db_error)?;
                 return Ok(DeleteOutcome::NotFound);
             };
-            match rules::delete(&head, &token_digest, now)? {
+            match rules::delete(&head, &proof, now)? {
                 (Removal::Deleted, step) => {
                     let meta = record::decode_meta(&id, &head)?;
                     apply(txn, &id, &head, step)?;
@@ -363,6 +390,107 @@ impl ShareStore for EmbeddedStore {
                 deleted.store(true, Ordering::Release);
             }
             Ok(outcome)
+        })
+    }
+
+    fn list_owned(
+        &self,
+        owner: Owner,
+        now: UnixMillis,
+        offset: u64,
+        limit: u64,
+    ) -> StoreFuture<'_, OwnedPage> {
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(db_error)?;
+            let owned = txn.open_table(OWNED).map_err(db_error)?;
+            let heads = txn.open_table(HEADS).map_err(db_error)?;
+            let start = owner.to_bytes().to_vec();
+            let mut end = start.clone();
+            end.extend_from_slice(&[0xff; 9]);
+            let mut page = OwnedPage::default();
+            // Newest first; rows of secrets that expired but were not swept yet are skipped.
+            for row in owned
+                .range(start.as_slice()..end.as_slice())
+                .map_err(db_error)?
+                .rev()
+            {
+                let (key, expires_at) = row.map_err(db_error)?;
+                if expires_at.value() <= expiry_key(now) {
+                    continue;
+                }
+                let id = std::str::from_utf8(&key.value()[33 + 8..])
+                    .map_err(|_| StoreError::Internal("corrupt owned index key".into()))?
+                    .to_string();
+                let live = match heads.get(id.as_str()).map_err(db_error)? {
+                    Some(head) => rules::is_live(head.value(), now)?.then(|| head.value().to_vec()),
+                    None => None,
+                };
+                let Some(head) = live else { continue };
+                if page.total >= offset && (page.total - offset) < limit {
+                    page.secrets.push(record::decode_meta(&id, &head)?);
+                }
+                page.total += 1;
+            }
+            Ok(page)
+        })
+    }
+
+    fn log_access<'a>(
+        &'a self,
+        id: &'a str,
+        owner: Owner,
+        entry: Vec<u8>,
+        expires_at: UnixMillis,
+    ) -> StoreFuture<'a, ()> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(db_error)?;
+            {
+                let mut logs = txn.open_table(LOGS).map_err(db_error)?;
+                let mut entries = match logs.get(id.as_str()).map_err(db_error)? {
+                    Some(stored) => parse_log(stored.value())?.1,
+                    None => {
+                        txn.open_table(LOG_EXPIRY)
+                            .map_err(db_error)?
+                            .insert((expiry_key(expires_at), id.as_str()), ())
+                            .map_err(db_error)?;
+                        Vec::new()
+                    }
+                };
+                entries.push(entry);
+                if entries.len() > MAX_LOG_ENTRIES {
+                    entries.drain(..entries.len() - MAX_LOG_ENTRIES);
+                }
+                let value = encode_log(expires_at, &owner, &entries);
+                logs.insert(id.as_str(), value.as_slice())
+                    .map_err(db_error)?;
+            }
+            txn.commit().map_err(db_error)
+        })
+    }
+
+    fn access_log<'a>(
+        &'a self,
+        id: &'a str,
+        now: UnixMillis,
+    ) -> StoreFuture<'a, Option<AccessLog>> {
+        let id = id.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(db_error)?;
+            let logs = txn.open_table(LOGS).map_err(db_error)?;
+            let Some(stored) = logs.get(id.as_str()).map_err(db_error)? else {
+                return Ok(None);
+            };
+            let (expires_at, entries, owner) = {
+                let (expires_at, entries) = parse_log(stored.value())?;
+                let owner = Owner::from_bytes(&stored.value()[8..41])
+                    .ok_or_else(|| StoreError::Internal("corrupt access log owner".into()))?;
+                (expires_at, entries, owner)
+            };
+            if expires_at <= now {
+                return Ok(None);
+            }
+            Ok(Some(AccessLog { owner, entries }))
         })
     }
 
@@ -393,8 +521,63 @@ fn apply(
                 .insert(id, head)
                 .map_err(db_error)?;
         }
-        Step::Delete => remove_secret(&txn, id, record::be_i64(head, record::OFF_EXPIRES_AT))?,
+        Step::Delete => remove_secret(&txn, id, head)?,
     }
     txn.commit().map_err(db_error)?;
     Ok(step == Step::Delete)
+}
+
+/// An access log as stored: expiresAt, owner, then each entry with its 4-byte length.
+fn encode_log(expires_at: UnixMillis, owner: &Owner, entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&expires_at.to_be_bytes());
+    out.extend_from_slice(&owner.to_bytes());
+    for entry in entries {
+        out.extend_from_slice(&u32::try_from(entry.len()).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(entry);
+    }
+    out
+}
+
+/// Reads [`encode_log`]: the expiry and the entries.
+fn parse_log(stored: &[u8]) -> Result<(UnixMillis, Vec<Vec<u8>>), StoreError> {
+    let corrupt = || StoreError::Internal("corrupt access log".into());
+    if stored.len() < 41 {
+        return Err(corrupt());
+    }
+    let expires_at = record::be_i64(stored, 0);
+    let mut rest = &stored[41..];
+    let mut entries = Vec::new();
+    while !rest.is_empty() {
+        if rest.len() < 4 {
+            return Err(corrupt());
+        }
+        let len = record::be_u32(rest, 0) as usize;
+        let entry = rest.get(4..4 + len).ok_or_else(corrupt)?;
+        entries.push(entry.to_vec());
+        rest = &rest[4 + len..];
+    }
+    Ok((expires_at, entries))
+}
+
+/// Deletes the access logs whose expiry is `<= now`; returns how many.
+fn sweep_logs(txn: &redb::WriteTransaction, now: UnixMillis) -> Result<usize, StoreError> {
+    let due: Vec<(u64, String)> = {
+        let expiry = txn.open_table(LOG_EXPIRY).map_err(db_error)?;
+        let end = expiry_key(now).saturating_add(1);
+        let mut due = Vec::new();
+        for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
+            let (key, _) = entry.map_err(db_error)?;
+            let (at, id) = key.value();
+            due.push((at, id.to_string()));
+        }
+        due
+    };
+    let mut logs = txn.open_table(LOGS).map_err(db_error)?;
+    let mut expiry = txn.open_table(LOG_EXPIRY).map_err(db_error)?;
+    for (at, id) in &due {
+        logs.remove(id.as_str()).map_err(db_error)?;
+        expiry.remove((*at, id.as_str())).map_err(db_error)?;
+    }
+    Ok(due.len())
 }

@@ -14,6 +14,15 @@ pub const BODIES: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("share
 /// (expiresAt ms, id) → (): lets the sweeper find expired secrets in order.
 pub const EXPIRY: TableDefinition<'_, (u64, &str), ()> = TableDefinition::new("secret_expiry");
 
+/// owner (33 bytes) ‖ createdAt (8, big-endian) ‖ id → expiresAt: each creator's secrets in
+/// creation order, for the list. A row leaves with its secret (delete, last view, sweep).
+pub const OWNED: TableDefinition<'_, &[u8], u64> = TableDefinition::new("secret_owned");
+/// id → a secret's access log: expiresAt (8) ‖ owner (33) ‖ entries, each a 4-byte length and
+/// its bytes. Outlives the secret, to its expiry.
+pub const LOGS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("secret_log");
+/// (expiresAt ms, id) → (): lets the sweeper find expired access logs.
+pub const LOG_EXPIRY: TableDefinition<'_, (u64, &str), ()> = TableDefinition::new("log_expiry");
+
 /// The older layout: id → JSON of the metadata, and id → envelope text.
 const OLD_META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("secret_meta");
 const OLD_ENVELOPES: TableDefinition<'_, &str, &str> = TableDefinition::new("secret_envelope");
@@ -33,8 +42,25 @@ pub fn read_head(txn: &WriteTransaction, id: &str) -> Result<Option<Vec<u8>>, St
     Ok(head.map(|guard| guard.value().to_vec()))
 }
 
-/// Removes a secret from all three tables.
-pub fn remove_secret(txn: &WriteTransaction, id: &str, expires_at: i64) -> Result<(), StoreError> {
+/// The [`OWNED`] key of a secret.
+pub fn owned_key(owner: &crate::domain::Owner, created_at: i64, id: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(33 + 8 + id.len());
+    key.extend_from_slice(&owner.to_bytes());
+    key.extend_from_slice(&created_at.to_be_bytes());
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// Removes a secret from all its tables, its head read from `head` (for its expiry and owner).
+pub fn remove_secret(txn: &WriteTransaction, id: &str, head: &[u8]) -> Result<(), StoreError> {
+    let expires_at = record::be_i64(head, record::OFF_EXPIRES_AT);
+    if let Some(owner) = record::owner(head)? {
+        let created_at = record::be_i64(head, record::OFF_CREATED_AT);
+        txn.open_table(OWNED)
+            .map_err(db_error)?
+            .remove(owned_key(&owner, created_at, id).as_slice())
+            .map_err(db_error)?;
+    }
     txn.open_table(HEADS)
         .map_err(db_error)?
         .remove(id)
@@ -67,6 +93,9 @@ pub fn prepare(db: &Database) -> Result<(), StoreError> {
     txn.open_table(HEADS).map_err(db_error)?;
     txn.open_table(BODIES).map_err(db_error)?;
     txn.open_table(EXPIRY).map_err(db_error)?;
+    txn.open_table(OWNED).map_err(db_error)?;
+    txn.open_table(LOGS).map_err(db_error)?;
+    txn.open_table(LOG_EXPIRY).map_err(db_error)?;
     super::kv::prepare(&txn)?;
     txn.commit().map_err(db_error)
 }
@@ -142,6 +171,8 @@ fn migrate(txn: &WriteTransaction) -> Result<usize, StoreError> {
                 password,
                 delete_token_digest: hex_array(&old.dtok, "dtok")?,
                 owner: None,
+                recipients: None,
+                notify_on_view: false,
             })?;
             record::put_i64(
                 &mut packed,
@@ -149,7 +180,7 @@ fn migrate(txn: &WriteTransaction) -> Result<usize, StoreError> {
                 old.last_viewed_at.unwrap_or(0),
             );
             record::put_u32(&mut packed, record::OFF_FAILURES, old.failures);
-            let (head, body) = packed.split_at(record::meta_len(&packed)?);
+            let (head, body) = packed.split_at(record::head_len(&packed)?);
             heads.insert(id, head).map_err(db_error)?;
             bodies.insert(id, body).map_err(db_error)?;
             moved += 1;

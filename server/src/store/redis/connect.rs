@@ -128,6 +128,7 @@ impl RedisStore {
             consume_script: Script::new(CONSUME_VIEW_LUA),
             delete_script: Script::new(DELETE_SECRET_LUA),
             kv_scripts: KvScripts::new(),
+            owned_scripts: super::OwnedScripts::new(),
         }
     }
 
@@ -137,6 +138,7 @@ impl RedisStore {
         for script in [&self.consume_script, &self.delete_script]
             .into_iter()
             .chain(self.kv_scripts.all())
+            .chain(self.owned_scripts.all())
         {
             script
                 .load_async(&mut conn)

@@ -7,12 +7,14 @@
 use redis::{ErrorKind, RedisError, Script, ServerErrorKind, Value};
 
 use super::{
-    AccessType, ConsumeOutcome, ConsumeRequest, DeleteOutcome, Digest, GrantedView, NewSecret,
-    SecretMeta, ShareStore, StoreError, StoreFuture, UnixMillis, record, rules,
+    AccessLog, ConsumeOutcome, ConsumeRequest, DeleteOutcome, DeleteProof, GrantedView, NewSecret,
+    OwnedPage, Owner, Restriction, SecretMeta, ShareStore, StoreError, StoreFuture, UnixMillis,
+    record, rules,
 };
 
 mod connect;
 mod kv;
+mod owned;
 mod script;
 
 pub use self::script::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
@@ -20,6 +22,8 @@ pub use self::script::{CONSUME_VIEW_LUA, DELETE_SECRET_LUA};
 use self::connect::Connection;
 use self::kv::KvScripts;
 pub use self::kv::record_key;
+use self::owned::OwnedScripts;
+pub use self::owned::{index_keys, log_key};
 
 /// The Redis key of a secret: `s1` for a record of layout 1 (earlier layouts used other keys,
 /// so their leftovers are never misread and expire on their own). The `{id}` hash tag keeps
@@ -36,6 +40,7 @@ pub struct RedisStore {
     consume_script: Script,
     delete_script: Script,
     kv_scripts: KvScripts,
+    owned_scripts: OwnedScripts,
 }
 
 fn store_error(e: RedisError) -> StoreError {
@@ -100,6 +105,25 @@ fn number(v: &Value, what: &str) -> Result<u32, StoreError> {
         .ok_or_else(|| corrupt(what))
 }
 
+/// The owner of a secret a consume step left deleted (last view, or the failure limit); `None`
+/// for anything else.
+pub(crate) fn deleted_owned(outcome: &ConsumeOutcome) -> Option<Owner> {
+    match outcome {
+        ConsumeOutcome::Granted(view) if view.meta.views_remaining == Some(0) => view.meta.owner,
+        ConsumeOutcome::PasswordRequired {
+            destroyed: true,
+            meta,
+            ..
+        }
+        | ConsumeOutcome::InvalidCredentials {
+            destroyed: true,
+            meta,
+            ..
+        } => meta.owner,
+        _ => None,
+    }
+}
+
 impl ShareStore for RedisStore {
     fn describe(&self) -> String {
         format!("redis at {}", self.address)
@@ -109,6 +133,12 @@ impl ShareStore for RedisStore {
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let record = record::encode(&secret)?;
+            // Indexed first: an index entry without its secret is dropped by the next list,
+            // while a secret missing from its creator's list would be lost to them.
+            if let Some(owner) = &secret.owner {
+                self.index_secret(owner, &secret.id, secret.created_at, secret.expires_at)
+                    .await?;
+            }
             // One command: stored only if the id is new, deleted by Redis at expiresAt.
             let created: Option<String> = redis::cmd("SET")
                 .arg(secret_key(&secret.id))
@@ -171,51 +201,66 @@ impl ShareStore for RedisStore {
                         .as_ref()
                         .map_or(&[][..], |org| &org.as_bytes()[..]),
                 )
+                .arg(request.email_digest.as_ref().map_or(&[][..], |d| &d[..]))
+                .arg(request.token_digest.as_ref().map_or(&[][..], |d| &d[..]))
                 .invoke_async(&mut conn)
                 .await
                 .map_err(store_error)?;
             let (status, items) = reply_items(reply)?;
-            match (status.as_str(), items.as_slice()) {
-                ("not_found", []) => Ok(ConsumeOutcome::NotFound),
-                ("restricted", [access]) => Ok(ConsumeOutcome::Restricted(
-                    std::str::from_utf8(bytes(access)?)
+            let meta = |v: &Value| record::decode_meta(id, bytes(v)?).map(Box::new);
+            let outcome = match (status.as_str(), items.as_slice()) {
+                ("not_found", []) => ConsumeOutcome::NotFound,
+                ("restricted", [rule, prefix]) => ConsumeOutcome::Restricted {
+                    restriction: std::str::from_utf8(bytes(rule)?)
                         .ok()
-                        .and_then(AccessType::parse)
-                        .ok_or_else(|| corrupt("access type"))?,
-                )),
-                (status @ ("invalid_credentials" | "password_required"), [failures, destroyed]) => {
-                    Ok(ConsumeOutcome::refused(
-                        status == "invalid_credentials",
-                        number(failures, "failures")?,
-                        bytes(destroyed)? == b"1",
-                    ))
-                }
+                        .and_then(Restriction::parse)
+                        .ok_or_else(|| corrupt("restriction"))?,
+                    meta: meta(prefix)?,
+                },
+                (
+                    status @ ("invalid_credentials" | "password_required"),
+                    [failures, destroyed, prefix],
+                ) => ConsumeOutcome::refused(
+                    status == "invalid_credentials",
+                    number(failures, "failures")?,
+                    bytes(destroyed)? == b"1",
+                    *meta(prefix)?,
+                ),
                 ("granted", [after]) => {
                     let (meta, envelope) = record::decode(id, bytes(after)?)?;
-                    Ok(ConsumeOutcome::Granted(GrantedView {
+                    ConsumeOutcome::Granted(GrantedView {
                         views_before: meta.views_remaining.map(|v| v + 1),
                         meta,
                         envelope,
-                    }))
+                    })
                 }
-                _ => Err(corrupt("consume_view status")),
+                _ => return Err(corrupt("consume_view status")),
+            };
+            if let Some(owner) = deleted_owned(&outcome) {
+                self.unindex_secret(&owner, id).await?;
             }
+            Ok(outcome)
         })
     }
 
     fn delete<'a>(
         &'a self,
         id: &'a str,
-        token_digest: Digest,
+        proof: DeleteProof,
         now: UnixMillis,
     ) -> StoreFuture<'a, DeleteOutcome> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
+            let (presented, mode) = match &proof {
+                DeleteProof::Token(digest) => (digest.to_vec(), "token"),
+                DeleteProof::Owner(owner) => (owner.to_bytes().to_vec(), "owner"),
+            };
             let reply: Value = self
                 .delete_script
                 .key(secret_key(id))
                 .arg(now)
-                .arg(&token_digest[..])
+                .arg(presented)
+                .arg(mode)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(store_error)?;
@@ -223,13 +268,45 @@ impl ShareStore for RedisStore {
             match (status.as_str(), items.as_slice()) {
                 ("not_found", []) => Ok(DeleteOutcome::NotFound),
                 ("forbidden", []) => Ok(DeleteOutcome::Forbidden),
-                ("deleted", [meta]) => Ok(DeleteOutcome::Deleted(record::decode_meta(
-                    id,
-                    bytes(meta)?,
-                )?)),
+                ("deleted", [meta]) => {
+                    let meta = record::decode_meta(id, bytes(meta)?)?;
+                    if let Some(owner) = &meta.owner {
+                        self.unindex_secret(owner, id).await?;
+                    }
+                    Ok(DeleteOutcome::Deleted(meta))
+                }
                 _ => Err(corrupt("delete_secret status")),
             }
         })
+    }
+
+    fn list_owned(
+        &self,
+        owner: Owner,
+        now: UnixMillis,
+        offset: u64,
+        limit: u64,
+    ) -> StoreFuture<'_, OwnedPage> {
+        Box::pin(self.list_page(owner, now, offset, limit))
+    }
+
+    fn log_access<'a>(
+        &'a self,
+        id: &'a str,
+        owner: Owner,
+        entry: Vec<u8>,
+        expires_at: UnixMillis,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.append_log(id, &owner, entry, expires_at).await })
+    }
+
+    fn access_log<'a>(
+        &'a self,
+        id: &'a str,
+        _now: UnixMillis,
+    ) -> StoreFuture<'a, Option<AccessLog>> {
+        // Redis deletes the log at its expiry.
+        Box::pin(self.read_log(id))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {
