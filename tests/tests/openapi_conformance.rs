@@ -904,7 +904,8 @@ fn the_document_is_openapi_3_1_with_json_schema_2020_12() {
         "createdAt": "2026-11-22T19:00:00.000Z", "updatedAt": "2026-11-22T19:00:00.000Z",
         "userId": null, "orgId": null, "expiresAfterViews": null, "accessType": "anyone",
         "name": null, "lastViewedAt": null, "type": "share", "authorizedEmails": null,
-        "identityId": null, "allowExternalEmails": false, "secretValue": envelope(None).0,
+        "identityId": null, "allowExternalEmails": false, "recipientCount": 0,
+        "notifyOnView": false, "secretValue": envelope(None).0,
     });
     let errors = spec.errors("/components/schemas/AccessedShare", &accessed);
     assert!(errors.is_empty(), "{errors:#?}");

@@ -6,9 +6,11 @@
 //! stdout and stderr with logging at TRACE, (4) a Redis `SAVE` snapshot (RDB, uncompressed).
 //! A positive control then plants a value in every channel and the same scanner must find it,
 //! so the audit cannot pass by capturing nothing. A second run does the same with a signed-in
-//! creator and a signed-in member of the creator's organization, and also captures (5) every
-//! e-mail the server sent, and checks that the account passwords reach no channel but the
-//! requests that carry them.
+//! creator and a signed-in member of the creator's organization, plus a share e-mailed to that
+//! member and to an external recipient (sealed in password mode, opened by the member and by the
+//! external recipient's mailed token), and also captures (5) every message the server handed to
+//! the SMTP server, and checks that the account passwords reach no channel but the requests that
+//! carry them.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -415,6 +417,68 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
     sender.close().await;
     recipient.close().await;
 
+    // A share e-mailed to Bob and to an external recipient, sealed by the client in password
+    // mode (the mailed links carry no key); the creator asked for read receipts.
+    let mailed_plaintext = random_text("zk-canary-mailed-plaintext-", 40);
+    // Planted in the share's name, which the recipients' mails quote: a control in those mails.
+    let share_mail_control = random_text("ctl", 20);
+    let mailed_password = random_text("zk-canary-mailed-password-", 24);
+    let sealed =
+        zkshare_crypto::seal_text(&mailed_plaintext, &Credentials::Password(&mailed_password))
+            .unwrap();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/v1/shared-secrets"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({
+            "secretValue": sealed.envelope, "password": sealed.verifier,
+            "name": format!("n {share_mail_control}"),
+            "authorizedEmails": ["bob@example.com", "ext@outside.example"],
+            "allowExternalEmails": true, "accessType": "anyone", "notifyOnView": true,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mailed_id = created["id"].as_str().expect("created").to_string();
+    let external = sink.wait_for_to("ext@outside.example", 1, Duration::from_secs(10));
+    let token = token_after(&external.body, &format!("/s/{mailed_id}#r="));
+    for (who, body) in [
+        (
+            Some(&bob),
+            serde_json::json!({ "password": sealed.verifier }),
+        ),
+        (
+            None,
+            serde_json::json!({ "password": sealed.verifier, "recipientToken": token }),
+        ),
+    ] {
+        let request = client.post(format!("{base}/api/v1/shared-secrets/{mailed_id}/access"));
+        let request = match who {
+            Some(bearer) => request.bearer_auth(bearer),
+            None => request,
+        };
+        let opened: serde_json::Value = request
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let envelope = opened["secretValue"].as_str().expect("opened");
+        let text = zkshare_crypto::open_text(envelope, &Credentials::Password(&mailed_password))
+            .expect("the recipient opens it");
+        assert_eq!(
+            text.as_str(),
+            mailed_plaintext,
+            "the mailed flow really ran"
+        );
+    }
+    // The read receipts reached Alice.
+    sink.wait_for_to("alice@example.com", 3, Duration::from_secs(10));
+
     tokio::time::sleep(Duration::from_millis(300)).await;
     let channels = Channels {
         http: proxy.received(),
@@ -429,7 +493,9 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         .collect();
     assert!(!mail.is_empty(), "the mails were captured");
 
-    let secrets = secret_needles(&plaintext, &password, &key_b64);
+    let mut secrets = secret_needles(&plaintext, &password, &key_b64);
+    secrets.extend(needles("mailed plaintext", mailed_plaintext.as_bytes()));
+    secrets.extend(needles("mailed password", mailed_password.as_bytes()));
     let mut leaks = channels.leaks(&secrets);
     leaks.extend(
         find(&mail, &secrets)
@@ -465,10 +531,13 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         beyond.join("\n")
     );
 
-    // Positive control for the mail channel (the other channels' controls are in the test above).
-    let control = needles("mail control", mail_control.as_bytes());
-    assert!(
-        !find(&mail, &control).is_empty(),
-        "the mail scanner finds a planted value"
-    );
+    // Positive controls for the mail channel (the other channels' controls are in the test
+    // above): one in an invitation, one in the mails of a shared secret.
+    for control in [&mail_control, &share_mail_control] {
+        let control = needles("mail control", control.as_bytes());
+        assert!(
+            !find(&mail, &control).is_empty(),
+            "the mail scanner finds a planted value"
+        );
+    }
 }

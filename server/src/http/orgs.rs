@@ -153,18 +153,38 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// Body of `PATCH …/secret-sharing`: the fields to change.
+/// Body of `PATCH …/secret-sharing`: the fields to change. The limits are any JSON number
+/// (`3600` and `3600.0` are the same integer to JSON and to OpenAPI), checked to be whole and in
+/// range.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct SharingChange {
     #[serde(default)]
     allow_secret_sharing_outside_organization: Option<bool>,
     #[serde(default, deserialize_with = "present")]
-    max_shared_secret_lifetime: Option<Option<u32>>,
+    max_shared_secret_lifetime: Option<Option<serde_json::Number>>,
     #[serde(default, deserialize_with = "present")]
-    max_shared_secret_view_limit: Option<Option<u32>>,
+    max_shared_secret_view_limit: Option<Option<serde_json::Number>>,
     #[serde(default)]
     require_shared_secret_password: Option<bool>,
+}
+
+/// A limit as a `u32`, or the setting's message (400) for a fraction, a negative number or one
+/// too large; the bounds themselves are checked with the others (`SharingSettings::validate`).
+fn limit(value: Option<serde_json::Number>, name: &str) -> Result<Option<u32>, ApiError> {
+    let Some(n) = value else {
+        return Ok(None);
+    };
+    let whole = n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        (f.fract() == 0.0 && f >= 0.0).then_some(f as u64)
+    });
+    match whole.map(u32::try_from) {
+        Some(Ok(v)) => Ok(Some(v)),
+        _ => Err(ApiError::bad_request(format!(
+            "{name} must be a whole number in its range"
+        ))),
+    }
 }
 
 /// `PATCH /api/v1/organizations/{org}/secret-sharing` (admins): changes the named settings;
@@ -183,10 +203,10 @@ async fn change_sharing_settings(
         settings.allow_secret_sharing_outside_organization = v;
     }
     if let Some(v) = change.max_shared_secret_lifetime {
-        settings.max_shared_secret_lifetime = v;
+        settings.max_shared_secret_lifetime = limit(v, "maxSharedSecretLifetime")?;
     }
     if let Some(v) = change.max_shared_secret_view_limit {
-        settings.max_shared_secret_view_limit = v;
+        settings.max_shared_secret_view_limit = limit(v, "maxSharedSecretViewLimit")?;
     }
     if let Some(v) = change.require_shared_secret_password {
         settings.require_shared_secret_password = v;

@@ -161,6 +161,9 @@ impl From<Denial> for ApiError {
             Denial::RestrictedCreateNeedsAccount => ApiError::unauthorized(
                 "Authentication required to create organization or email-restricted secrets",
             ),
+            Denial::ReceiptsNeedAccount => ApiError::unauthorized(
+                "Authentication required for read receipts (notifyOnView): they go to your account's address",
+            ),
             Denial::ViewNeedsAccount => {
                 ApiError::unauthorized("Authentication required to view this secret")
             }

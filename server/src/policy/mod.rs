@@ -78,6 +78,8 @@ impl Principal {
 pub enum Denial {
     /// Organization or e-mail restricted secrets need an account to create.
     RestrictedCreateNeedsAccount,
+    /// Read receipts (`notifyOnView`) go to a signed-in user's address.
+    ReceiptsNeedAccount,
     /// An organization secret needs a current organization to belong to.
     RestrictedCreateNeedsOrganization,
     /// The secret's access type needs a signed-in viewer.

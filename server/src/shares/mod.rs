@@ -167,8 +167,19 @@ pub async fn create(
             return Err(AccountError::MailUnavailable.into());
         }
     }
-    if valid.notify_on_view && !matches!(principal, Principal::User { .. }) {
-        return Err(invalid("notifyOnView", recipients::NOTIFY_NEEDS_USER));
+    match principal {
+        _ if !valid.notify_on_view => {}
+        Principal::Anonymous => return Err(Denial::ReceiptsNeedAccount.into()),
+        Principal::Machine { .. } => {
+            return Err(invalid("notifyOnView", recipients::NOTIFY_NEEDS_USER));
+        }
+        Principal::User { org: None, .. } => {
+            return Err(invalid(
+                "notifyOnView",
+                recipients::NOTIFY_NEEDS_ORGANIZATION,
+            ));
+        }
+        Principal::User { .. } => {}
     }
     let password = match valid.password {
         Some(pw) => Some(password_check(pw).await?),

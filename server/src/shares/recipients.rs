@@ -22,6 +22,9 @@ pub const NOT_MEMBERS: &str = "Every email must belong to a member of your organ
 /// Said when a machine identity asks for read receipts.
 pub const NOTIFY_NEEDS_USER: &str =
     "notifyOnView needs a signed-in user: a machine identity has no mailbox";
+/// Said when a user in no organization asks for read receipts (their secrets have no owner).
+pub const NOTIFY_NEEDS_ORGANIZATION: &str =
+    "notifyOnView needs a current organization: create or join one first";
 /// The prefix of a recipient token in a link's fragment (`#r=<token>`); never a link key.
 pub const TOKEN_FRAGMENT: &str = "r=";
 

@@ -13,6 +13,7 @@ on_every_store!(
     the_creator_lists_deletes_and_reads_the_access_log,
     a_race_of_members_on_a_k_view_share_gets_exactly_k,
     a_member_removed_during_a_race_is_refused_after,
+    the_failure_limit_counts_recipients_wrong_passwords_only,
 );
 
 /// An organization "Acme" of alice (admin) and bob (member), and carol in "Other".
@@ -139,7 +140,10 @@ async fn a_share_e_mailed_to_members_opens_for_them_only(kind: StoreKind) {
     let r = access(&w, &id, &cookie(&t.carol), ok.clone()).await;
     assert_eq!(r.assert_error(403), "You do not have access to this secret");
     let r = access(&w, &id, &cookie(&t.alice), ok.clone()).await;
-    assert_eq!(r.assert_error(403), "You are not authorized to view this secret");
+    assert_eq!(
+        r.assert_error(403),
+        "You are not authorized to view this secret"
+    );
     // Nothing was spent by the refusals; bob with a wrong password is counted, then views.
     let wrong = access(&w, &id, &cookie(&t.bob), json!({ "password": verifier() })).await;
     assert_eq!(wrong.assert_error(401), "Invalid credentials");
@@ -628,4 +632,44 @@ async fn a_member_removed_during_a_race_is_refused_after(kind: StoreKind) {
         access(&w, &id, &cookie(&t.alice), json!({})).await.status,
         StatusCode::OK
     );
+}
+
+/// The failure limit with e-mail recipients and organization scoping: refused viewers (another
+/// organization, not listed) count nothing; a listed recipient's wrong passwords destroy it.
+async fn the_failure_limit_counts_recipients_wrong_passwords_only(kind: StoreKind) {
+    let w = World::new(kind).await;
+    let t = team(&w).await;
+    let (id, proof, _) = mailed_share(
+        &w,
+        &t.alice,
+        json!({ "authorizedEmails": ["bob@example.com"], "accessType": "organization" }),
+    )
+    .await;
+    // Ten refusals of others: no failure is counted (test_config: the limit is 5).
+    for _ in 0..5 {
+        let r = access(
+            &w,
+            &id,
+            &cookie(&t.carol),
+            json!({ "password": verifier() }),
+        )
+        .await;
+        r.assert_error(403);
+        let r = access(
+            &w,
+            &id,
+            &cookie(&t.alice),
+            json!({ "password": verifier() }),
+        )
+        .await;
+        r.assert_error(403);
+    }
+    // Bob's wrong passwords count down to the limit, then the share is gone.
+    for left in (0..5).rev() {
+        let r = access(&w, &id, &cookie(&t.bob), json!({ "password": verifier() })).await;
+        assert_eq!(r.assert_error(401), "Invalid credentials");
+        assert_eq!(r.json()["attemptsLeft"], json!(left), "{}", r.text);
+    }
+    let r = access(&w, &id, &cookie(&t.bob), json!({ "password": proof })).await;
+    r.assert_error(404);
 }

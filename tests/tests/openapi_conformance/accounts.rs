@@ -38,6 +38,8 @@ pub const INVITE: &str = "/api/v1/organizations/{org}/invites/{invite}";
 pub const IDENTITIES: &str = "/api/v1/organizations/{org}/identities";
 pub const IDENTITY: &str = "/api/v1/organizations/{org}/identities/{identity}";
 pub const SECRETS_OF: &str = "/api/v1/organizations/{org}/identities/{identity}/client-secrets";
+pub const ACCESS_LOG: &str = "/api/v1/shared-secrets/{id}/access-log";
+pub const SHARING: &str = "/api/v1/organizations/{org}/secret-sharing";
 pub const CLIENT_SECRET: &str =
     "/api/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}";
 
@@ -118,6 +120,19 @@ pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
         (Method::GET, ORGS, ORGS.into(), None),
         (Method::POST, ORGS, ORGS.into(), Some(name.clone())),
         (Method::GET, MEMBERS, fill(MEMBERS, &[n]), None),
+        (Method::GET, SHARING, fill(SHARING, &[n]), None),
+        (
+            Method::PATCH,
+            SHARING,
+            fill(SHARING, &[n]),
+            Some(json!({ "requireSharedSecretPassword": true })),
+        ),
+        (
+            Method::GET,
+            ACCESS_LOG,
+            fill(ACCESS_LOG, &["AAAAAAAAAAAAAAAAAAAAAA"]),
+            None,
+        ),
         (
             Method::PATCH,
             MEMBER,
@@ -954,16 +969,9 @@ pub async fn account_operations(spec: &Spec) {
     api.expect(204, Method::DELETE, MEMBER, &bob_member, Bearer(b), None)
         .await;
 
-    // Listing secrets: signed in, this server answers 501.
-    api.expect(
-        501,
-        Method::GET,
-        super::SECRETS,
-        super::SECRETS,
-        Bearer(b),
-        None,
-    )
-    .await;
+    // Restricted shares: e-mail recipients, the creator's list, delete, access log, and the
+    // organization's sharing settings. Bob is no member any more: he is the outsider.
+    restricted_shares(&api, &org, b, bb, &sink).await;
 
     // Password change, reset, logout.
     let change =
@@ -1204,6 +1212,233 @@ pub async fn closed_sign_ups(spec: &Spec) {
         SIGNUP,
         As::Anonymous,
         Some(json!({ "email": "x@example.com", "password": PASSWORD })),
+    )
+    .await;
+}
+
+/// The restricted-share operations with `admin` (bearer `a`, admin of `org`) and `outsider`
+/// (bearer `o`, in no organization of theirs): every documented status but 429, 500, 503.
+async fn restricted_shares(api: &Api<'_>, org: &str, a: &str, o: &str, sink: &SmtpSink) {
+    use As::*;
+    use zkshare_crypto::{Credentials, seal_text};
+    let secrets = super::SECRETS;
+    let secret = super::SECRET;
+    let access = super::ACCESS;
+    let sealed = seal_text("for the admin", &Credentials::Password("pw for mail")).unwrap();
+    let mailed = json!({ "secretValue": sealed.envelope, "password": sealed.verifier,
+        "authorizedEmails": ["admin@example.com"], "name": "mailed", "notifyOnView": true });
+    let created = api
+        .expect(
+            200,
+            Method::POST,
+            secrets,
+            secrets,
+            Bearer(a),
+            Some(mailed.clone()),
+        )
+        .await;
+    assert_eq!(created["authorizedEmails"], json!(["admin@example.com"]));
+    assert_eq!(created["recipientCount"], json!(1));
+    let id = created["id"].as_str().unwrap().to_string();
+    let link = format!("/s/{id}");
+    let mailed_to_admin = (0..400).any(|_| {
+        let found = sink
+            .messages_to("admin@example.com")
+            .iter()
+            .any(|m| m.body.contains(&link));
+        if !found {
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        found
+    });
+    assert!(mailed_to_admin, "the recipient's mail with {link}");
+    // 400: e-mails without a password, and to someone outside the organization.
+    let mut no_password = mailed.clone();
+    no_password.as_object_mut().unwrap().remove("password");
+    api.expect(
+        400,
+        Method::POST,
+        secrets,
+        secrets,
+        Bearer(a),
+        Some(no_password),
+    )
+    .await;
+    let mut outside = mailed.clone();
+    outside["authorizedEmails"] = json!(["stranger@example.com"]);
+    api.expect(
+        400,
+        Method::POST,
+        secrets,
+        secrets,
+        Bearer(a),
+        Some(outside),
+    )
+    .await;
+    // Access: the outsider is refused (403), the admin opens it with the verifier.
+    let proof = json!({ "password": sealed.verifier });
+    let path = format!("/api/v1/shared-secrets/{id}/access");
+    let refused = api
+        .expect(
+            403,
+            Method::POST,
+            access,
+            &path,
+            Bearer(o),
+            Some(proof.clone()),
+        )
+        .await;
+    assert_eq!(refused["message"], "You do not have access to this secret");
+    api.expect(200, Method::POST, access, &path, Bearer(a), Some(proof))
+        .await;
+
+    // The list.
+    let page = api
+        .expect(
+            200,
+            Method::GET,
+            secrets,
+            &format!("{secrets}?limit=1"),
+            Bearer(a),
+            None,
+        )
+        .await;
+    assert_eq!(page["secrets"].as_array().unwrap().len(), 1);
+    api.expect(
+        400,
+        Method::GET,
+        secrets,
+        &format!("{secrets}?limit=0"),
+        Bearer(a),
+        None,
+    )
+    .await;
+    api.expect(401, Method::GET, secrets, secrets, Anonymous, None)
+        .await;
+
+    // The access log.
+    let log = fill(ACCESS_LOG, &[&id]);
+    let events = api
+        .expect(200, Method::GET, ACCESS_LOG, &log, Bearer(a), None)
+        .await;
+    assert_eq!(events["events"][0]["outcome"], "not_allowed");
+    api.expect(401, Method::GET, ACCESS_LOG, &log, Anonymous, None)
+        .await;
+    api.expect(403, Method::GET, ACCESS_LOG, &log, Bearer(o), None)
+        .await;
+    api.expect(
+        400,
+        Method::GET,
+        ACCESS_LOG,
+        &fill(ACCESS_LOG, &["nope"]),
+        Bearer(a),
+        None,
+    )
+    .await;
+    api.expect(
+        404,
+        Method::GET,
+        ACCESS_LOG,
+        &fill(ACCESS_LOG, &["AAAAAAAAAAAAAAAAAAAAAA"]),
+        Bearer(a),
+        None,
+    )
+    .await;
+
+    // Delete as the creator, without the token; the outsider may not.
+    let other = api
+        .expect(
+            200,
+            Method::POST,
+            secrets,
+            secrets,
+            Bearer(a),
+            Some(json!({ "secretValue": sealed.envelope })),
+        )
+        .await;
+    let other = fill(secret, &[other["id"].as_str().unwrap()]);
+    api.expect(403, Method::DELETE, secret, &other, Bearer(o), None)
+        .await;
+    let deleted = api
+        .expect(200, Method::DELETE, secret, &other, Bearer(a), None)
+        .await;
+    assert_eq!(deleted["orgId"], json!(org));
+
+    // The organization's sharing settings.
+    let sharing = fill(SHARING, &[org]);
+    let settings = api
+        .expect(200, Method::GET, SHARING, &sharing, Bearer(a), None)
+        .await;
+    assert_eq!(
+        settings["allowSecretSharingOutsideOrganization"],
+        json!(true)
+    );
+    api.expect(401, Method::GET, SHARING, &sharing, Anonymous, None)
+        .await;
+    api.expect(403, Method::GET, SHARING, &sharing, Bearer(o), None)
+        .await;
+    api.expect(
+        400,
+        Method::GET,
+        SHARING,
+        &fill(SHARING, &["nope"]),
+        Bearer(a),
+        None,
+    )
+    .await;
+    let change = Some(json!({ "maxSharedSecretLifetime": 3600, "maxSharedSecretViewLimit": 5 }));
+    let changed = api
+        .expect(
+            200,
+            Method::PATCH,
+            SHARING,
+            &sharing,
+            Bearer(a),
+            change.clone(),
+        )
+        .await;
+    assert_eq!(changed["maxSharedSecretViewLimit"], json!(5));
+    api.expect(
+        401,
+        Method::PATCH,
+        SHARING,
+        &sharing,
+        Anonymous,
+        change.clone(),
+    )
+    .await;
+    api.expect(403, Method::PATCH, SHARING, &sharing, Bearer(o), change)
+        .await;
+    api.expect(
+        400,
+        Method::PATCH,
+        SHARING,
+        &sharing,
+        Bearer(a),
+        Some(json!({ "maxSharedSecretLifetime": 10 })),
+    )
+    .await;
+    let refused = api
+        .expect(
+            400,
+            Method::POST,
+            secrets,
+            secrets,
+            Bearer(a),
+            Some(json!({ "secretValue": sealed.envelope, "expiresIn": "2h", "maxViews": 1 })),
+        )
+        .await;
+    assert_eq!(
+        refused["message"],
+        "Secret lifetime exceeds organization limit"
+    );
+    api.expect(
+        200,
+        Method::PATCH,
+        SHARING,
+        &sharing,
+        Bearer(a),
+        Some(json!({ "maxSharedSecretLifetime": null, "maxSharedSecretViewLimit": null })),
     )
     .await;
 }
