@@ -370,7 +370,8 @@ pub struct SendArgs {
     )]
     pub server: String,
 
-    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead.
+    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead
+    /// (with --email also authorizedEmails and allowExternalEmails).
     #[arg(long)]
     pub json: bool,
 

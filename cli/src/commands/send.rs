@@ -157,15 +157,14 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
     };
     let who = match (&key, &password) {
         _ if by_email && args.external => {
-            "Each recipient, with their mailed link and the password,"
+            "The recipients, each with their own mailed link and the password,"
         }
-        _ if by_email => {
-            "Each recipient, logged in with their address, with the link and the password,"
-        }
+        _ if by_email => "The recipients, logged in with their address and with the password,",
         (Some(_), None) if args.org => "Members of your organization with the full link",
         (Some(_), Some(_)) if args.org => {
             "Members of your organization with the full link and the password"
         }
+        (None, _) if args.org => "Members of your organization with the link and the password",
         (Some(_), None) => "Anyone with the full link",
         (Some(_), Some(_)) => "Whoever has the full link and the password",
         (None, _) => "Whoever has the link and the password",
