@@ -255,6 +255,9 @@ mod tests {
             assert_eq!(link.id, ID, "{input}");
             assert_eq!(link.key, None, "{input}: a recipient token is never a key");
             assert_eq!(link.recipient_token.as_deref(), Some(TOKEN), "{input}");
+            // Written out again (as the fuzz target does), it parses to itself.
+            let written = format!("{}/s/{}#r={TOKEN}", link.base, link.id);
+            assert_eq!(parse(&written), Ok(link), "{written}");
         }
         // `r=` with nothing after it: neither a key nor a token.
         let link = ok(&format!("https://h.example/s/{ID}#r="));
