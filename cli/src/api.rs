@@ -32,6 +32,18 @@ pub struct CreateRequest<'a> {
     /// Optional label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
+    /// `anyone` or `organization`; the server's default when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_type: Option<&'a str>,
+    /// Addresses the server mails a keyless link to (password mode only).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub authorized_emails: &'a [String],
+    /// Whether `authorized_emails` may name people outside the organization.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_external_emails: bool,
+    /// Mail the creator when the secret is viewed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notify_on_view: bool,
 }
 
 /// The answer to create (the fields the CLI uses).
@@ -48,6 +60,9 @@ pub struct CreatedShare {
     pub shared_secret_link: String,
     /// Deletes the secret before it is read (`X-Delete-Token`).
     pub delete_token: String,
+    /// The recipients as the server normalized them (only in this answer).
+    #[serde(default)]
+    pub authorized_emails: Option<Vec<String>>,
 }
 
 /// The answer to `GET /{id}` (the fields the CLI uses).
@@ -84,8 +99,65 @@ pub struct AccessedShare {
 
 /// Body of `POST /{id}/access`.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct AccessRequest<'a> {
     password: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient_token: Option<&'a str>,
+}
+
+/// One secret of the creator's list (the fields the CLI shows).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedShare {
+    /// The secret's id.
+    pub id: String,
+    /// Optional label.
+    pub name: Option<String>,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Views left; `None` is unlimited.
+    pub expires_after_views: Option<u64>,
+    /// `anyone` or `organization`.
+    pub access_type: String,
+    /// How many addresses it was mailed to.
+    #[serde(default)]
+    pub recipient_count: u64,
+    /// Whether the recipients may be outside the organization.
+    #[serde(default)]
+    pub allow_external_emails: bool,
+}
+
+/// The answer to `GET /api/v1/shared-secrets` (the fields the CLI uses).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretList {
+    /// One page, newest first.
+    pub secrets: Vec<ListedShare>,
+    /// How many there are in all.
+    pub total_count: u64,
+}
+
+/// One attempt in a secret's access log.
+#[derive(Deserialize, Debug)]
+pub struct LogEvent {
+    /// ISO 8601.
+    pub at: String,
+    /// `viewed`, `not_allowed`, `password_required` or `wrong_password`.
+    pub outcome: String,
+    /// Whether this attempt destroyed the secret (last view, or too many failures).
+    #[serde(default)]
+    pub burned: bool,
+    /// Who tried: `{type: user, id, email}`, `{type: identity, id}`, `{type: recipient}` or
+    /// `{type: anonymous}`.
+    pub viewer: serde_json::Value,
+}
+
+/// The answer to `GET /{id}/access-log`.
+#[derive(Deserialize, Debug)]
+pub struct AccessLog {
+    /// Oldest first.
+    pub events: Vec<LogEvent>,
 }
 
 /// A failed API call.
@@ -210,7 +282,7 @@ pub struct Api {
     secrets_url: String,
     /// `{base}/api/v1`.
     api_url: String,
-    /// The bearer token of a login, sent with create.
+    /// The bearer token of a login, sent with every call but metadata and login.
     token: Option<String>,
 }
 
@@ -245,19 +317,54 @@ impl Api {
         })
     }
 
-    /// This client, creating secrets as the holder of `token` (a login's bearer token).
+    /// This client, acting as the holder of `token` (a login's bearer token).
     pub fn with_token(mut self, token: Option<String>) -> Api {
         self.token = token;
         self
     }
 
+    /// `request` with the login's bearer token, if there is one.
+    fn signed(&self, request: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
     /// `POST /api/v1/shared-secrets` (with the login's token, if any).
     pub fn create(&self, request: &CreateRequest<'_>) -> Result<CreatedShare, ApiFailure> {
-        let mut post = self.http.post(&self.secrets_url).json(request);
-        if let Some(token) = &self.token {
-            post = post.bearer_auth(token);
-        }
-        call(post)
+        call(self.signed(self.http.post(&self.secrets_url).json(request)))
+    }
+
+    /// `GET /api/v1/shared-secrets?offset=&limit=`: the caller's own live secrets, as the
+    /// typed page and the whole JSON object.
+    pub fn list(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(SecretList, serde_json::Value), ApiFailure> {
+        let url = format!("{}?offset={offset}&limit={limit}", self.secrets_url);
+        let raw: serde_json::Value = call(self.signed(self.http.get(url)))?;
+        let list = serde_json::from_value(raw.clone()).map_err(|e| {
+            ApiFailure::BadAnswer(format!(
+                "unexpected list from the server: {}",
+                terminal::escape(&e.to_string())
+            ))
+        })?;
+        Ok((list, raw))
+    }
+
+    /// `GET /api/v1/shared-secrets/{id}/access-log` (the creator's login), typed and whole.
+    pub fn access_log(&self, id: &str) -> Result<(AccessLog, serde_json::Value), ApiFailure> {
+        let url = format!("{}/access-log", self.secret_url(id));
+        let raw: serde_json::Value = call(self.signed(self.http.get(url)))?;
+        let log = serde_json::from_value(raw.clone()).map_err(|e| {
+            ApiFailure::BadAnswer(format!(
+                "unexpected access log from the server: {}",
+                terminal::escape(&e.to_string())
+            ))
+        })?;
+        Ok((log, raw))
     }
 
     /// `POST /api/v1/auth/token`: a user's bearer token for an e-mail address and password.
@@ -303,14 +410,19 @@ impl Api {
         Ok((meta, raw))
     }
 
-    /// `POST /api/v1/shared-secrets/{id}/access` with the verifier: consumes one view.
-    pub fn access(&self, id: &str, verifier: &str) -> Result<AccessedShare, ApiFailure> {
+    /// `POST /api/v1/shared-secrets/{id}/access` with the verifier (and a mailed link's
+    /// recipient token, and the login's bearer token): consumes one view.
+    pub fn access(
+        &self,
+        id: &str,
+        verifier: &str,
+        recipient_token: Option<&str>,
+    ) -> Result<AccessedShare, ApiFailure> {
         let url = format!("{}/access", self.secret_url(id));
-        call(
-            self.http
-                .post(url)
-                .json(&AccessRequest { password: verifier }),
-        )
+        call(self.signed(self.http.post(url).json(&AccessRequest {
+            password: verifier,
+            recipient_token,
+        })))
     }
 
     /// `DELETE /api/v1/shared-secrets/{id}` with `X-Delete-Token`.
@@ -320,6 +432,11 @@ impl Api {
                 .delete(self.secret_url(id))
                 .header("X-Delete-Token", token),
         )
+    }
+
+    /// `DELETE /api/v1/shared-secrets/{id}` without a token, as the signed-in creator.
+    pub fn delete_as_creator(&self, id: &str) -> Result<serde_json::Value, ApiFailure> {
+        call(self.signed(self.http.delete(self.secret_url(id))))
     }
 
     fn secret_url(&self, id: &str) -> String {

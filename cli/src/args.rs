@@ -30,6 +30,9 @@ Examples:
   ZKSHARE_LINK='https://share.example.com/s/ID#KEY' zkshare get > secret.txt
   zkshare inspect - < link.txt
   zkshare delete 'https://share.example.com/s/ID' --token - < token.txt
+  zkshare send --email bob@example.com --password < secret.txt   # mailed; needs a login
+  zkshare list
+  zkshare log ID
 
 A link given as an argument is visible to other users of this machine (ps, /proc) and stays
 in the shell history; '-' (stdin) or ZKSHARE_LINK keep it out of both.
@@ -79,9 +82,16 @@ pub enum Command {
     /// Show a link's metadata (expiry, views left, protection) without using a view.
     #[command(after_help = INSPECT_AFTER_HELP)]
     Inspect(InspectArgs),
-    /// Delete a secret before it is read, with the delete token `send` printed.
+    /// Delete a secret before it is read, with the delete token `send` printed or as its
+    /// logged-in creator.
     #[command(after_help = DELETE_AFTER_HELP)]
     Delete(DeleteArgs),
+    /// List the secrets you created (logged in) that are still live, newest first.
+    #[command(after_help = LIST_AFTER_HELP)]
+    List(ListArgs),
+    /// Show who tried to open one of your secrets, and when (logged in as its creator).
+    #[command(after_help = LOG_AFTER_HELP)]
+    Log(LogArgs),
     /// Offline: encrypt stdin into an envelope; print {envelope, verifier, linkKey, header}.
     #[command(after_help = SEAL_AFTER_HELP)]
     Seal(SealArgs),
@@ -190,12 +200,21 @@ Only the link goes to stdout; the delete token and notes go to stderr. After `zk
 to the server, the secret is created as that user or machine identity (and by default only
 members of its organization may open it); --anonymous sends without the login.
 
+--email ADDRESS (repeatable, needs a login) has the server mail each address a link. That
+link carries no key, so the secret is sealed with the password alone (mode `password`) and a
+password option is required: give the recipients the password another way. Without
+--external every address must belong to a member of your organization, who opens the link
+logged in with that address; with --external anyone listed may, through their mailed link.
+
 Examples:
   printf '%s' 's3cr3t' | zkshare send
   zkshare send --file ./api-token.txt --expires 1d --views 3 --name 'staging token'
   zkshare send --password-file ./pw.txt < secret.txt        # reader needs link + password
   zkshare send --no-key --password < secret.txt             # link without key, password only
   zkshare send --json < secret.txt | jq -r .deleteToken
+  zkshare send --org < secret.txt                          # members of your organization only
+  zkshare send --email bob@example.com --password < secret.txt
+  zkshare send --email ext@partner.example --external --notify --password-file pw.txt < s.txt
 
 Exit codes: 0 ok, 1 other, 2 usage or refused by the server, 5 server unreachable.";
 
@@ -217,7 +236,14 @@ Examples:
   ZKSHARE_LINK='https://share.example.com/s/ID#KEY' zkshare get > secret.txt
   zkshare get 'https://share.example.com/s/ID#KEY' > secret.txt   # visible in ps and history
   zkshare get 'https://share.example.com/s/ID%23KEY'          # '#' mangled by a mail scanner
+  zkshare get --password 'https://share.example.com/s/ID#r=TOKEN'   # link from the mail
   ZKSHARE_PW=... zkshare get --password-env ZKSHARE_PW - < link.txt
+
+A link mailed to a recipient outside the organization ends in #r=TOKEN: the token proves the
+mailbox to the server and is no key; such a link opens with the password. A link mailed to a
+member has no '#' part: log in first (`zkshare login`) with the address it was mailed to.
+The token of a saved login is sent to the link's server when that is the server it was saved
+for; ZKSHARE_TOKEN only when ZKSHARE_SERVER names the link's server.
 
 Exit codes: 0 ok, 1 other (also: a key-less secret for a link with a key, a redirect),
 2 bad link or no password, 3 gone, 4 wrong key or password, 5 server unreachable.";
@@ -235,14 +261,40 @@ Exit codes: 0 ok, 1 other, 2 bad link, 3 gone, 5 server unreachable.";
 const DELETE_AFTER_HELP: &str = "\
 The token comes from --token, from stdin with --token -, or from ZKSHARE_DELETE_TOKEN; the
 link from the argument, from stdin when it is '-', or from ZKSHARE_LINK. Only one of the two
-can come from stdin.
+can come from stdin. Without a token, the secret is deleted as its creator, with the login
+to the server (`zkshare login`); a bare id names a secret on --server.
 
 Examples:
   zkshare delete 'https://share.example.com/s/ID' --token - < token.txt
   ZKSHARE_DELETE_TOKEN=TOKEN zkshare delete 'https://share.example.com/s/ID'
   zkshare delete 'https://share.example.com/s/ID' --token TOKEN   # visible in ps and history
+  zkshare delete --server https://share.example.com ID            # as its logged-in creator
 
 Exit codes: 0 deleted, 1 other, 2 bad link, 3 gone already, 4 wrong token, 5 server unreachable.";
+
+const LIST_AFTER_HELP: &str = "\
+Shows the live secrets you created in your current organization, newest first: id, name,
+views left, expiry, who may open them, and how many addresses they were mailed to; the last
+line gives the total. Needs a login to the server (`zkshare login`, or ZKSHARE_TOKEN).
+
+Examples:
+  zkshare list --server https://share.example.com
+  zkshare list --offset 25 --limit 25
+  zkshare list --json | jq -r '.secrets[].id'
+
+Exit codes: 0 ok, 1 other, 2 usage or no login, 4 denied, 5 server unreachable.";
+
+const LOG_AFTER_HELP: &str = "\
+One line per attempt to open the secret, oldest first: the time, what happened (viewed, or
+refused and why), who tried, and 'burned' when the attempt destroyed the secret (its last view,
+or too many wrong passwords). Only the secret's creator may read it (`zkshare login`).
+
+Examples:
+  zkshare log --server https://share.example.com ID
+  zkshare log 'https://share.example.com/s/ID'
+  zkshare log --json ID
+
+Exit codes: 0 ok, 1 other, 2 usage or no login, 3 gone, 4 not yours, 5 server unreachable.";
 
 const SEAL_AFTER_HELP: &str = "\
 For people writing their own client: no network. The plaintext is read from stdin exactly.
@@ -318,13 +370,31 @@ pub struct SendArgs {
     )]
     pub server: String,
 
-    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead.
+    /// Print {link, id, expiresAt, expiresAfterViews, deleteToken, statusLink} as JSON instead
+    /// (with --email also authorizedEmails and allowExternalEmails).
     #[arg(long)]
     pub json: bool,
 
     /// Send anonymously even when logged in to the server (see `zkshare login`).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["org", "emails", "notify"])]
     pub anonymous: bool,
+
+    /// Only signed-in members of your organization may open it (needs a login).
+    #[arg(long, conflicts_with = "external")]
+    pub org: bool,
+
+    /// Have the server mail this address a link without a key (repeatable; needs a login and
+    /// a password option; seals in mode `password`).
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+
+    /// Allow --email addresses outside your organization; each gets its own link.
+    #[arg(long, requires = "emails")]
+    pub external: bool,
+
+    /// Mail me when the secret is viewed (needs a user login).
+    #[arg(long)]
+    pub notify: bool,
 }
 
 /// Where a command's link comes from: the argument, stdin (`-`) or `ZKSHARE_LINK`.
@@ -356,13 +426,32 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
+/// Which secret a creator's command is about: a link, or an id on `--server`.
+#[derive(Args, Debug)]
+pub struct SecretArg {
+    /// The secret's link, or its id (on --server); '-' reads it from stdin; without it,
+    /// ZKSHARE_LINK.
+    #[arg(value_name = "LINK|ID", env = "ZKSHARE_LINK", hide_env_values = true)]
+    pub value: Option<String>,
+
+    /// The zkshare server of a bare id.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+}
+
 /// Options of `delete`.
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub link: LinkArg,
+    pub link: SecretArg,
 
-    /// The delete token that `send` printed; '-' reads it from stdin.
+    /// The delete token that `send` printed; '-' reads it from stdin. Without it, the
+    /// secret is deleted as its logged-in creator.
     // Tokens are random base64url and may start with '-'.
     #[arg(
         long,
@@ -370,9 +459,46 @@ pub struct DeleteArgs {
         hide_env_values = true,
         allow_hyphen_values = true
     )]
-    pub token: String,
+    pub token: Option<String>,
 
     /// Print the deleted secret's metadata as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `list`.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// The zkshare server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+
+    /// How many of the newest secrets to skip.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u64,
+
+    /// How many secrets to show (1 to 100).
+    #[arg(long, value_name = "N", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub limit: u64,
+
+    /// Print the server's answer ({secrets, totalCount}) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `log`.
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    #[command(flatten)]
+    pub secret: SecretArg,
+
+    /// Print the server's answer ({id, events}) as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -457,6 +583,33 @@ mod tests {
     }
 
     #[test]
+    fn send_by_email_options() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["zkshare", "send"];
+            argv.extend_from_slice(extra);
+            Cli::try_parse_from(argv)
+        };
+        let cli = parse(&["--email", "a@x.test", "--email", "b@x.test", "--external"])
+            .expect("repeatable --email");
+        let Command::Send(args) = cli.command else {
+            panic!("send")
+        };
+        assert_eq!(args.emails, ["a@x.test", "b@x.test"]);
+        assert!(args.external);
+        assert!(parse(&["--external"]).is_err(), "--external needs --email");
+        assert!(parse(&["--org", "--external", "--email", "a@x.test"]).is_err());
+        assert!(parse(&["--anonymous", "--email", "a@x.test"]).is_err());
+        assert!(parse(&["--anonymous", "--org"]).is_err());
+    }
+
+    #[test]
+    fn list_limits() {
+        assert!(Cli::try_parse_from(["zkshare", "list", "--limit", "100"]).is_ok());
+        assert!(Cli::try_parse_from(["zkshare", "list", "--limit", "0"]).is_err());
+        assert!(Cli::try_parse_from(["zkshare", "list", "--limit", "101"]).is_err());
+    }
+
+    #[test]
     fn views() {
         assert_eq!("1".parse::<Views>(), Ok(Views(Some(1))));
         assert_eq!("unlimited".parse::<Views>(), Ok(Views(None)));
@@ -479,7 +632,7 @@ mod tests {
         let Command::Delete(args) = cli.command else {
             panic!("delete")
         };
-        assert_eq!(args.token, "-Exyz_1");
+        assert_eq!(args.token.as_deref(), Some("-Exyz_1"));
         assert_eq!(args.link.value.as_deref(), Some("http://h/s/ID"));
         let cli = Cli::try_parse_from(["zkshare", "get", "-"]).expect("'-' is the stdin link");
         let Command::Get(args) = cli.command else {

@@ -1,5 +1,9 @@
 //! Parsing share links `https://HOST[/prefix]/s/{id}#{K64}` (PROTOCOL.md §3), as people paste them.
 //!
+//! A link the server mailed to an external recipient has `#r={token}` instead: the token proves
+//! the mailbox to the server and is no key (`=` is not in the base64url alphabet, so no key can
+//! start with `r=`); such a link opens a password-only secret.
+//!
 //! Links arrive mangled: wrapped across lines by mail clients, `#` rewritten to `%23` by mail
 //! scanners, in angle brackets, with a trailing slash or full stop. The parser undoes exactly
 //! those; anything else is refused with a message saying what a link looks like.
@@ -21,9 +25,14 @@ pub struct ShareLink {
     /// The secret's id (22 base64url characters).
     pub id: String,
     /// The fragment, i.e. the link key `K64` as written (not yet checked); `None` when the link
-    /// has no key, as in password-only links.
+    /// has no key, as in password-only links and recipient links.
     pub key: Option<String>,
+    /// The recipient token of a mailed link (`#r={token}`, not yet checked); never a key.
+    pub recipient_token: Option<String>,
 }
+
+/// The fragment prefix of a recipient link (`#r=`), also as a mail scanner may encode it.
+const RECIPIENT_PREFIXES: [&str; 3] = ["r=", "r%3D", "r%3d"];
 
 /// Parses a share link. The error is a sentence for the user.
 pub fn parse(input: &str) -> Result<ShareLink, String> {
@@ -61,14 +70,29 @@ pub fn parse(input: &str) -> Result<ShareLink, String> {
     // as documented; `Api::new` trims slashes too, so `{base}/api/v1` is right either way.
     let prefix = prefix[..prefix.len() - "/s".len()].trim_end_matches('/');
 
-    let key = fragment
+    // A recipient token is not a key: the `r=` part can never be one.
+    let (fragment, is_recipient) = match fragment.and_then(|f| {
+        RECIPIENT_PREFIXES
+            .iter()
+            .find_map(|prefix| f.strip_prefix(prefix))
+    }) {
+        Some(token) => (Some(token), true),
+        None => (fragment, false),
+    };
+    let value = fragment
         .map(|f| f.trim_end_matches(|c| !b64::is_alphabet(c)))
-        .filter(|k| !k.is_empty())
+        .filter(|v| !v.is_empty())
         .map(str::to_owned);
+    let (key, recipient_token) = if is_recipient {
+        (None, value)
+    } else {
+        (value, None)
+    };
     Ok(ShareLink {
         base: format!("{scheme}://{authority}{prefix}"),
         id: id.to_owned(),
         key,
+        recipient_token,
     })
 }
 
@@ -208,6 +232,44 @@ mod tests {
         assert_eq!(
             ok(&format!("https://h.example/s/{ID}#abc")).key.as_deref(),
             Some("abc")
+        );
+    }
+
+    const TOKEN: &str = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycA-";
+
+    #[test]
+    fn recipient_links_carry_a_token_and_no_key() {
+        for input in [
+            format!("https://h.example/s/{ID}#r={TOKEN}"),
+            format!("https://h.example/s/{ID}%23r={TOKEN}"),
+            format!("https://h.example/s/{ID}%23r%3D{TOKEN}"),
+            format!("https://h.example/s/{ID}%23r%3d{TOKEN}"),
+            format!("<https://h.example/s/{ID}#r={TOKEN}>."),
+            format!(
+                "https://h.example/s/{ID}#r={}\n  {}",
+                &TOKEN[..20],
+                &TOKEN[20..]
+            ),
+        ] {
+            let link = ok(&input);
+            assert_eq!(link.id, ID, "{input}");
+            assert_eq!(link.key, None, "{input}: a recipient token is never a key");
+            assert_eq!(link.recipient_token.as_deref(), Some(TOKEN), "{input}");
+            // Written out again (as the fuzz target does), it parses to itself.
+            let written = format!("{}/s/{}#r={TOKEN}", link.base, link.id);
+            assert_eq!(parse(&written), Ok(link), "{written}");
+        }
+        // `r=` with nothing after it: neither a key nor a token.
+        let link = ok(&format!("https://h.example/s/{ID}#r="));
+        assert_eq!((link.key, link.recipient_token), (None, None));
+        // A real key keeps being a key, even one starting with `r`.
+        let key = format!("r{}", &KEY[1..]);
+        let link = ok(&format!("https://h.example/s/{ID}#{key}"));
+        assert_eq!(link.key.as_deref(), Some(key.as_str()));
+        assert_eq!(link.recipient_token, None);
+        assert_eq!(
+            ok(&format!("https://h.example/s/{ID}#{KEY}")).recipient_token,
+            None
         );
     }
 

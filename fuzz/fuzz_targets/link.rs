@@ -34,9 +34,17 @@ fn check(parsed: &ShareLink) {
         parsed.key.as_ref().is_none_or(|k| !k.is_empty()),
         "{parsed:?}"
     );
+    // A link has a key or a recipient token, never both.
+    assert!(
+        parsed.key.is_none() || parsed.recipient_token.is_none(),
+        "{parsed:?}"
+    );
     // Written out as a link (always with a `#`, so a `%23` in the host stays part of it), it
     // parses to the same thing.
-    let key = parsed.key.as_deref().unwrap_or("");
-    let written = format!("{}/s/{}#{key}", parsed.base, parsed.id);
+    let fragment = match (&parsed.key, &parsed.recipient_token) {
+        (_, Some(token)) => format!("r={token}"),
+        (key, None) => key.clone().unwrap_or_default(),
+    };
+    let written = format!("{}/s/{}#{fragment}", parsed.base, parsed.id);
     assert_eq!(link::parse(&written).as_ref(), Ok(parsed), "{written:?}");
 }

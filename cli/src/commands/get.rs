@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal};
 use zkshare_crypto::Header;
 
 use super::credentials::{derive_keys, link_key, opening_password};
+use super::login::token_for_link;
 use super::stdio::{link_from, note, write_stdout};
 use crate::api::{Api, gone_or};
 use crate::args::GetArgs;
@@ -14,12 +15,30 @@ use crate::terminal;
 /// `zkshare get`.
 pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> Result<()> {
     let link = link_from(&args.link, false)?;
-    let api = Api::new(&link.base, insecure_http)?;
+    if let Some(token) = &link.recipient_token
+        && !is_recipient_token(token)
+    {
+        return Err(Failure::usage(
+            "the link's recipient token (the part after #r=) is damaged: it is 43 base64url \
+             characters; was the link cut short?",
+        ));
+    }
+    // Organization and mailed secrets need the reader's login; it goes only to the server it
+    // was saved for.
+    let login = token_for_link(&link.base, false)?;
+    let signed_in = login.is_some();
+    let api = Api::new(&link.base, insecure_http)?.with_token(login);
     let (meta, _) = api.metadata(&link.id).map_err(gone_or)?;
     let header = server_header(&meta.envelope_header)?;
 
     // Everything that can be checked before the view is spent is checked here.
     let key = match (header.needs_link_key(), &link.key) {
+        (true, None) if link.recipient_token.is_some() => {
+            return Err(Failure::other(
+                "this is a link mailed to a recipient (#r=...), but the server says the secret \
+                 needs a link key, which mailed links never carry. Refused; no view was used",
+            ));
+        }
         (true, None) => {
             return Err(Failure::usage(
                 "the link has no key (the part after #): ask the sender for the whole link",
@@ -43,18 +62,58 @@ pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> R
     let password = opening_password(&header, &args.password, prompt_allowed, "this secret")?;
     let keys = derive_keys(&header, key.as_ref(), password.as_ref())?;
 
-    let accessed = api.access(&link.id, &keys.verifier()).map_err(|e| {
-        match e.status().map(|s| s.as_u16()) {
-            Some(401) => Failure::new(
-                Exit::Denied,
-                format!(
-                    "wrong link key or password ({}); the server counts failed attempts",
-                    e.message()
+    let accessed = api
+        .access(&link.id, &keys.verifier(), link.recipient_token.as_deref())
+        .map_err(|e| {
+            let message = e.message();
+            match e.status().map(|s| s.as_u16()) {
+                Some(401) if message.starts_with("Authentication required") => Failure::new(
+                    Exit::Denied,
+                    format!(
+                        "{} ({}); no view was used",
+                        message.trim_end_matches('.'),
+                        if link.recipient_token.is_some() {
+                            "the recipient token of this link was not accepted: use the whole \
+                         link from your e-mail"
+                                .to_string()
+                        } else {
+                            format!(
+                                "only signed-in readers may open it: `zkshare login --server {} \
+                             --email ADDRESS`, with the address it was sent to{}",
+                                link.base,
+                                if signed_in {
+                                    "; the saved login was not accepted"
+                                } else {
+                                    ""
+                                }
+                            )
+                        }
+                    ),
                 ),
-            ),
-            _ => gone_or(e),
-        }
-    })?;
+                Some(403) => Failure::new(
+                    Exit::Denied,
+                    format!(
+                        "{} ({}); no view was used",
+                        message.trim_end_matches('.'),
+                        if link.recipient_token.is_some() {
+                            "the recipient token of this link is not one the server sent for it"
+                        } else if signed_in {
+                            "the login saved for this server is not allowed to open it"
+                        } else {
+                            "log in with an account that may open it"
+                        }
+                    ),
+                ),
+                Some(401) => Failure::new(
+                    Exit::Denied,
+                    format!(
+                        "wrong link key or password ({}); the server counts failed attempts",
+                        e.message()
+                    ),
+                ),
+                _ => gone_or(e),
+            }
+        })?;
     let text = keys
         .open_text(&accessed.secret_value)
         .map_err(|e| Failure::new(Exit::Denied, e.to_string()))?;
@@ -87,6 +146,11 @@ pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> R
         None => format!("Unlimited views; expires {}.", accessed.expires_at),
     });
     Ok(())
+}
+
+/// Whether `token` looks like a recipient token: 43 base64url characters (32 bytes).
+fn is_recipient_token(token: &str) -> bool {
+    token.len() == 43 && token.chars().all(zkshare_format::b64::is_alphabet)
 }
 
 /// The header the server handed out for a secret.

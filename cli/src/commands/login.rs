@@ -111,25 +111,69 @@ pub(super) fn logout(args: LogoutArgs, insecure_http: bool) -> Result<()> {
     Ok(())
 }
 
-/// The token `send` uses for `server`: `ZKSHARE_TOKEN`, else a saved login that has not
-/// expired; `None` when anonymous.
+/// `ZKSHARE_TOKEN`, when set and not blank.
+fn env_token() -> Option<String> {
+    std::env::var("ZKSHARE_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The refusal of an expired saved login.
+fn expired(server: &str, saved: &SavedLogin) -> Failure {
+    Failure::new(
+        crate::error::Exit::Denied,
+        format!(
+            "the saved login for {} ({}) has expired: run `zkshare login` again, \
+             `zkshare logout` to go on without it, or pass --anonymous to `send`",
+            server.trim_end_matches('/'),
+            saved.who
+        ),
+    )
+}
+
+/// The token for `server` as given with `--server` (`send`, `list`, and `delete`/`log` given
+/// an id): `ZKSHARE_TOKEN`, else a saved login that has not expired; `None` when anonymous.
 pub(super) fn token_for(server: &str) -> Result<Option<String>> {
-    if let Ok(token) = std::env::var("ZKSHARE_TOKEN")
-        && !token.trim().is_empty()
-    {
-        return Ok(Some(token.trim().to_string()));
+    if let Some(token) = env_token() {
+        return Ok(Some(token));
     }
     match login_store::load(server)? {
         Some(saved) if saved.expires_at > now_secs() => Ok(Some(saved.token)),
-        Some(saved) => Err(Failure::new(
-            crate::error::Exit::Denied,
-            format!(
-                "the saved login for {} ({}) has expired: run `zkshare login` again, \
-                 `zkshare logout` to send anonymously, or pass --anonymous",
-                server.trim_end_matches('/'),
-                saved.who
-            ),
-        )),
+        Some(saved) => Err(expired(server, &saved)),
         None => Ok(None),
     }
+}
+
+/// The token for a server named by a link (`get`, and `delete`/`log` given a link): a saved
+/// login for exactly that server; `ZKSHARE_TOKEN` only when `ZKSHARE_SERVER` names that same
+/// server, since a link may come from anyone and must not collect a token meant for another
+/// server. An expired saved login is an error when `required`, else left out with a note.
+pub(super) fn token_for_link(base: &str, required: bool) -> Result<Option<String>> {
+    let env_names_it = std::env::var("ZKSHARE_SERVER")
+        .is_ok_and(|s| login_store::server_key(&s) == login_store::server_key(base));
+    if env_names_it && let Some(token) = env_token() {
+        return Ok(Some(token));
+    }
+    match login_store::load(base)? {
+        Some(saved) if saved.expires_at > now_secs() => Ok(Some(saved.token)),
+        Some(saved) if required => Err(expired(base, &saved)),
+        Some(saved) => {
+            note(&format!(
+                "note: {}; going on without it",
+                expired(base, &saved).message
+            ));
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The error for a command that needs a login to `server` and has none.
+pub(super) fn needs_login(what: &str, server: &str) -> Failure {
+    Failure::usage(format!(
+        "{what} needs a login: run `zkshare login --server {} --email ADDRESS` first \
+         (or set ZKSHARE_TOKEN)",
+        server.trim_end_matches('/')
+    ))
 }

@@ -9,6 +9,8 @@ mod credentials;
 mod delete;
 mod get;
 mod inspect;
+mod list;
+mod log;
 mod login;
 mod open;
 mod seal;
@@ -29,6 +31,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Get(args) => get::run(args, prompt_allowed, insecure_http),
         Command::Inspect(args) => inspect::run(args, insecure_http),
         Command::Delete(args) => delete::run(args, insecure_http),
+        Command::List(args) => list::run(args, insecure_http),
+        Command::Log(args) => log::run(args, insecure_http),
         Command::Seal(args) => seal::run(args),
         Command::Open(args) => open::run(args, prompt_allowed),
         Command::Verifier(args) => verifier::run(args, prompt_allowed),

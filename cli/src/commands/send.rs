@@ -14,6 +14,15 @@ use crate::terminal;
 
 /// `zkshare send`.
 pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
+    let by_email = !args.emails.is_empty();
+    if by_email && !args.password.given() {
+        return Err(Failure::usage(
+            "--email needs a password (--password, --password-file or --password-env): the \
+             server mails each recipient a link that carries no key, so the secret is sealed \
+             with the password alone and the recipients open it with the password, which you \
+             give them another way",
+        ));
+    }
     if args.no_key && !args.password.given() {
         return Err(Failure::usage(
             "--no-key makes a password-only link: add --password, --password-file or --password-env",
@@ -35,6 +44,16 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
     } else {
         super::login::token_for(&args.server)?
     };
+    if token.is_none() && (args.org || by_email || args.notify) {
+        let what = if by_email {
+            "--email"
+        } else if args.org {
+            "--org"
+        } else {
+            "--notify"
+        };
+        return Err(super::login::needs_login(what, &args.server));
+    }
     let api = Api::new(&args.server, insecure_http)?.with_token(token);
     let text = read_secret(args.file.as_deref())?;
     if text.trim().is_empty() {
@@ -43,8 +62,12 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
         ));
     }
     let password = args.password.for_sealing()?;
-    let (key, sealed) =
-        seal_with_new_key(&text, args.no_key, password.as_deref().map(String::as_str))?;
+    // A mailed link carries no key (the server never has one): mode `password`.
+    let (key, sealed) = seal_with_new_key(
+        &text,
+        args.no_key || by_email,
+        password.as_deref().map(String::as_str),
+    )?;
     drop(text);
 
     let created = api
@@ -54,6 +77,18 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
             expires_in: &args.expires,
             max_views: args.views.0,
             name: args.name.as_deref(),
+            // External recipients open their link without an account: `anyone` with their
+            // mailed token; `organization` would turn them away.
+            access_type: if args.org {
+                Some("organization")
+            } else if args.external {
+                Some("anyone")
+            } else {
+                None
+            },
+            authorized_emails: &args.emails,
+            allow_external_emails: args.external,
+            notify_on_view: args.notify,
         })
         .map_err(|e| with_context(e, "the server refused the secret"))?;
 
@@ -95,8 +130,12 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
         "{}/status#{}",
         created.shared_secret_link, created.delete_token
     ));
+    let recipients = created
+        .authorized_emails
+        .clone()
+        .unwrap_or_else(|| args.emails.clone());
     if args.json {
-        let out = json!({
+        let mut out = json!({
             "link": link.as_str(),
             "id": created.id,
             "expiresAt": created.expires_at,
@@ -104,6 +143,10 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
             "deleteToken": created.delete_token,
             "statusLink": status_link.as_str(),
         });
+        if by_email {
+            out["authorizedEmails"] = json!(recipients);
+            out["allowExternalEmails"] = json!(args.external);
+        }
         return write_stdout(format!("{}\n", terminal::escape_json(&out.to_string())).as_bytes());
     }
     write_stdout(format!("{}\n", link.as_str()).as_bytes())?;
@@ -113,10 +156,38 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
         None => "any number of times".to_string(),
     };
     let who = match (&key, &password) {
+        _ if by_email && args.external => {
+            "The recipients, each with their own mailed link and the password,"
+        }
+        _ if by_email => "The recipients, logged in with their address and with the password,",
+        (Some(_), None) if args.org => "Members of your organization with the full link",
+        (Some(_), Some(_)) if args.org => {
+            "Members of your organization with the full link and the password"
+        }
+        (None, _) if args.org => "Members of your organization with the link and the password",
         (Some(_), None) => "Anyone with the full link",
         (Some(_), Some(_)) => "Whoever has the full link and the password",
         (None, _) => "Whoever has the link and the password",
     };
+    if by_email {
+        let list: Vec<String> = recipients.iter().map(|r| terminal::escape(r)).collect();
+        note(&format!(
+            "The server mailed a link to {} ({}). The link carries no key: the recipients \
+             need the password, which you give them another way (not by the same e-mail).{}",
+            if list.len() == 1 {
+                "1 recipient".to_string()
+            } else {
+                format!("{} recipients", list.len())
+            },
+            list.join(", "),
+            if args.external {
+                " Each mailed link is the recipient's own; the link above opens only for \
+                 someone logged in with a listed address."
+            } else {
+                " They open it logged in with that address (`zkshare login`, then `zkshare get`)."
+            }
+        ));
+    }
     note(&format!(
         "{who} can open it {views} until {}.\n\
          Private status link (for you, not the recipient; shows views left and has \"Delete now\"):\n  \

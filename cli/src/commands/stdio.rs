@@ -8,7 +8,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 use zkshare_crypto::MAX_TEXT_CHARS;
 
-use crate::args::LinkArg;
+use crate::args::{LinkArg, SecretArg};
 use crate::error::{Failure, Result};
 use crate::link::{self, ShareLink};
 use crate::terminal;
@@ -28,7 +28,30 @@ fn parse_link(input: &str) -> Result<ShareLink> {
 /// The link from the argument, from stdin when it is `-`, or from `ZKSHARE_LINK` (which
 /// clap puts in the argument). `stdin_taken` says another input already comes from stdin.
 pub(super) fn link_from(arg: &LinkArg, stdin_taken: bool) -> Result<ShareLink> {
-    match arg.value.as_deref() {
+    parse_link(&link_text(arg.value.as_deref(), stdin_taken)?)
+}
+
+/// The secret a creator's command names: a link, or a bare id on `--server`; and whether it
+/// was a link (whose server the login must then be saved for).
+pub(super) fn secret_from(arg: &SecretArg, stdin_taken: bool) -> Result<(ShareLink, bool)> {
+    let text = link_text(arg.value.as_deref(), stdin_taken)?;
+    let trimmed = text.trim();
+    if link::is_secret_id(trimmed) {
+        crate::api::check_transport(&arg.server, true)?;
+        let link = ShareLink {
+            base: arg.server.trim_end_matches('/').to_string(),
+            id: trimmed.to_string(),
+            key: None,
+            recipient_token: None,
+        };
+        return Ok((link, false));
+    }
+    parse_link(&text).map(|link| (link, true))
+}
+
+/// The text of a link argument: itself, or stdin for `-`.
+fn link_text(value: Option<&str>, stdin_taken: bool) -> Result<Zeroizing<String>> {
+    match value {
         None => Err(Failure::usage(
             "no link: give it as an argument, as '-' to read it from stdin, or in ZKSHARE_LINK",
         )),
@@ -44,9 +67,9 @@ pub(super) fn link_from(arg: &LinkArg, stdin_taken: bool) -> Result<ShareLink> {
                     link::EXPECTED_SHAPE
                 )));
             }
-            parse_link(&input)
+            Ok(input)
         }
-        Some(input) => parse_link(input),
+        Some(input) => Ok(Zeroizing::new(input.to_string())),
     }
 }
 
