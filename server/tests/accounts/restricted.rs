@@ -139,7 +139,10 @@ async fn a_share_e_mailed_to_members_opens_for_them_only(kind: StoreKind) {
     let r = access(&w, &id, &cookie(&t.carol), ok.clone()).await;
     assert_eq!(r.assert_error(403), "You do not have access to this secret");
     let r = access(&w, &id, &cookie(&t.alice), ok.clone()).await;
-    assert_eq!(r.assert_error(403), "You are not authorized to view this secret");
+    assert_eq!(
+        r.assert_error(403),
+        "You are not authorized to view this secret"
+    );
     // Nothing was spent by the refusals; bob with a wrong password is counted, then views.
     let wrong = access(&w, &id, &cookie(&t.bob), json!({ "password": verifier() })).await;
     assert_eq!(wrong.assert_error(401), "Invalid credentials");
