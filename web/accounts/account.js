@@ -105,7 +105,17 @@ function pendingInvite() {
   const m = /^#invite=(zki_[A-Za-z0-9_-]+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
-const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : '/account');
+// The reveal page's "Sign in to view" keeps its link, fragment included, in this tab: back there
+// once, and only to a secret's page of this site.
+function returnTo() {
+  let target = null;
+  try {
+    target = sessionStorage.getItem('zkshare.return');
+    sessionStorage.removeItem('zkshare.return');
+  } catch (e) { /* storage off */ }
+  return target && /^\/s\/[A-Za-z0-9_-]{1,64}(#(r=)?[A-Za-z0-9_-]{43})?$/.test(target) ? target : null;
+}
+const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : returnTo() || '/account');
 
 async function copy(input) {
   try {
