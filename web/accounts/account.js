@@ -383,6 +383,7 @@ const pages = {
       $('new-client-secret').value = '';
       $('new-secret').hidden = true;
     });
+    await sharingSettings(base, admin, status);
     onClick($('leave'), async () => {
       if (!confirm(t('org.leave_confirm', { org: current.name }))) return;
       await api('DELETE', `${base}/members/${encodeURIComponent(user.id)}`);
@@ -393,6 +394,37 @@ const pages = {
     put(document.querySelector('title'), 'title.page', { title: current.name });
   },
 };
+
+/** The organization's sharing settings on its page: a form for admins, read-only for members. */
+async function sharingSettings(base, admin, status) {
+  const form = $('sharing-form');
+  const { outside, password, lifetime, views } = form.elements;
+  const render = (s) => {
+    outside.checked = s.allowSecretSharingOutsideOrganization;
+    password.checked = s.requireSharedSecretPassword;
+    const seconds = s.maxSharedSecretLifetime == null ? '' : String(s.maxSharedSecretLifetime);
+    if (![...lifetime.options].some((o) => o.value === seconds)) {
+      lifetime.append(el('option', { value: seconds, i18n: ['org.sharing_seconds', { n: Number(seconds) }] }));
+    }
+    lifetime.value = seconds;
+    views.value = s.maxSharedSecretViewLimit == null ? '' : String(s.maxSharedSecretViewLimit);
+  };
+  render(await api('GET', `${base}/secret-sharing`));
+  for (const input of form.elements) input.disabled = !admin;
+  $('sharing-readonly').hidden = admin;
+  form.querySelector('.actions').hidden = !admin;
+  if (!admin) return;
+  onSubmit(form, async () => {
+    const limit = views.value.trim();
+    render(await api('PATCH', `${base}/secret-sharing`, {
+      allowSecretSharingOutsideOrganization: outside.checked,
+      requireSharedSecretPassword: password.checked,
+      maxSharedSecretLifetime: lifetime.value ? Number(lifetime.value) : null,
+      maxSharedSecretViewLimit: limit ? Number(limit) : null,
+    }));
+    put(status, 'org.sharing_saved');
+  });
+}
 
 /** "My shares": one page of the user's live shares, each with its access log and a delete button. */
 const PAGE = 25;
