@@ -13,7 +13,9 @@ use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink, code_in};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery staple";
-const ACCOUNT_PAGES: [&str; 6] = ["/signup", "/login", "/reset", "/invite", "/account", "/org"];
+const ACCOUNT_PAGES: [&str; 7] = [
+    "/signup", "/login", "/reset", "/invite", "/account", "/org", "/shares",
+];
 
 /// Redis, an SMTP sink (STARTTLS, its own CA) and the server mailing through it.
 struct MailStack {
@@ -589,6 +591,7 @@ fn account_catalogs_are_complete() {
         "invite.html",
         "account.html",
         "org.html",
+        "shares.html",
         "partials/account-nav.html",
     ] {
         let html = std::fs::read_to_string(web.join(page)).unwrap();

@@ -105,7 +105,17 @@ function pendingInvite() {
   const m = /^#invite=(zki_[A-Za-z0-9_-]+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
-const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : '/account');
+// The reveal page's "Sign in to view" keeps its link, fragment included, in this tab: back there
+// once, and only to a secret's page of this site.
+function returnTo() {
+  let target = null;
+  try {
+    target = sessionStorage.getItem('zkshare.return');
+    sessionStorage.removeItem('zkshare.return');
+  } catch (e) { /* storage off */ }
+  return target && /^\/s\/[A-Za-z0-9_-]{1,64}(#(r=)?[A-Za-z0-9_-]{43})?$/.test(target) ? target : null;
+}
+const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : returnTo() || '/account');
 
 async function copy(input) {
   try {
@@ -373,6 +383,7 @@ const pages = {
       $('new-client-secret').value = '';
       $('new-secret').hidden = true;
     });
+    await sharingSettings(base, admin, status);
     onClick($('leave'), async () => {
       if (!confirm(t('org.leave_confirm', { org: current.name }))) return;
       await api('DELETE', `${base}/members/${encodeURIComponent(user.id)}`);
@@ -382,6 +393,133 @@ const pages = {
     showState($('org'), 'org.title');
     put(document.querySelector('title'), 'title.page', { title: current.name });
   },
+};
+
+/** The organization's sharing settings on its page: a form for admins, read-only for members. */
+async function sharingSettings(base, admin, status) {
+  const form = $('sharing-form');
+  const { outside, password, lifetime, views } = form.elements;
+  const render = (s) => {
+    outside.checked = s.allowSecretSharingOutsideOrganization;
+    password.checked = s.requireSharedSecretPassword;
+    const seconds = s.maxSharedSecretLifetime == null ? '' : String(s.maxSharedSecretLifetime);
+    if (![...lifetime.options].some((o) => o.value === seconds)) {
+      lifetime.append(el('option', { value: seconds, i18n: ['org.sharing_seconds', { n: Number(seconds) }] }));
+    }
+    lifetime.value = seconds;
+    views.value = s.maxSharedSecretViewLimit == null ? '' : String(s.maxSharedSecretViewLimit);
+  };
+  render(await api('GET', `${base}/secret-sharing`));
+  for (const input of form.elements) input.disabled = !admin;
+  $('sharing-readonly').hidden = admin;
+  form.querySelector('.actions').hidden = !admin;
+  if (!admin) return;
+  onSubmit(form, async () => {
+    const limit = views.value.trim();
+    render(await api('PATCH', `${base}/secret-sharing`, {
+      allowSecretSharingOutsideOrganization: outside.checked,
+      requireSharedSecretPassword: password.checked,
+      maxSharedSecretLifetime: lifetime.value ? Number(lifetime.value) : null,
+      maxSharedSecretViewLimit: limit ? Number(limit) : null,
+    }));
+    put(status, 'org.sharing_saved');
+  });
+}
+
+/** "My shares": one page of the user's live shares, each with its access log and a delete button. */
+const PAGE = 25;
+const OUTCOMES = ['viewed', 'not_allowed', 'password_required', 'wrong_password'];
+function viewer(v) {
+  if (v.type === 'user') return ['value', { value: v.email || v.id }];
+  if (v.type === 'identity') return ['shares.who_identity', { id: v.id }];
+  return [v.type === 'recipient' ? 'shares.who_recipient' : 'shares.who_anonymous', {}];
+}
+
+async function logTable(id) {
+  const { events } = await api('GET', `/shared-secrets/${encodeURIComponent(id)}/access-log`);
+  if (!events.length) return el('p', { class: 'meta', i18n: ['shares.log_empty', {}] });
+  return el('div', { class: 'table' }, el('table', {},
+    el('thead', {}, el('tr', {}, ...['shares.log_when', 'shares.log_outcome', 'shares.log_who', 'shares.log_burned']
+      .map((key) => el('th', { scope: 'col', i18n: [key, {}] })))),
+    el('tbody', {}, ...events.map((e) => el('tr', {},
+      el('td', { i18n: when(e.at) }),
+      el('td', { i18n: [OUTCOMES.includes(e.outcome) ? `shares.outcome_${e.outcome}` : 'value', { value: e.outcome }] }),
+      el('td', { i18n: viewer(e.viewer || {}) }),
+      el('td', { i18n: [e.burned ? 'shares.burned' : 'value', { value: '' }] }))))));
+}
+
+/** A trash can drawn in SVG (no icon font or image needed). */
+function trashIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const path = document.createElementNS(ns, 'path');
+  for (const [name, value] of [['viewBox', '0 0 16 16'], ['width', '14'], ['height', '14'], ['aria-hidden', 'true'], ['focusable', 'false']]) svg.setAttribute(name, value);
+  path.setAttribute('d', 'M6 1h4l1 1h3v2H2V2h3zM3 5h10l-1 10H4zm3 2v6h1V7zm3 0v6h1V7z');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute('fill-rule', 'evenodd');
+  svg.append(path);
+  return svg;
+}
+
+function shareRow(s, reload, error) {
+  const name = s.name || '';
+  const views = s.expiresAfterViews == null ? { key: 'views.unlimited' } : { key: 'value', args: { value: s.expiresAfterViews } };
+  const access = s.recipientCount
+    ? { key: s.allowExternalEmails ? 'shares.access_external' : 'shares.access_recipients', args: { n: s.recipientCount } }
+    : { key: s.accessType === 'organization' ? 'shares.access_org' : 'shares.access_anyone' };
+  const remove = el('button', { type: 'button', class: 'danger trash' }, trashIcon(), el('span', { i18n: ['shares.delete', {}] }));
+  onClick(remove, async () => {
+    if (!confirm(t('shares.delete_confirm', { name: name || s.id }))) return;
+    await api('DELETE', `/shared-secrets/${encodeURIComponent(s.id)}`);
+    await reload();
+    put($('shares-status'), 'shares.deleted', { name: name || s.id });
+  }, error);
+  const log = el('details', { class: 'log' }, el('summary', { i18n: ['shares.log', {}] }));
+  log.addEventListener('toggle', async () => {
+    if (!log.open || log.dataset.loaded) return;
+    log.dataset.loaded = '1';
+    try {
+      log.append(await logTable(s.id));
+    } catch (e) {
+      delete log.dataset.loaded;
+      const p = el('p', { class: 'error' });
+      showError(p, e);
+      log.append(p);
+    }
+  });
+  return el('li', { 'data-share': s.id },
+    el('strong', name ? { text: name } : { i18n: ['shares.unnamed', {}] }), ' ', el('code', { class: 'meta', text: s.id }),
+    el('div', { class: 'meta', i18n: ['shares.facts', { views, time: { time: s.expiresAt }, access }] }),
+    el('div', { class: 'actions' }, remove), log);
+}
+
+pages.shares = async function shares() {
+  const user = await session();
+  if (!user) return go('/login');
+  let offset = 0;
+  const error = $('shares-error');
+  async function load() {
+    error.hidden = true;
+    let page = await api('GET', `/shared-secrets?offset=${offset}&limit=${PAGE}`);
+    if (!page.secrets.length && offset > 0) {
+      offset = Math.max(0, offset - PAGE);
+      page = await api('GET', `/shared-secrets?offset=${offset}&limit=${PAGE}`);
+    }
+    $('share-list').replaceChildren(...page.secrets.map((s) => shareRow(s, load, error)));
+    $('shares-empty').hidden = page.totalCount > 0;
+    $('pager').hidden = page.totalCount <= PAGE;
+    $('prev').disabled = offset === 0;
+    $('next').disabled = offset + PAGE >= page.totalCount;
+    put($('page-of'), 'shares.page_of', { from: offset + 1, to: offset + page.secrets.length, total: page.totalCount });
+  }
+  for (const [button, step] of [['prev', -PAGE], ['next', PAGE]]) {
+    $(button).addEventListener('click', () => {
+      offset = Math.max(0, offset + step);
+      load().catch((e) => showError(error, e));
+    });
+  }
+  await load();
+  showState($('shares'), 'shares.title');
 };
 
 ready

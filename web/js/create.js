@@ -2,6 +2,16 @@
 import { protocol, api, errorMessage, copyText, charCount, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
 import { drawQr } from '/js/qr.js';
+import { org } from '/js/session.js';
+
+/** Filled by /accounts/share.js (e-mail recipients, read receipts): `fields()` gives the API
+ * fields it adds, or throws [key, args] to refuse; `created(share)` follows a create. */
+export const extra = {};
+// That script is loaded, with its integrity, only for a member of an organization.
+org.then((current) => {
+  const meta = document.querySelector('meta[name="zkshare-share-extra"]');
+  if (current && meta) document.head.append(Object.assign(document.createElement('script'), { type: 'module', src: meta.dataset.src, integrity: meta.content }));
+});
 
 const $ = (id) => document.getElementById(id);
 const form = $('create-form');
@@ -47,12 +57,19 @@ form.addEventListener('submit', async (event) => {
   const n = updateCounter();
   if (n === 0) return fail(['create.empty', {}], secret);
   if (n > MAX) return fail(['create.too_long', { n, max: MAX }], secret);
+  let more;
+  try {
+    more = extra.fields ? extra.fields() : {};
+  } catch (e) {
+    return fail(e);
+  }
 
   button.disabled = true;
   put(button, 'create.encrypting');
   try {
     const zk = await protocol();
-    const linkKey = zk.generateLinkKey();
+    // Mailed to recipients by the server, which has no key: sealed with the password only.
+    const linkKey = more.authorizedEmails ? undefined : zk.generateLinkKey();
     const password = $('password').value;
     const sealed = zk.sealText(text, linkKey, password === '' ? undefined : password);
     const body = {
@@ -66,10 +83,11 @@ form.addEventListener('submit', async (event) => {
     const views = $('views').value;
     if (views) body.maxViews = Number(views);
     sealed.free();
+    Object.assign(body, more);
 
     put(button, 'create.creating');
-    const share = await api.create(body, body.accessType === 'organization');
-    const link = `${location.origin}/s/${share.id}#${linkKey}`;
+    const share = await api.create(body, body.accessType === 'organization' || Object.keys(more).length > 0);
+    const link = `${location.origin}/s/${share.id}${linkKey ? `#${linkKey}` : ''}`;
     last = { id: share.id, deleteToken: share.deleteToken };
 
     $('link').value = link;
@@ -85,6 +103,7 @@ form.addEventListener('submit', async (event) => {
     show(form, false);
     $('delete').disabled = false;
     state($('result'), 'link.title');
+    if (extra.created) extra.created(share);
     const copied = await copyText(link);
     if (copied) put($('result-status'), 'link.copied');
   } catch (e) {

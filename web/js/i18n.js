@@ -37,9 +37,18 @@ async function fetchCatalog(name, dir, want) {
   return response.json();
 }
 
+const extras = ['zkshare-i18n-extra'];
 async function load(want) {
-  const [base, extra] = await Promise.all([fetchCatalog('zkshare-i18n', '/i18n/', want), fetchCatalog('zkshare-i18n-extra', '', want)]);
-  return Object.assign(base, extra);
+  const parts = await Promise.all([fetchCatalog('zkshare-i18n', '/i18n/', want), ...extras.map((name) => fetchCatalog(name, '', want))]);
+  return Object.assign(...parts);
+}
+
+/** Adds the catalog that meta `name` describes (as zkshare-i18n-extra) to the page's, later. */
+export async function extend(name) {
+  await ready;
+  extras.push(name);
+  Object.assign(catalog, await fetchCatalog(name, '', lang));
+  apply();
 }
 
 /** The message `key` with `args`: numbers are formatted, {time: iso} becomes formatTime, and

@@ -34,7 +34,9 @@ function parseLink() {
     if (!key) key = rest.slice(hash + 1);
   }
   id = id.replace(/\/+$/, '');
-  return { id: trimTail(id, 22), key: trimTail(key, 43) };
+  // `#r=TOKEN`: a recipient's proof of their mailbox from the e-mail, not a key.
+  const token = key.startsWith('r=') ? trimTail(key.slice(2), 43) : '';
+  return { id: trimTail(id, 22), key: token ? '' : trimTail(key, 43), token };
 }
 
 // The key left the address bar, so a reload, a bookmark or a copied address has none. It is
@@ -60,10 +62,17 @@ if (local) {
 const parsed = parseLink();
 const id = parsed ? parsed.id : '';
 let key = parsed ? parsed.key : '';
-if (parsed && key) remember(session, KEY + id, key);
-else if (parsed && session) key = session.getItem(KEY + id) || '';
+let token = parsed ? parsed.token : '';
+if (parsed && (key || token)) remember(session, KEY + id, key || `r=${token}`);
+else if (parsed && session) {
+  key = session.getItem(KEY + id) || '';
+  if (key.startsWith('r=')) [token, key] = [key.slice(2), ''];
+}
+// Where the login page sends the reader back to (this tab only; the fragment never reaches the server).
+const RETURN = 'zkshare.return';
 
 let header = null;
+let meta = {};
 
 function gone() {
   forget(id);
@@ -97,7 +106,6 @@ async function load() {
   // A key that travelled in the path reached the server and any proxy on the way in their
   // request logs: it still opens the secret, but the reader should ask for a new one.
   if (keyInPath) show($('key-exposed'));
-  let meta;
   try {
     meta = await api.metadata(id);
   } catch (e) {
@@ -155,6 +163,7 @@ $('reveal-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const error = $('reveal-error');
   show(error, false);
+  show($('sign-in'), false);
   const button = $('reveal');
   const passwordInput = $('password');
   passwordInput.removeAttribute('aria-invalid');
@@ -169,10 +178,14 @@ $('reveal-form').addEventListener('submit', async (event) => {
     keys = new zk.EnvelopeKeys(header, key || undefined, password);
     let share;
     try {
-      share = await api.access(id, keys.verifier());
+      share = await api.access(id, keys.verifier(), token, !token && (meta.accessType === 'organization' || meta.recipientCount > 0));
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) return gone();
-      if (e instanceof ApiError && e.status === 401 && needsAccount(e)) return fieldError(['reveal.sign_in', {}]);
+      if (e instanceof ApiError && e.status === 401 && needsAccount(e)) {
+        show($('sign-in'));
+        return fieldError(meta.recipientCount ? ['value', { value: e.message }] : ['reveal.sign_in', {}]);
+      }
+      if (e instanceof ApiError && e.status === 403) return fieldError(['value', { value: e.message }]);
       if (e instanceof ApiError && e.status === 401) {
         const left = e.body && e.body.attemptsLeft;
         return needsPassword
@@ -206,6 +219,11 @@ $('reveal-form').addEventListener('submit', async (event) => {
     button.disabled = false;
     put(button, 'reveal.submit');
   }
+});
+
+// The login page returns to this link with its key or token, kept in this tab only.
+$('sign-in-link').addEventListener('click', () => {
+  remember(session, RETURN, `/s/${id}${key ? `#${key}` : token ? `#r=${token}` : ''}`);
 });
 
 $('copy').addEventListener('click', async () => {

@@ -68,10 +68,12 @@ export const needsAccount = (e) => !!(e.body && /^Authentication required to vie
 export const api = {
   create: (body, cookie) => call('POST', API, body, cookie),
   metadata: (id) => call('GET', `${API}/${encodeURIComponent(id)}`),
-  // An organization's secret asks for a session: only then is the cookie sent.
-  access: (id, password) => {
-    const open = (cookie) => call('POST', `${API}/${encodeURIComponent(id)}/access`, password ? { password } : {}, cookie);
-    return open().catch((e) => { if (e.status === 401 && needsAccount(e)) return open(true); throw e; });
+  // An organization's or recipients' secret (`restricted`, from its metadata) asks for a
+  // session: only then is the cookie sent.
+  access: (id, password, recipientToken, restricted) => {
+    const body = recipientToken ? { password, recipientToken } : { password };
+    const open = (cookie) => call('POST', `${API}/${encodeURIComponent(id)}/access`, body, cookie);
+    return open(restricted).catch((e) => { if (!restricted && e.status === 401 && needsAccount(e)) return open(true); throw e; });
   },
   remove: async (id, token) => {
     const response = await fetch(`${API}/${encodeURIComponent(id)}`, {

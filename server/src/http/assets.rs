@@ -364,13 +364,14 @@ fn read_dir_files(root: &Path) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
 }
 
 /// The account pages: each path is served its `.html` file (they take no server-side data).
-pub const ACCOUNT_PAGES: [(&str, &str); 6] = [
+pub const ACCOUNT_PAGES: [(&str, &str); 7] = [
     ("/signup", "/signup.html"),
     ("/login", "/login.html"),
     ("/reset", "/reset.html"),
     ("/invite", "/invite.html"),
     ("/account", "/account.html"),
     ("/org", "/org.html"),
+    ("/shares", "/shares.html"),
 ];
 
 /// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, the account pages
