@@ -36,7 +36,24 @@ pub async fn set_value(page: &Page, selector: &str, value: &str) {
 }
 
 /// Clicks the element matching `selector`.
+///
+/// A mouse click lands where the element was when its position was read: a page that is still
+/// laying itself out (a script adding controls above it) would move it away. So the click waits
+/// until the element has stood still for two reads 50 ms apart (at most 5 s).
 pub async fn click(page: &Page, selector: &str) {
+    let rect = format!(
+        "(() => {{ const el = document.querySelector({}); if (!el) return ''; const r = el.getBoundingClientRect(); return [r.x, r.y, r.width, r.height, document.documentElement.scrollHeight].join(); }})()",
+        serde_json::to_string(selector).unwrap()
+    );
+    let mut last = String::new();
+    for _ in 0..100 {
+        let now = eval(page, &rect).await.as_str().unwrap_or("").to_string();
+        if !now.is_empty() && now == last {
+            break;
+        }
+        last = now;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     page.find_element(selector)
         .await
         .unwrap_or_else(|e| panic!("find {selector}: {e}"))

@@ -9,7 +9,8 @@
 //! - Processes: [`redis_server`] (one Redis), [`redis_cluster`] (a Redis Cluster),
 //!   [`server`] (the `zkshare-server` binary), [`cli`] (runs the `zkshare` CLI).
 //! - Around them: [`proxy`] (a recording TCP proxy), [`stub`] (a hostile HTTP server for the
-//!   CLI), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`npm`]
+//!   CLI), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`pages`]
+//!   (waiting on pages, forms, screenshots), [`npm`]
 //!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding),
 //!   [`smtp`] (a real SMTP sink, plain, STARTTLS or TLS, whose received mail tests read).
 //! - A new program a test needs gets a module of its own beside these, started the same way:
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod flows;
 pub mod leaks;
 pub mod npm;
+pub mod pages;
 pub mod proxy;
 pub mod redis_cluster;
 pub mod redis_server;

@@ -194,3 +194,28 @@ fn copy_into(mut from: impl Read, sink: Arc<Mutex<Vec<u8>>>) {
         sink.lock().unwrap().extend_from_slice(&buf[..n]);
     }
 }
+
+/// Redis, an SMTP sink (STARTTLS, its own CA) and a server on that Redis mailing through it.
+pub struct MailStack {
+    /// The SMTP sink the server mails through.
+    pub sink: crate::smtp::SmtpSink,
+    /// The server.
+    pub server: ServerProcess,
+    _redis: crate::redis_server::RedisServer,
+}
+
+impl MailStack {
+    /// Starts the three.
+    pub fn start() -> MailStack {
+        let sink = crate::smtp::SmtpSink::start(crate::smtp::SinkSecurity::StartTls);
+        let redis = crate::redis_server::RedisServer::start();
+        let args = sink.server_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let server = ServerProcess::start(Store::Redis(redis.url()), &args);
+        MailStack {
+            sink,
+            server,
+            _redis: redis,
+        }
+    }
+}

@@ -195,6 +195,35 @@ impl SmtpSink {
         }
     }
 
+    /// [`SmtpSink::wait_for_to`] for async tests: polls without blocking the runtime.
+    pub async fn arrival(&self, to: &str, n: usize, timeout: Duration) -> ReceivedMail {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut messages = self.messages_to(to);
+            if messages.len() >= n {
+                return messages.swap_remove(n - 1);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected message {n} to {to} within {timeout:?}; all messages: {:#?}",
+                self.messages()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The first link in `body` that starts with `prefix` (up to the next white space).
+    pub fn link_in(body: &str, prefix: &str) -> String {
+        let start = body
+            .find(prefix)
+            .unwrap_or_else(|| panic!("no {prefix} link in {body}"));
+        body[start..]
+            .split_whitespace()
+            .next()
+            .expect("a link")
+            .to_string()
+    }
+
     /// The PEM of the CA that signed this sink's certificate; panics for a plain sink.
     pub fn ca_file(&self) -> &Path {
         self.ca

@@ -7,137 +7,15 @@ use serde_json::{Value, json};
 use zkshare_tests::browser::{Chromium, eval};
 use zkshare_tests::flows::{self, Revealed};
 use zkshare_tests::npm;
-use zkshare_tests::redis_server::RedisServer;
-use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink, code_in};
+use zkshare_tests::pages::{path_is, problems, shot, shown, submit, text_with, until};
+use zkshare_tests::server::MailStack;
+use zkshare_tests::smtp::{SmtpSink, code_in};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery staple";
 const ACCOUNT_PAGES: [&str; 7] = [
     "/signup", "/login", "/reset", "/invite", "/account", "/org", "/shares",
 ];
-
-/// Redis, an SMTP sink (STARTTLS, its own CA) and the server mailing through it.
-struct MailStack {
-    sink: SmtpSink,
-    server: ServerProcess,
-    _redis: RedisServer,
-}
-
-fn mail_stack() -> MailStack {
-    let sink = SmtpSink::start(SinkSecurity::StartTls);
-    let redis = RedisServer::start();
-    let args = sink.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
-    MailStack {
-        sink,
-        server,
-        _redis: redis,
-    }
-}
-
-/// Waits for the `n`th message (1-based) to `to`.
-async fn mail(sink: &SmtpSink, to: &str, n: usize) -> ReceivedMail {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let mut to_them: Vec<ReceivedMail> = (sink.messages().into_iter())
-            .filter(|m| m.rcpt_to.iter().any(|r| r == to))
-            .collect();
-        if to_them.len() >= n {
-            return to_them.swap_remove(n - 1);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message {n} to {to}: {:#?}",
-            sink.messages()
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The first `{base}{path}#…` link of a mail body.
-fn link_in(body: &str, base: &str, path: &str) -> String {
-    let start = body
-        .find(&format!("{base}{path}#"))
-        .unwrap_or_else(|| panic!("no {path} link in {body}"));
-    body[start..]
-        .split_whitespace()
-        .next()
-        .expect("a link")
-        .to_string()
-}
-
-/// Polls `expression` until it is truthy, across navigations (a document being replaced
-/// cannot answer for a moment); panics with the page's text after the timeout.
-async fn until(page: &Page, expression: &str) -> Value {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(v) = page.evaluate(expression).await {
-            let v = v.into_value::<Value>().unwrap_or(Value::Null);
-            let truthy = match &v {
-                Value::Null => false,
-                Value::Bool(b) => *b,
-                Value::String(s) => !s.is_empty(),
-                _ => true,
-            };
-            if truthy {
-                return v;
-            }
-        }
-        if Instant::now() > deadline {
-            let text = page
-                .evaluate("location.href + '\\n' + document.body.innerText")
-                .await
-                .ok()
-                .and_then(|v| v.into_value::<String>().ok());
-            panic!("timed out waiting for `{expression}`; page:\n{text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until the element `selector` is shown (across navigations).
-async fn shown(page: &Page, selector: &str) {
-    until(
-        page,
-        &format!(
-            "(() => {{ const el = document.querySelector({}); return !!el && !el.closest('[hidden]'); }})()",
-            serde_json::to_string(selector).unwrap()
-        ),
-    )
-    .await;
-}
-
-/// Waits until the text of `selector` contains `needle`; returns the text.
-async fn text_with(page: &Page, selector: &str, needle: &str) -> String {
-    until(
-        page,
-        &format!(
-            "(() => {{ const el = document.querySelector({}); const t = el ? (el.value !== undefined && el.tagName !== 'LI' ? el.value : el.textContent) : ''; return t.includes({}) ? t : ''; }})()",
-            serde_json::to_string(selector).unwrap(),
-            serde_json::to_string(needle).unwrap()
-        ),
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-/// Submits the form `form` once its script is ready (its button starts disabled).
-async fn submit(page: &Page, form: &str) {
-    until(
-        page,
-        &format!("!document.querySelector('{form} button[type=submit]').disabled"),
-    )
-    .await;
-    flows::click(page, &format!("{form} button[type=submit]")).await;
-}
-
-async fn path_is(page: &Page, path: &str) {
-    until(page, &format!("location.pathname === '{path}'")).await;
-}
 
 /// Signs up on /signup (already open in `page`) with the code from the mail; lands on /account.
 async fn sign_up_on(page: &Page, sink: &SmtpSink, email: &str, mails_before: usize) {
@@ -147,48 +25,9 @@ async fn sign_up_on(page: &Page, sink: &SmtpSink, email: &str, mails_before: usi
     submit(page, "#signup-form").await;
     shown(page, "#verify").await;
     text_with(page, "#verify-sent", email).await;
-    let code = code_in(&mail(sink, email, mails_before + 1).await.body);
+    let code = code_in(&sink.arrival(email, mails_before + 1, TIMEOUT).await.body);
     flows::set_value(page, "#code", &code).await;
     submit(page, "#verify-form").await;
-}
-
-/// Where screenshots go: docs/screenshots with ZKSHARE_UPDATE_SCREENSHOTS=1, else the target directory.
-fn screenshot_dir() -> std::path::PathBuf {
-    let dir = if std::env::var_os("ZKSHARE_UPDATE_SCREENSHOTS").is_some() {
-        zkshare_tests::workspace_root().join("docs/screenshots")
-    } else {
-        zkshare_tests::target_profile_dir().join("screenshots")
-    };
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn shot(page: &Page, name: &str) {
-    use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-    use chromiumoxide::page::ScreenshotParams;
-    let path = screenshot_dir().join(name);
-    page.save_screenshot(
-        ScreenshotParams::builder()
-            .format(CaptureScreenshotFormat::Png)
-            .full_page(true)
-            .build(),
-        &path,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("screenshot {}: {e}", path.display()));
-    let bytes = std::fs::read(&path).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
-        "{name}"
-    );
-}
-
-/// Problems a browser logged, without the expected 401s (a refused login, the first,
-/// cookieless attempt to open an organization's secret).
-fn problems(browser: &Chromium) -> Vec<String> {
-    (browser.problems().into_iter())
-        .filter(|p| !p.contains("401"))
-        .collect()
 }
 
 /// Creates a secret on the share page as the signed-in user of `browser` (an organization
@@ -214,7 +53,7 @@ async fn share_as_member(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_organize_invite_and_share_within_the_organization() {
-    let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
+    let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
     let base = stack.server.base_url().to_string();
     let sink = &stack.sink;
     let client = reqwest::Client::new();
@@ -289,10 +128,9 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
     flows::set_value(&org_page, "#invite-email", "bob@example.com").await;
     submit(&org_page, "#invite-form").await;
     text_with(&org_page, "#invites", "bob@example.com").await;
-    let invite_link = link_in(
-        &mail(sink, "bob@example.com", 1).await.body,
-        &base,
-        "/invite",
+    let invite_link = SmtpSink::link_in(
+        &sink.arrival("bob@example.com", 1, TIMEOUT).await.body,
+        &format!("{base}/invite#"),
     );
 
     flows::set_value(&org_page, "#identity-name", "deploy bot").await;
@@ -394,7 +232,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
 
     assert!(axe.is_empty(), "axe-core violations:\n{}", axe.join("\n"));
     for browser in [&alice, &bob] {
-        let problems = problems(browser);
+        let problems = problems(browser, &["401"]);
         assert!(
             problems.is_empty(),
             "the pages logged problems: {problems:#?}"
@@ -406,7 +244,7 @@ async fn sign_up_organize_invite_and_share_within_the_organization() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
-    let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
+    let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
     let base = stack.server.base_url().to_string();
     let client = reqwest::Client::new();
     for path in ACCOUNT_PAGES {
@@ -484,7 +322,13 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
         .await
         .unwrap();
     assert_eq!(signup.status(), 202);
-    let code = code_in(&mail(&stack.sink, "carol@example.com", 1).await.body);
+    let code = code_in(
+        &stack
+            .sink
+            .arrival("carol@example.com", 1, TIMEOUT)
+            .await
+            .body,
+    );
     let verified = client
         .post(format!("{base}/api/v1/auth/verify"))
         .json(&json!({ "email": "carol@example.com", "code": code }))
@@ -494,10 +338,13 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     assert_eq!(verified.status(), 201);
     flows::set_value(&page, "#forgot-email", "carol@example.com").await;
     submit(&page, "#forgot-form").await;
-    let reset_link = link_in(
-        &mail(&stack.sink, "carol@example.com", 2).await.body,
-        &base,
-        "/reset",
+    let reset_link = SmtpSink::link_in(
+        &stack
+            .sink
+            .arrival("carol@example.com", 2, TIMEOUT)
+            .await
+            .body,
+        &format!("{base}/reset#"),
     );
     let page = browser.open(&reset_link).await;
     shown(&page, "#reset-form").await;
@@ -541,7 +388,7 @@ async fn a_wrong_password_a_reset_by_e_mail_and_logout_under_a_strict_csp() {
     let page = german.open(&format!("{base}/login")).await;
     until(&page, "document.documentElement.lang === 'de'").await;
     assert_eq!(flows::text(&page, "#login-title").await, "Anmelden");
-    let problems = problems(&browser);
+    let problems = problems(&browser, &["401"]);
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(german.problems().is_empty(), "{:#?}", german.problems());
     browser.close().await;

@@ -1,135 +1,18 @@
 //! Restricted shares in a real headless Chromium against the real server, with real e-mail: signing in from an organization's link and coming back to it, e-mail recipients (members and outsiders), "My shares" with its access log and delete, and the organization's sharing settings.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chromiumoxide::Page;
 use serde_json::{Value, json};
 use zkshare_tests::browser::{Chromium, eval};
 use zkshare_tests::flows::{self, Revealed};
 use zkshare_tests::npm;
-use zkshare_tests::redis_server::RedisServer;
-use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink, code_in};
+use zkshare_tests::pages::{problems, shot, shown, submit, text_with, until};
+use zkshare_tests::server::MailStack;
+use zkshare_tests::smtp::{SmtpSink, code_in};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery staple";
-
-/// Redis, an SMTP sink and the server mailing through it.
-struct MailStack {
-    sink: SmtpSink,
-    server: ServerProcess,
-    _redis: RedisServer,
-}
-
-fn mail_stack() -> MailStack {
-    let sink = SmtpSink::start(SinkSecurity::StartTls);
-    let redis = RedisServer::start();
-    let args = sink.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
-    MailStack {
-        sink,
-        server,
-        _redis: redis,
-    }
-}
-
-/// Waits for the `n`th message (1-based) to `to`.
-async fn mail(sink: &SmtpSink, to: &str, n: usize) -> ReceivedMail {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let mut to_them: Vec<ReceivedMail> = (sink.messages().into_iter())
-            .filter(|m| m.rcpt_to.iter().any(|r| r == to))
-            .collect();
-        if to_them.len() >= n {
-            return to_them.swap_remove(n - 1);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message {n} to {to}: {:#?}",
-            sink.messages()
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The first `{base}/s/…` link of a mail body.
-fn share_link_in(body: &str, base: &str) -> String {
-    let start = body
-        .find(&format!("{base}/s/"))
-        .unwrap_or_else(|| panic!("no share link in {body}"));
-    body[start..]
-        .split_whitespace()
-        .next()
-        .expect("a link")
-        .to_string()
-}
-
-/// Polls `expression` until it is truthy, across navigations; panics with the page's text.
-async fn until(page: &Page, expression: &str) -> Value {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Ok(v) = page.evaluate(expression).await {
-            let v = v.into_value::<Value>().unwrap_or(Value::Null);
-            let truthy = match &v {
-                Value::Null => false,
-                Value::Bool(b) => *b,
-                Value::String(s) => !s.is_empty(),
-                _ => true,
-            };
-            if truthy {
-                return v;
-            }
-        }
-        if Instant::now() > deadline {
-            let text = page
-                .evaluate("location.href + '\\n' + document.body.innerText")
-                .await
-                .ok()
-                .and_then(|v| v.into_value::<String>().ok());
-            panic!("timed out waiting for `{expression}`; page:\n{text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until the element `selector` is shown (across navigations).
-async fn shown(page: &Page, selector: &str) {
-    until(
-        page,
-        &format!(
-            "(() => {{ const el = document.querySelector({}); return !!el && !el.closest('[hidden]'); }})()",
-            serde_json::to_string(selector).unwrap()
-        ),
-    )
-    .await;
-}
-
-/// Waits until the text of `selector` contains `needle`; returns the text.
-async fn text_with(page: &Page, selector: &str, needle: &str) -> String {
-    until(
-        page,
-        &format!(
-            "(() => {{ const el = document.querySelector({}); const t = el ? (el.value !== undefined && !['LI', 'BUTTON'].includes(el.tagName) ? el.value : el.textContent) : ''; return t.includes({}) ? t : ''; }})()",
-            serde_json::to_string(selector).unwrap(),
-            serde_json::to_string(needle).unwrap()
-        ),
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-/// Submits the form `form` once its script is ready (its button starts disabled).
-async fn submit(page: &Page, form: &str) {
-    until(
-        page,
-        &format!("!document.querySelector('{form} button[type=submit]').disabled"),
-    )
-    .await;
-    flows::click(page, &format!("{form} button[type=submit]")).await;
-}
 
 /// Signs `email` up through the API with the e-mailed code.
 async fn sign_up(base: &str, sink: &SmtpSink, email: &str) {
@@ -141,7 +24,7 @@ async fn sign_up(base: &str, sink: &SmtpSink, email: &str) {
         .await
         .unwrap();
     assert_eq!(signup.status(), 202);
-    let code = code_in(&mail(sink, email, 1).await.body);
+    let code = code_in(&sink.arrival(email, 1, TIMEOUT).await.body);
     let verified = client
         .post(format!("{base}/api/v1/auth/verify"))
         .json(&json!({ "email": email, "code": code }))
@@ -209,43 +92,9 @@ async fn type_password(page: &Page, password: &str) {
         .expect("type");
 }
 
-/// Where screenshots go: docs/screenshots with ZKSHARE_UPDATE_SCREENSHOTS=1, else the target directory.
-async fn shot(page: &Page, name: &str) {
-    use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-    use chromiumoxide::page::ScreenshotParams;
-    let dir = if std::env::var_os("ZKSHARE_UPDATE_SCREENSHOTS").is_some() {
-        zkshare_tests::workspace_root().join("docs/screenshots")
-    } else {
-        zkshare_tests::target_profile_dir().join("screenshots")
-    };
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    page.save_screenshot(
-        ScreenshotParams::builder()
-            .format(CaptureScreenshotFormat::Png)
-            .full_page(true)
-            .build(),
-        &path,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("screenshot {}: {e}", path.display()));
-    let bytes = std::fs::read(&path).unwrap();
-    assert!(
-        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
-        "{name}"
-    );
-}
-
-/// Problems a browser logged, without the expected refusals (400, 401, 403 and 404 answers).
-fn problems(browser: &Chromium) -> Vec<String> {
-    (browser.problems().into_iter())
-        .filter(|p| !["400", "401", "403", "404"].iter().any(|s| p.contains(s)))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_out_member_signs_in_and_comes_back_to_the_same_link_with_its_key() {
-    let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
+    let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
     let base = stack.server.base_url().to_string();
     let (alice, _) = admin_of(&base, &stack.sink, "alice@example.com", "Acme").await;
     let page = share_page(&alice, &base, "for acme only").await;
@@ -327,7 +176,7 @@ async fn a_signed_out_member_signs_in_and_comes_back_to_the_same_link_with_its_k
     );
 
     for browser in [&alice, &laptop] {
-        let problems = problems(browser);
+        let problems = problems(browser, &["400", "401", "403", "404"]);
         assert!(problems.is_empty(), "{problems:#?}");
     }
     alice.close().await;
@@ -336,7 +185,7 @@ async fn a_signed_out_member_signs_in_and_comes_back_to_the_same_link_with_its_k
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
-    let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
+    let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
     let base = stack.server.base_url().to_string();
     let sink = &stack.sink;
     let (alice, _) = admin_of(&base, sink, "alice@example.com", "Acme").await;
@@ -353,7 +202,10 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     assert!(error.is_empty(), "{error}");
     assert!(!link.contains('#'), "a keyless link: {link}");
     text_with(&page, "#mailed", "Mailed to 1 recipient").await;
-    let mailed = share_link_in(&mail(sink, "alice@example.com", 2).await.body, &base);
+    let mailed = SmtpSink::link_in(
+        &sink.arrival("alice@example.com", 2, TIMEOUT).await.body,
+        &format!("{base}/s/"),
+    );
     assert_eq!(mailed, link, "members get the keyless link");
     let id = link.rsplit('/').next().unwrap();
     let (status, meta) = flows::metadata(&base, id).await;
@@ -380,7 +232,10 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     let (link, error) = create(&page).await;
     assert!(error.is_empty(), "{error}");
     assert!(!link.contains('#'), "{link}");
-    let carol_link = share_link_in(&mail(sink, "carol@outside.example", 1).await.body, &base);
+    let carol_link = SmtpSink::link_in(
+        &sink.arrival("carol@outside.example", 1, TIMEOUT).await.body,
+        &format!("{base}/s/"),
+    );
     let (without_token, token) = carol_link.split_once("#r=").expect("a recipient token");
     assert_eq!(token.len(), 43, "{carol_link}");
     assert_eq!(without_token, link);
@@ -428,7 +283,7 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     assert!(axe.is_empty(), "axe-core violations:\n{}", axe.join("\n"));
 
     for browser in [&alice, &carol] {
-        let problems = problems(browser);
+        let problems = problems(browser, &["400", "401", "403", "404"]);
         assert!(problems.is_empty(), "{problems:#?}");
     }
     alice.close().await;
@@ -437,7 +292,7 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn my_shares_lists_logs_and_deletes_and_the_sharing_settings_are_enforced() {
-    let stack = tokio::task::spawn_blocking(mail_stack).await.unwrap();
+    let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
     let base = stack.server.base_url().to_string();
     let (alice, _) = admin_of(&base, &stack.sink, "alice@example.com", "Acme").await;
     let mut links = Vec::new();
@@ -526,7 +381,7 @@ async fn my_shares_lists_logs_and_deletes_and_the_sharing_settings_are_enforced(
     assert!(error.is_empty() && !link.is_empty(), "{error}");
 
     assert!(axe.is_empty(), "axe-core violations:\n{}", axe.join("\n"));
-    let problems = problems(&alice);
+    let problems = problems(&alice, &["400", "401", "403", "404"]);
     assert!(problems.is_empty(), "{problems:#?}");
     alice.close().await;
 }

@@ -160,17 +160,7 @@ impl EmbeddedStore {
         let swept = self
             .blocking(move |db| {
                 let txn = db.begin_write().map_err(db_error)?;
-                let due: Vec<(u64, String)> = {
-                    let expiry = txn.open_table(EXPIRY).map_err(db_error)?;
-                    let end = expiry_key(now).saturating_add(1);
-                    let mut due = Vec::new();
-                    for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
-                        let (key, _) = entry.map_err(db_error)?;
-                        let (at, id) = key.value();
-                        due.push((at, id.to_string()));
-                    }
-                    due
-                };
+                let due = due(&txn, EXPIRY, now)?;
                 let logs_due = sweep_logs(&txn, now)?;
                 if due.is_empty() {
                     if logs_due == 0 {
@@ -560,19 +550,26 @@ fn parse_log(stored: &[u8]) -> Result<(UnixMillis, Vec<Vec<u8>>), StoreError> {
     Ok((expires_at, entries))
 }
 
+/// The entries of an expiry index (`EXPIRY`, `LOG_EXPIRY`) due at `now`: (expiresAt, id).
+fn due(
+    txn: &redb::WriteTransaction,
+    index: redb::TableDefinition<'_, (u64, &str), ()>,
+    now: UnixMillis,
+) -> Result<Vec<(u64, String)>, StoreError> {
+    let expiry = txn.open_table(index).map_err(db_error)?;
+    let end = expiry_key(now).saturating_add(1);
+    let mut due = Vec::new();
+    for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
+        let (key, _) = entry.map_err(db_error)?;
+        let (at, id) = key.value();
+        due.push((at, id.to_string()));
+    }
+    Ok(due)
+}
+
 /// Deletes the access logs whose expiry is `<= now`; returns how many.
 fn sweep_logs(txn: &redb::WriteTransaction, now: UnixMillis) -> Result<usize, StoreError> {
-    let due: Vec<(u64, String)> = {
-        let expiry = txn.open_table(LOG_EXPIRY).map_err(db_error)?;
-        let end = expiry_key(now).saturating_add(1);
-        let mut due = Vec::new();
-        for entry in expiry.range((0u64, "")..(end, "")).map_err(db_error)? {
-            let (key, _) = entry.map_err(db_error)?;
-            let (at, id) = key.value();
-            due.push((at, id.to_string()));
-        }
-        due
-    };
+    let due = due(txn, LOG_EXPIRY, now)?;
     let mut logs = txn.open_table(LOGS).map_err(db_error)?;
     let mut expiry = txn.open_table(LOG_EXPIRY).map_err(db_error)?;
     for (at, id) in &due {

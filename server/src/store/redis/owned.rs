@@ -13,10 +13,8 @@
 
 use redis::{Script, Value};
 
-use super::{RedisStore, bytes, corrupt, secret_key, store_error};
-use crate::store::{
-    AccessLog, MAX_LOG_ENTRIES, OwnedPage, Owner, StoreError, UnixMillis, record, rules,
-};
+use super::{RedisStore, bytes, corrupt, store_error};
+use crate::store::{AccessLog, MAX_LOG_ENTRIES, OwnedPage, Owner, StoreError, UnixMillis};
 
 /// The two index keys of `owner`: by creation, by expiry.
 pub fn index_keys(owner: &Owner) -> [String; 2] {
@@ -184,19 +182,13 @@ impl RedisStore {
         let mut secrets = Vec::with_capacity(ids.len());
         for id in ids {
             let id = std::str::from_utf8(bytes(id)?).map_err(|_| corrupt("secret id"))?;
-            let prefix: Vec<u8> = redis::cmd("GETRANGE")
-                .arg(secret_key(id))
-                .arg(0)
-                .arg(record::MAX_META_LEN - 1)
-                .query_async(&mut conn)
-                .await
-                .map_err(store_error)?;
-            if !prefix.is_empty() && rules::is_live(&prefix, now)? {
-                secrets.push(record::decode_meta(id, &prefix)?);
-            } else {
-                // Deleted without leaving the index (a crash between the two steps).
-                self.unindex_secret(&owner, id).await?;
-                total = total.saturating_sub(1);
+            match crate::store::ShareStore::metadata(self, id, now).await? {
+                Some(meta) => secrets.push(meta),
+                None => {
+                    // Deleted without leaving the index (a crash between the two steps).
+                    self.unindex_secret(&owner, id).await?;
+                    total = total.saturating_sub(1);
+                }
             }
         }
         Ok(OwnedPage { secrets, total })
