@@ -35,6 +35,18 @@ pub async fn set_value(page: &Page, selector: &str, value: &str) {
     eval(page, &js).await;
 }
 
+/// Waits until the share page's form is shown and its script owns it (the create button starts
+/// disabled until `create.js` has attached its handlers: typing before that is not counted).
+pub async fn share_form_ready(page: &Page) {
+    wait_for(
+        page,
+        "(() => { const f = document.querySelector('#create-form'); const b = document.querySelector('#create'); \
+          return !!f && !f.closest('[hidden]') && !!b && !b.disabled; })()",
+        PAGE_TIMEOUT,
+    )
+    .await;
+}
+
 /// Clicks the element matching `selector`.
 ///
 /// A mouse click lands where the element was when its position was read: a page that is still
@@ -109,7 +121,7 @@ pub async fn visible_text(page: &Page, selector: &str) -> String {
 /// Opens the share page at `base_url`, fills the form, submits it and returns the link shown.
 pub async fn share(browser: &Chromium, base_url: &str, form: &ShareForm<'_>) -> (Page, String) {
     let page = browser.open(&format!("{base_url}/")).await;
-    wait_visible(&page, "#create-form").await;
+    share_form_ready(&page).await;
     set_value(&page, "#secret", form.secret).await;
     if let Some(password) = form.password {
         page.find_element("#password")

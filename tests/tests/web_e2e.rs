@@ -440,7 +440,7 @@ async fn ten_thousand_characters_fit_and_one_more_does_not() {
     );
 
     let page = browser.open(&format!("{base}/")).await;
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     flows::set_value(&page, "#secret", &"a".repeat(10_001)).await;
     let counter = flows::text(&page, "#secret-count").await;
     assert!(counter.contains("10,001 / 10,000"), "{counter}");
@@ -516,7 +516,7 @@ async fn screenshots_of_both_pages() {
     std::fs::create_dir_all(&dir).unwrap();
     let browser = Chromium::launch().await;
     let page = browser.open(&format!("{base}/")).await;
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     flows::set_value(
         &page,
         "#secret",
@@ -568,7 +568,7 @@ async fn screenshots_of_both_pages() {
     // The same pages for a browser that prefers German: desktop, phone, and the dark scheme.
     let browser = Chromium::launch_in("de-DE,de;q=0.9").await;
     let page = browser.open(&format!("{base}/")).await;
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     zkshare_tests::browser::wait_for(
         &page,
         "document.documentElement.lang === 'de'",

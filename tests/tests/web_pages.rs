@@ -315,7 +315,7 @@ async fn the_focus_ring_has_three_to_one_contrast_in_both_schemes() {
     let base = stack.server.base_url();
     let browser = Chromium::launch().await;
     let page = browser.open(&format!("{base}/")).await;
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     for scheme in ["light", "dark"] {
         page.emulate_media_features(vec![MediaFeature::new("prefers-color-scheme", scheme)])
             .await
@@ -427,7 +427,7 @@ async fn a_phone_shows_the_whole_link_and_a_qr_code_that_decodes_to_it() {
     page.execute(SetDeviceMetricsOverrideParams::new(375, 740, 2.0, true))
         .await
         .unwrap();
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     flows::set_value(&page, "#secret", "on a phone").await;
     flows::click(&page, "#create").await;
     flows::wait_visible(&page, "#result").await;
@@ -497,7 +497,7 @@ async fn axe_core_finds_nothing_in_any_state_light_or_dark() {
             }
         };
         let page = browser.open(&format!("{base}/")).await;
-        flows::wait_visible(&page, "#create-form").await;
+        flows::share_form_ready(&page).await;
         check(&page, "share form").await;
         flows::click(&page, "#create").await;
         flows::wait_visible(&page, "#create-error").await;
@@ -807,7 +807,7 @@ async fn every_page_speaks_the_browsers_language_with_dates_and_plurals_in_it() 
             }
         };
         let page = browser.open(&format!("{base}/")).await;
-        flows::wait_visible(&page, "#create-form").await;
+        flows::share_form_ready(&page).await;
         assert_speaks(&page, lang, "share form").await;
         assert_eq!(
             flows::visible_text(&page, "#create").await,
@@ -966,7 +966,7 @@ async fn the_pages_built_in_english_is_the_english_catalog() {
     let base = stack.server.base_url();
     let browser = Chromium::launch_in("en-GB,en;q=0.9").await;
     let page = browser.open(&format!("{base}/")).await;
-    flows::wait_visible(&page, "#create-form").await;
+    flows::share_form_ready(&page).await;
     let id = "A".repeat(22);
     // The raw HTML as served (before any script), parsed by the browser: each element's
     // message key, arguments and text, and each translated attribute's value.

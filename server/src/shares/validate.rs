@@ -357,40 +357,18 @@ where
                 "authorizedEmails can hold at most {MAX_AUTHORIZED_EMAILS} addresses"
             ));
         }
-        let email = raw.as_ref().trim().to_lowercase();
-        if !is_plausible_email(&email) {
+        // The account rule: a listed address is compared with verified account addresses, and
+        // must be one the mailer can send to.
+        let Some(email) = crate::accounts::email::normalize(raw.as_ref().trim()) else {
             return Err(format!(
                 "authorizedEmails[{i}] is not a valid e-mail address"
             ));
-        }
+        };
         if seen.insert(email.clone()) {
             out.push(email);
         }
     }
     Ok(out)
-}
-
-/// A light plausibility check (delivery is the real test): `local@domain.tld`, no spaces.
-fn is_plausible_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    let ok_chars = |p: &str| {
-        !p.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '@')
-    };
-    s.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && ok_chars(local)
-        && ok_chars(domain)
-        && domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
 }
 
 #[cfg(test)]
