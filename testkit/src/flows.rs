@@ -35,6 +35,26 @@ pub async fn set_value(page: &Page, selector: &str, value: &str) {
     eval(page, &js).await;
 }
 
+/// Types `text` into the field `selector` with real key events, after focusing it (a focus, not
+/// a mouse click: a click lands wherever the field was when its position was read).
+pub async fn type_into(page: &Page, selector: &str, text: &str) {
+    page.find_element(selector)
+        .await
+        .unwrap_or_else(|e| panic!("find {selector}: {e}"))
+        .focus()
+        .await
+        .unwrap_or_else(|e| panic!("focus {selector}: {e}"))
+        .type_str(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {selector}: {e}"));
+    let typed = format!(
+        "document.querySelector({}).value === {}",
+        serde_json::to_string(selector).unwrap(),
+        serde_json::to_string(text).unwrap()
+    );
+    wait_for(page, &typed, PAGE_TIMEOUT).await;
+}
+
 /// Waits until the share page's form is shown and its script owns it (the create button starts
 /// disabled until `create.js` has attached its handlers: typing before that is not counted).
 pub async fn share_form_ready(page: &Page) {
@@ -124,15 +144,7 @@ pub async fn share(browser: &Chromium, base_url: &str, form: &ShareForm<'_>) -> 
     share_form_ready(&page).await;
     set_value(&page, "#secret", form.secret).await;
     if let Some(password) = form.password {
-        page.find_element("#password")
-            .await
-            .expect("password field")
-            .click()
-            .await
-            .expect("focus password")
-            .type_str(password)
-            .await
-            .expect("type password");
+        type_into(&page, "#password", password).await;
     }
     if let Some(name) = form.name {
         set_value(&page, "#name", name).await;

@@ -79,19 +79,6 @@ async fn create(page: &Page) -> (String, String) {
     }
 }
 
-/// Types `password` into `#password` as a person would.
-async fn type_password(page: &Page, password: &str) {
-    page.find_element("#password")
-        .await
-        .expect("password field")
-        .click()
-        .await
-        .expect("focus")
-        .type_str(password)
-        .await
-        .expect("type");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_out_member_signs_in_and_comes_back_to_the_same_link_with_its_key() {
     let stack = tokio::task::spawn_blocking(MailStack::start).await.unwrap();
@@ -197,7 +184,7 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     let (link, error) = create(&page).await;
     assert!(link.is_empty());
     assert!(error.contains("Set a password"), "{error}");
-    type_password(&page, "tell-no-one").await;
+    flows::type_into(&page, "#password", "tell-no-one").await;
     let (link, error) = create(&page).await;
     assert!(error.is_empty(), "{error}");
     assert!(!link.contains('#'), "a keyless link: {link}");
@@ -226,7 +213,7 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     );
     flows::set_value(&page, "#recipients", "carol@outside.example").await;
     flows::set_value(&page, "#views", "").await;
-    type_password(&page, "tell-carol").await;
+    flows::type_into(&page, "#password", "tell-carol").await;
     shot(&page, "share-recipients.png").await;
     let mut axe = npm::axe_violations(&page).await;
     let (link, error) = create(&page).await;
@@ -242,7 +229,7 @@ async fn e_mail_recipients_get_keyless_links_and_outsiders_a_token() {
     // Without the checkbox, an outsider is refused with the server's words.
     let page = share_page(&alice, &base, "not for carol").await;
     flows::set_value(&page, "#recipients", "carol@outside.example").await;
-    type_password(&page, "tell-carol").await;
+    flows::type_into(&page, "#password", "tell-carol").await;
     let (_, error) = create(&page).await;
     assert!(
         error.contains("Every email must belong to a member of your organization"),

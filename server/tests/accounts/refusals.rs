@@ -467,6 +467,9 @@ async fn only_admins_manage_and_a_removed_member_loses_access_at_once(kind: Stor
 }
 
 async fn wrong_logins_lock_the_account_then_the_client(kind: StoreKind) {
+    // Failures count in 15-minute windows of the clock: a run that crossed into the next
+    // window would start counting again, so it starts clear of a window's end.
+    clear_of_window_end(zkshare_server::accounts::users::LOGIN_WINDOW_MS, 90_000).await;
     let w = World::new(kind).await;
     w.sign_up("lee@example.com").await;
     let mut statuses = Vec::new();
@@ -600,4 +603,13 @@ async fn sign_ups_follow_the_configured_mode(kind: StoreKind) {
     };
     with("p@example.com").await.assert_error(403);
     assert_eq!(with("o@example.com").await.status, StatusCode::ACCEPTED);
+}
+
+/// Sleeps into the next window of `window_ms` (windows start at multiples of it, as the
+/// server's failure counters do) when fewer than `margin_ms` of the current one are left.
+async fn clear_of_window_end(window_ms: i64, margin_ms: i64) {
+    let left = window_ms - now_millis().rem_euclid(window_ms);
+    if left < margin_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 50)).await;
+    }
 }

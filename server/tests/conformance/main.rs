@@ -1,7 +1,8 @@
 //! One conformance suite through the HTTP router, run against every store (Redis, a Redis Cluster, redb), plus each store's own checks.
 //!
 //! One module an area: `create`, `view` (metadata and access), `passwords`, `delete`,
-//! `limits`, `requests` (the HTTP surface) run on every store through [`for_both_stores`];
+//! `limits`, `requests` (the HTTP surface), `owned` (the creator's index and access log) run on
+//! every store through [`for_both_stores`];
 //! `redis_only`, `cluster_only`, `embedded_only` and `lua` (the scripts' contracts) check one.
 
 #[path = "../common/mod.rs"]
@@ -64,6 +65,7 @@ mod delete;
 mod embedded_only;
 mod limits;
 mod lua;
+mod owned;
 mod passwords;
 mod redis_only;
 mod requests;
