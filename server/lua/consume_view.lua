@@ -71,30 +71,27 @@ if views == 0 then
   redis.call('DEL', key)
   return {'not_found'}
 end
+-- Flag bits as booleans (Lua 5.1 has no bit operators); no closures on this path: each would
+-- be allocated on every call.
 local flags = string.byte(r, OFF_FLAGS + 1)
-local function flag(bit)
-  return math.floor(flags / bit) % 2 == 1
-end
+local owned = flags % (2 * FLAG_OWNER) >= FLAG_OWNER
+local has_recipients = flags % (2 * FLAG_RECIPIENTS) >= FLAG_RECIPIENTS
 -- The owner segment follows the header and the name; the recipients follow the owner.
 local owner_at = FIXED_LEN + string.byte(r, OFF_HEADER_LEN + 1) + string.byte(r, OFF_NAME_LEN + 1)
 local meta_len = owner_at
-if flag(FLAG_OWNER) then
+if owned then
   meta_len = meta_len + OWNER_LEN
 end
-if flag(FLAG_RECIPIENTS) then
+if has_recipients then
   meta_len = meta_len + 1
-end
-local function meta()
-  return string.sub(r, 1, meta_len)
 end
 if string.byte(r, OFF_ACCESS + 1) ~= 0 then
   -- The organization follows the owner's kind byte.
-  if not flag(FLAG_OWNER) or ARGV[4] == ''
-      or string.sub(r, owner_at + 2, owner_at + 17) ~= ARGV[4] then
-    return {'restricted', 'organization', meta()}
+  if not owned or ARGV[4] == '' or string.sub(r, owner_at + 2, owner_at + 17) ~= ARGV[4] then
+    return {'restricted', 'organization', string.sub(r, 1, meta_len)}
   end
 end
-if flag(FLAG_RECIPIENTS) then
+if has_recipients then
   local n = string.byte(r, meta_len)
   local function listed(start, digest)
     if digest == '' then
@@ -107,10 +104,10 @@ if flag(FLAG_RECIPIENTS) then
     end
     return false
   end
-  local admitted = (flag(FLAG_EXTERNAL) and listed(meta_len + 32 * n, ARGV[6]))
-      or listed(meta_len, ARGV[5])
+  local external = flags % (2 * FLAG_EXTERNAL) >= FLAG_EXTERNAL
+  local admitted = (external and listed(meta_len + 32 * n, ARGV[6])) or listed(meta_len, ARGV[5])
   if not admitted then
-    return {'restricted', 'emails', meta()}
+    return {'restricted', 'emails', string.sub(r, 1, meta_len)}
   end
 end
 if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
@@ -137,7 +134,7 @@ if string.byte(r, OFF_PASSWORD + 1) ~= PASSWORD_NONE
   if presented == '' then
     status = 'password_required'
   end
-  return {status, tostring(failures), destroyed, meta()}
+  return {status, tostring(failures), destroyed, string.sub(r, 1, meta_len)}
 end
 local after = views
 if views ~= UNLIMITED_VIEWS then
