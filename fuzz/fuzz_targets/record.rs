@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use zkshare_server::store::record::{self, MAX_META_LEN, UNLIMITED_VIEWS};
 use zkshare_server::domain::{Creator, IdentityId, OrgId, Owner, UserId};
-use zkshare_server::store::{AccessType, NewSecret, PasswordCheck};
+use zkshare_server::store::{AccessType, NewSecret, PasswordCheck, Recipients};
 
 const ID: &str = "q83vEjRWeJCrze8SNFZ4kA";
 
@@ -27,6 +27,9 @@ struct Secret {
     delete_token_digest: [u8; 32],
     /// Machine identity (else user), organization UUID, creator UUID.
     owner: Option<(bool, [u8; 16], [u8; 16])>,
+    /// Address digests, and whether each recipient also has a token digest (external).
+    recipients: Option<(Vec<[u8; 32]>, bool)>,
+    notify_on_view: bool,
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -60,6 +63,14 @@ fn round_trip(s: Secret) {
     if s.header.len() > 255 || s.body.is_empty() || s.name.as_ref().is_some_and(|n| n.len() > 255) {
         return;
     }
+    // Recipients: 1 to 100, only with an owner (the API's rules; encode refuses the rest).
+    let recipients = s.recipients.as_ref().map(|(emails, external)| Recipients {
+        emails: emails.clone(),
+        tokens: external.then(|| emails.iter().map(|d| d.map(|b| !b)).collect()),
+    });
+    let recipients_valid = recipients
+        .as_ref()
+        .is_none_or(|r| s.owner.is_some() && (1..=100).contains(&r.emails.len()));
     let header = URL_SAFE_NO_PAD.encode(&s.header);
     let envelope = format!("{header}.{}", URL_SAFE_NO_PAD.encode(&s.body));
     let password = s
@@ -90,8 +101,14 @@ fn round_trip(s: Secret) {
                 },
             }
         }),
+        recipients: recipients.clone(),
+        notify_on_view: s.notify_on_view,
     };
     let encoded = record::encode(&secret);
+    if !recipients_valid {
+        assert!(encoded.is_err(), "recipients without an owner, none, or over 100");
+        return;
+    }
     if s.max_views == Some(UNLIMITED_VIEWS) {
         assert!(encoded.is_err(), "the unlimited marker is not a view limit");
         return;
@@ -110,5 +127,22 @@ fn round_trip(s: Secret) {
     assert_eq!(meta.password_protected, password.is_some());
     assert_eq!(meta.password_salt, password.and_then(|p| p.salt));
     assert_eq!(meta.owner, secret.owner);
+    assert_eq!(meta.notify_on_view, s.notify_on_view);
+    assert_eq!(
+        usize::from(meta.recipients),
+        recipients.as_ref().map_or(0, |r| r.emails.len())
+    );
+    assert_eq!(
+        meta.external_recipients,
+        recipients.as_ref().is_some_and(|r| r.tokens.is_some())
+    );
+    if let Some(r) = &recipients {
+        let (n, emails_at, tokens_at) = record::recipients(&bytes).unwrap().expect("recipients");
+        assert_eq!(n, r.emails.len());
+        assert_eq!(&bytes[emails_at..emails_at + 32], &r.emails[0][..]);
+        if let (Some(at), Some(tokens)) = (tokens_at, &r.tokens) {
+            assert_eq!(&bytes[at..at + 32], &tokens[0][..]);
+        }
+    }
     decode_any_bytes(&bytes);
 }
