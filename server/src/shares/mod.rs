@@ -115,10 +115,7 @@ pub async fn create(
     if !emails.is_empty() && owner.is_none() {
         return Err(Denial::RestrictedCreateNeedsOrganization.into());
     }
-    let mode = zkshare_format::b64::decode(&valid.envelope_header)
-        .ok()
-        .and_then(|header| header.get(1).copied())
-        .and_then(zkshare_format::Mode::from_byte);
+    let mode = envelope_mode(&valid.envelope_header);
     let has_password = valid.password.is_some()
         && (mode.is_some_and(zkshare_format::Mode::needs_password)
             || !validate::is_verifier(valid.password.as_deref().unwrap_or("")));
@@ -332,11 +329,16 @@ pub async fn metadata(store: &dyn ShareStore, id: &str) -> Result<SecretMeta, Sh
 /// `password`), or a non-zkshare client set a plain password. A verifier alone is no password:
 /// zkshare clients send one for every secret, and in mode `key` the link alone derives it.
 pub fn needs_password(meta: &SecretMeta) -> bool {
-    let mode = zkshare_format::b64::decode(&meta.envelope_header)
+    envelope_mode(&meta.envelope_header).is_some_and(zkshare_format::Mode::needs_password)
+        || meta.password_salt.is_some()
+}
+
+/// The mode of an envelope from its header part (base64url); `None` if it names none.
+fn envelope_mode(header_b64: &str) -> Option<zkshare_format::Mode> {
+    zkshare_format::b64::decode(header_b64)
         .ok()
         .and_then(|header| header.get(1).copied())
-        .and_then(zkshare_format::Mode::from_byte);
-    mode.is_some_and(zkshare_format::Mode::needs_password) || meta.password_salt.is_some()
+        .and_then(zkshare_format::Mode::from_byte)
 }
 
 /// Consumes one view, atomically in the store, with the viewer's claims, the digest of the
