@@ -175,11 +175,7 @@ fn limit(value: Option<serde_json::Number>, name: &str) -> Result<Option<u32>, A
     let Some(n) = value else {
         return Ok(None);
     };
-    let whole = n.as_u64().or_else(|| {
-        let f = n.as_f64()?;
-        (f.fract() == 0.0 && f >= 0.0).then_some(f as u64)
-    });
-    match whole.map(u32::try_from) {
+    match crate::shares::validate::whole_number(&n).map(u32::try_from) {
         Some(Ok(v)) => Ok(Some(v)),
         _ => Err(ApiError::bad_request(format!(
             "{name} must be a whole number in its range"

@@ -241,7 +241,7 @@ pub fn create(req: CreateSecretRequest) -> Result<ValidCreate, Invalid> {
 /// A JSON number that is a whole number, as `u64` (saturating): `3`, and also `3.0` or `3e0`,
 /// which JSON (and OpenAPI's `integer`) do not tell apart from it. `None` for fractions and
 /// negative numbers.
-fn whole_number(n: &serde_json::Number) -> Option<u64> {
+pub fn whole_number(n: &serde_json::Number) -> Option<u64> {
     n.as_u64().or_else(|| {
         let f = n.as_f64()?;
         // `as` saturates: anything at or above 2^64 becomes u64::MAX, which no limit allows.
