@@ -23,7 +23,7 @@ use zkshare_tests::target_profile_dir;
 /// The schemathesis release this test is written against.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 /// Seconds of generated requests per store (schemathesis' `--max-time`).
-const SECONDS_PER_STORE: &str = "60";
+const SECONDS_PER_STORE: &str = "90";
 
 /// One installation at a time, and one run at a time: the two tests of this file would
 /// otherwise share the machine's cores and each generate half as many cases.
