@@ -25,6 +25,7 @@ pub mod header;
 pub mod ids;
 mod limits;
 pub mod payload;
+pub mod request;
 
 pub use error::OpenError;
 pub use header::{Argon2Params, Header, Mode};
