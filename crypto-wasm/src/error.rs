@@ -14,6 +14,9 @@ pub enum SealError {
     Random,
     /// Argon2id could not run (in practice: its memory could not be allocated).
     KeyDerivation,
+    /// A secret request's public key is malformed or does not match the commitment in its
+    /// link: the server may have substituted it, so nothing was sealed.
+    KeyMismatch,
 }
 
 impl fmt::Display for SealError {
@@ -23,6 +26,9 @@ impl fmt::Display for SealError {
             SealError::EmptyPassword => "the password is empty",
             SealError::Random => "the system's random number generator failed",
             SealError::KeyDerivation => "the password key derivation failed (out of memory?)",
+            SealError::KeyMismatch => {
+                "the requester's key does not match the link: the server may have replaced it, so nothing was encrypted"
+            }
         })
     }
 }

@@ -24,6 +24,8 @@ mod error;
 mod keys;
 mod primitives;
 mod random;
+#[cfg(feature = "requests")]
+pub mod request;
 mod seal;
 #[cfg(test)]
 mod tests;
