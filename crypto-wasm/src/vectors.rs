@@ -10,10 +10,14 @@ use crate::seal::{open_text, seal_with};
 
 #[cfg(feature = "vectors")]
 mod generate;
+#[cfg(feature = "requests")]
+mod requests;
 #[cfg(feature = "vectors")]
 pub use generate::{
     GENERATOR, RawHeader, generate, generate_json, seal_raw_deterministic, worked_example,
 };
+#[cfg(feature = "requests")]
+pub use requests::*;
 
 /// The `protocol` value of a vectors file this crate checks.
 pub const PROTOCOL: &str = "zkshare v1";
@@ -216,12 +220,22 @@ fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
 }
 
 /// Lower-case hex.
-#[cfg(any(test, feature = "vectors"))]
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hex_array<const N: usize>(hex: Option<&str>) -> Option<[u8; N]> {
+/// Bytes of lower- or upper-case hex of any even length.
+pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+pub(crate) fn hex_array<const N: usize>(hex: Option<&str>) -> Option<[u8; N]> {
     let hex = hex?;
     // from_str_radix alone would take a sign ("+0"), so check the digits first.
     if hex.len() != 2 * N || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
