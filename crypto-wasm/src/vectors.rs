@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use zkshare_format::{Argon2Params, Header};
 
+pub(crate) use crate::hex::hex_array;
+#[cfg(any(test, feature = "vectors"))]
+pub(crate) use crate::hex::to_hex;
 use crate::keys::{Credentials, EnvelopeKeys, LinkKey};
 use crate::seal::{open_text, seal_with};
 
@@ -217,35 +220,6 @@ fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
         return Err("re-sealing gives another verifier".to_owned());
     }
     Ok(())
-}
-
-/// Lower-case hex.
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Bytes of lower- or upper-case hex of any even length.
-pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect()
-}
-
-pub(crate) fn hex_array<const N: usize>(hex: Option<&str>) -> Option<[u8; N]> {
-    let hex = hex?;
-    // from_str_radix alone would take a sign ("+0"), so check the digits first.
-    if hex.len() != 2 * N || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

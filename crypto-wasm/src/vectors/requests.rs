@@ -6,9 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Report, hex_array, to_hex};
-use crate::error::SealError;
-use crate::request::{RequestKeys, commitment, hpke_seal, seal_answer_with};
+use super::Report;
+#[cfg(feature = "vectors")]
+use super::to_hex;
+#[cfg(feature = "vectors")]
+use crate::request::{RequestKeys, commitment, seal_answer_with};
+pub use crate::request_vectors::{
+    RFC9180_SUITE, RequestCase, RfcCase, check_request_case, check_rfc9180,
+};
 
 /// The `protocol` of a requests vectors file.
 pub const REQUESTS_PROTOCOL: &str = "zkshare v1 requests";
@@ -129,98 +134,40 @@ pub fn check_request_vectors(json: &str) -> Report {
     report
 }
 
-fn hex_vec(hex: &str, field: &str) -> Result<Vec<u8>, String> {
-    super::hex_bytes(hex).ok_or_else(|| format!("{field} is not hex"))
-}
-
 fn check_rfc(v: &Rfc9180Vector) -> Result<(), String> {
-    if v.suite != "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM" {
-        return Err(format!("suite {:?}", v.suite));
-    }
-    let keys = RequestKeys::derive(&hex_vec(&v.ikm_r, "ikmR")?);
-    if to_hex(keys.public_key().key()) != v.pk_rm {
-        return Err("DeriveKeyPair(ikmR) gives another pkRm".to_owned());
-    }
-    let ikm_e = hex_array::<32>(Some(&v.ikm_e)).ok_or("ikmE is not 32 bytes of hex")?;
-    let (enc, ct) = hpke_seal(
-        keys.public_key().key(),
-        &hex_vec(&v.info, "info")?,
-        &hex_vec(&v.aad, "aad")?,
-        &hex_vec(&v.pt, "pt")?,
-        &ikm_e,
-    )
-    .map_err(|e| format!("seal: {e}"))?;
-    if to_hex(&enc) != v.enc {
-        return Err("another enc".to_owned());
-    }
-    if to_hex(&ct) != v.ct {
-        return Err("another ct".to_owned());
-    }
-    Ok(())
+    check_rfc9180(&RfcCase {
+        suite: &v.suite,
+        ikm_r: &v.ikm_r,
+        pk_rm: &v.pk_rm,
+        ikm_e: &v.ikm_e,
+        enc: &v.enc,
+        info: &v.info,
+        aad: &v.aad,
+        pt: &v.pt,
+        ct: &v.ct,
+    })
 }
 
-/// Checks one scenario.
+/// Checks one scenario (`request_vectors::check_request_case` on its fields).
 ///
 /// # Errors
 /// Why the vector did not give its expected outcome.
 pub fn check_request_vector(v: &RequestVector) -> Result<(), String> {
-    let keys = RequestKeys::from_b64(&v.private_key).map_err(|_| "privateKey is not a key")?;
-    match v.expected {
-        RequestExpected::OpenError => {
-            let answer = v.answer.as_deref().ok_or("open_error without answer")?;
-            match keys.open_answer(&v.request_id, answer) {
-                Ok(_) => Err("opened, but must fail".to_owned()),
-                Err(_) => Ok(()),
-            }
-        }
-        RequestExpected::KeyMismatch => {
-            let plaintext = v.plaintext.as_deref().ok_or("no plaintext")?;
-            let ikm_e = hex_array::<32>(v.ikm_e.as_deref()).ok_or("ikmE is not 32 bytes")?;
-            match seal_answer_with(
-                &v.request_id,
-                &v.public_key,
-                &v.commitment,
-                plaintext,
-                &ikm_e,
-            ) {
-                Err(SealError::KeyMismatch) => Ok(()),
-                Ok(_) => Err("sealed to a key that does not match the commitment".to_owned()),
-                Err(e) => Err(format!("refused for another reason: {e}")),
-            }
-        }
-        RequestExpected::Success => {
-            let answer = v.answer.as_deref().ok_or("success without answer")?;
-            let plaintext = v.plaintext.as_deref().ok_or("success without plaintext")?;
-            if keys.public_key().to_b64() != v.public_key {
-                return Err("privateKey does not give publicKey".to_owned());
-            }
-            if commitment(&keys.public_key()) != v.commitment {
-                return Err("commitment differs".to_owned());
-            }
-            if v.requester_token.as_deref() != Some(keys.requester_token().as_str()) {
-                return Err("requesterToken differs".to_owned());
-            }
-            let text = keys
-                .open_answer(&v.request_id, answer)
-                .map_err(|_| "does not open")?;
-            if *text != plaintext {
-                return Err("opens to another text".to_owned());
-            }
-            let ikm_e = hex_array::<32>(v.ikm_e.as_deref()).ok_or("ikmE is not 32 bytes")?;
-            let resealed = seal_answer_with(
-                &v.request_id,
-                &v.public_key,
-                &v.commitment,
-                plaintext,
-                &ikm_e,
-            )
-            .map_err(|e| format!("re-seal: {e}"))?;
-            if resealed != answer {
-                return Err("re-sealing gives another answer".to_owned());
-            }
-            Ok(())
-        }
-    }
+    check_request_case(&RequestCase {
+        request_id: &v.request_id,
+        private_key: &v.private_key,
+        public_key: &v.public_key,
+        commitment: &v.commitment,
+        answer: v.answer.as_deref(),
+        expected: match v.expected {
+            RequestExpected::Success => "success",
+            RequestExpected::OpenError => "open_error",
+            RequestExpected::KeyMismatch => "key_mismatch",
+        },
+        plaintext: v.plaintext.as_deref(),
+        ikm_e: v.ikm_e.as_deref(),
+        requester_token: v.requester_token.as_deref(),
+    })
 }
 
 #[cfg(feature = "vectors")]
@@ -431,7 +378,7 @@ mod generate {
     fn rfc9180() -> Rfc9180Vector {
         // RFC 9180 Appendix A.1.1 as printed, not as computed here: the checker derives them.
         Rfc9180Vector {
-            suite: "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM".to_owned(),
+            suite: super::RFC9180_SUITE.to_owned(),
             ikm_r: "6db9df30aa07dd42ee5e8181afdb977e538f5e1fec8a06223f33f7013e525037".to_owned(),
             pk_rm: "3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d".to_owned(),
             ikm_e: "7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234".to_owned(),
