@@ -17,6 +17,19 @@ const DECRYPTING_CRATES: &[&str] = &[
     "zkshare-crypto",
 ];
 
+/// Public-key encryption (HPKE and the key exchanges under it): what opens a secret request's
+/// answer. Only the clients' protocol crate, with its `requests` feature, may link these.
+const HPKE_CRATES: &[&str] = &[
+    "hpke",
+    "x25519-dalek",
+    "curve25519-dalek",
+    "ml-kem",
+    "x-wing",
+    "p256",
+    "p384",
+    "p521",
+];
+
 /// Key-derivation crates: the wire format checks shapes and derives nothing, so it needs none.
 const KDF_CRATES: &[&str] = &["hkdf", "argon2", "pbkdf2", "scrypt", "balloon-hash"];
 
@@ -64,6 +77,10 @@ fn deriving_keys(deps: &[String]) -> Vec<String> {
     among(deps, KDF_CRATES)
 }
 
+fn public_key_crypto(deps: &[String]) -> Vec<String> {
+    among(deps, HPKE_CRATES)
+}
+
 #[test]
 fn the_server_links_no_decrypting_code() {
     let deps = normal_dependencies("zkshare-server");
@@ -71,7 +88,7 @@ fn the_server_links_no_decrypting_code() {
         deps.iter().any(|d| d == "axum"),
         "cargo tree listed the server's dependencies"
     );
-    let found = decrypting(&deps);
+    let found = [decrypting(&deps), public_key_crypto(&deps)].concat();
     assert!(
         found.is_empty(),
         "zkshare-server depends on decrypting crates: {found:?}"
@@ -90,7 +107,12 @@ fn the_wire_format_links_no_aead_and_no_kdf() {
         deps.iter().any(|d| d == "base64"),
         "cargo tree listed zkshare-format's dependencies: {deps:?}"
     );
-    let found = [decrypting(&deps), deriving_keys(&deps)].concat();
+    let found = [
+        decrypting(&deps),
+        deriving_keys(&deps),
+        public_key_crypto(&deps),
+    ]
+    .concat();
     assert!(
         found.is_empty(),
         "zkshare-format, which the server links, depends on {found:?}"
@@ -114,4 +136,17 @@ fn the_check_would_see_an_aead_where_there_is_one() {
         "the KDF check is blind: {found:?}"
     );
     assert!(deps.iter().any(|d| d == "zkshare-format"), "{deps:?}");
+}
+
+#[test]
+fn the_check_would_see_hpke_where_there_is_one() {
+    // Positive control: the CLI answers and opens secret requests, so it links HPKE (through
+    // the protocol crate's `requests` feature), and the same check sees it.
+    let deps = normal_dependencies("zkshare-cli");
+    let found = public_key_crypto(&deps);
+    assert!(
+        found.iter().any(|d| d == "hpke") && found.iter().any(|d| d == "x25519-dalek"),
+        "the HPKE check is blind: {found:?}"
+    );
+    assert!(deps.iter().any(|d| d == "zkshare-crypto"), "{deps:?}");
 }

@@ -105,15 +105,17 @@ function pendingInvite() {
   const m = /^#invite=(zki_[A-Za-z0-9_-]+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
-// The reveal page's "Sign in to view" keeps its link, fragment included, in this tab: back there
-// once, and only to a secret's page of this site.
+// The reveal page's "Sign in to view" (and the answer page's "Sign in to answer") keeps its link,
+// fragment included, in this tab: back there once, and only to a secret's or request's page.
 function returnTo() {
   let target = null;
   try {
     target = sessionStorage.getItem('zkshare.return');
     sessionStorage.removeItem('zkshare.return');
   } catch (e) { /* storage off */ }
-  return target && /^\/s\/[A-Za-z0-9_-]{1,64}(#(r=)?[A-Za-z0-9_-]{43})?$/.test(target) ? target : null;
+  const share = /^\/s\/[A-Za-z0-9_-]{1,64}(#(r=)?[A-Za-z0-9_-]{43})?$/;
+  const request = /^\/r\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$/;
+  return target && (share.test(target) || request.test(target)) ? target : null;
 }
 const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : returnTo() || '/account');
 

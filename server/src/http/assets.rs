@@ -374,8 +374,16 @@ pub const ACCOUNT_PAGES: [(&str, &str); 7] = [
     ("/shares", "/shares.html"),
 ];
 
+/// The secret request pages: request one, answer one (`/r/{id}#commitment`), and the
+/// requester's page (`/r/{id}/open#private-key`). The fragments never reach the server.
+pub const REQUEST_PAGES: [(&str, &str); 3] = [
+    ("/request", "/request.html"),
+    ("/r/{id}", "/answer.html"),
+    ("/r/{id}/open", "/receive.html"),
+];
+
 /// Routes of the web page: `/`, `/s/{id}`, the sender's `/s/{id}/status`, the account pages
-/// ([`ACCOUNT_PAGES`]), `/assets.json` and every file by its path; anything else is the HTML
+/// ([`ACCOUNT_PAGES`]), the request pages ([`REQUEST_PAGES`]), `/assets.json` and every file by its path; anything else is the HTML
 /// page `/404.html`.
 pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Router<S> {
     let index = Arc::clone(&assets);
@@ -384,7 +392,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(assets: Arc<WebAssets>) -> Route
     let hashes = Arc::clone(&assets);
     let manifest = Arc::clone(&assets);
     let mut router = Router::new();
-    for (path, file) in ACCOUNT_PAGES {
+    for (path, file) in ACCOUNT_PAGES.into_iter().chain(REQUEST_PAGES) {
         let page = Arc::clone(&assets);
         router = router.route(
             path,

@@ -1,0 +1,78 @@
+// rq.js — the request pages' protocol module (HPKE, Rust compiled to WebAssembly) and the requests API.
+// The module is fetched with the integrity hash the server published in the page; without a hash
+// it is not loaded at all. It is not the share pages' module: they never load HPKE.
+import init, * as wasm from '/pkg/zkshare_requests.js';
+import { ApiError } from '/js/zk.js';
+
+const API = '/api/v1/shared-secrets/requests';
+
+let loaded = null;
+
+/** Loads the request module once; resolves to its exports. */
+export function requestProtocol() {
+  if (!loaded) {
+    const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
+    const integrity = meta ? meta.content.trim() : '';
+    if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
+      loaded = Promise.reject(Object.assign(new Error('No WebAssembly integrity value.'), { key: 'err.wasm_missing' }));
+      return loaded;
+    }
+    loaded = init({ module_or_path: fetch('/pkg/zkshare_requests_bg.wasm', { integrity }) }).then(() => wasm);
+  }
+  return loaded;
+}
+
+// `cookie`: send the session (a signed-in requester, or an organization's request).
+async function call(method, path, body, cookie = false, headers = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: cookie ? 'same-origin' : 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    throw Object.assign(new ApiError(0, null), { key: 'err.network' });
+  }
+  let json = null;
+  try { json = await response.json(); } catch (e) { json = null; }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return json;
+}
+
+const one = (id) => `${API}/${encodeURIComponent(id)}`;
+
+export const requests = {
+  create: (body, cookie) => call('POST', API, body, cookie),
+  get: (id, cookie) => call('GET', one(id), undefined, cookie),
+  answer: (id, secretValue, cookie) => call('POST', `${one(id)}/set-value`, { secretValue }, cookie),
+  reveal: (id, requesterToken) => call('POST', `${one(id)}/reveal-value`, { requesterToken }),
+};
+
+/** Whether the server refused because the request is for an organization's members. */
+export const needsAccount = (e) => e instanceof ApiError && e.status === 401;
+
+/** The id of a `/r/{id}` or `/r/{id}/open` path, and the fragment, both trimmed of the
+ * punctuation chat clients glue to links; the fragment is removed from the address bar first. */
+export function readLink(suffix, fragmentLength) {
+  const rawPath = location.pathname;
+  const rawHash = location.hash;
+  history.replaceState(null, '', rawPath);
+  const m = new RegExp(`^/r/([A-Za-z0-9_-]{22})${suffix}/?$`).exec(rawPath);
+  let fragment = rawHash.startsWith('#') ? rawHash.slice(1) : '';
+  if (fragment.length > fragmentLength && /^[.,;:!?)\]}>'"»”’]+$/.test(fragment.slice(fragmentLength))) {
+    fragment = fragment.slice(0, fragmentLength);
+  }
+  return { id: m ? m[1] : '', fragment: new RegExp(`^[A-Za-z0-9_-]{${fragmentLength}}$`).test(fragment) ? fragment : '' };
+}
+
+/** Keeps `value` for this tab only (a reload, or the way back from signing in). */
+export function keep(name, value) {
+  try {
+    if (value) sessionStorage.setItem(name, value);
+    return sessionStorage.getItem(name) || '';
+  } catch (e) {
+    return value || '';
+  }
+}
