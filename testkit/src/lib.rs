@@ -9,7 +9,7 @@
 //! - Processes: [`redis_server`] (one Redis), [`redis_cluster`] (a Redis Cluster),
 //!   [`server`] (the `zkshare-server` binary), [`cli`] (runs the `zkshare` CLI).
 //! - Around them: [`proxy`] (a recording TCP proxy), [`stub`] (a hostile HTTP server for the
-//!   CLI), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`pages`]
+//!   CLI), [`hostile`] (a proxy to the real server that swaps a request's key), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`pages`]
 //!   (waiting on pages, forms, screenshots), [`npm`]
 //!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding),
 //!   [`smtp`] (a real SMTP sink, plain, STARTTLS or TLS, whose received mail tests read).
@@ -20,6 +20,7 @@
 pub mod browser;
 pub mod cli;
 pub mod flows;
+pub mod hostile;
 pub mod leaks;
 pub mod npm;
 pub mod pages;

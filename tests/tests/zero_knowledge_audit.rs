@@ -541,3 +541,146 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         );
     }
 }
+
+/// Opens `link` in `browser` and waits until `selector` is shown.
+async fn open_and_wait(browser: &Chromium, link: &str, selector: &str) -> chromiumoxide::Page {
+    let page = browser.open(link).await;
+    zkshare_tests::pages::shown(&page, selector).await;
+    page
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
+    use zkshare_crypto::request::{RequestKeys, commitment};
+
+    let redis = RedisServer::start();
+    let monitor = Monitor::start(redis.port());
+    let sink = SmtpSink::start(SinkSecurity::StartTls);
+    let args = sink.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
+    let proxy = RecordingProxy::start(server.addr()).await;
+    let base = proxy.base_url();
+    let client = reqwest::Client::new();
+
+    let plaintext = random_text("zk-canary-answer-", 40);
+    let alice_password = random_text("zk-account-password-", 24);
+    // Planted in the request's name, which the completion mail quotes: the mail's control.
+    let mail_control = random_text("ctl", 20);
+    let alice = sign_up(&client, &base, &sink, "alice@example.com", &alice_password).await;
+
+    // A signed-in requester's client (here: the protocol crate, as the CLI uses it) makes the
+    // key pair and creates the request; the answer is typed into the answer page in Chromium and
+    // read on the requester's page, both through the recording proxy.
+    let keys = RequestKeys::generate().unwrap();
+    let created: serde_json::Value = client
+        .post(format!("{base}/api/v1/shared-secrets/requests"))
+        .bearer_auth(&alice)
+        .json(&serde_json::json!({
+            "name": format!("n {mail_control}"),
+            "expiresIn": "1h",
+            "accessType": "anyone",
+            "publicKey": keys.public_key().to_b64(),
+            "requesterToken": keys.requester_token(),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().expect("created").to_string();
+    let c64 = commitment(&keys.public_key());
+    let private_key = keys.to_b64().to_string();
+
+    let answerer = Chromium::launch().await;
+    let page = open_and_wait(&answerer, &format!("{base}/r/{id}#{c64}"), "#ask").await;
+    flows::type_into(&page, "#secret", &plaintext).await;
+    flows::click(&page, "#send").await;
+    zkshare_tests::pages::shown(&page, "#sent").await;
+    answerer.close().await;
+    sink.wait_for_to("alice@example.com", 2, Duration::from_secs(10));
+
+    // The answer is stored (as ciphertext) when Redis is saved.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rdb = save(&redis);
+
+    let requester = Chromium::launch().await;
+    let page = open_and_wait(&requester, &format!("{base}/r/{id}/open#{private_key}"), "#reveal").await;
+    flows::click(&page, "#reveal").await;
+    zkshare_tests::pages::shown(&page, "#secret-view").await;
+    let shown = zkshare_tests::browser::eval(&page, "document.getElementById('secret').value").await;
+    assert_eq!(shown, plaintext.as_str(), "the request flow really ran");
+    requester.close().await;
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let channels = Channels {
+        http: proxy.received(),
+        monitor: monitor.seen(),
+        logs: server.logs(),
+        rdb,
+    };
+    let mail: Vec<u8> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.raw.as_bytes().to_vec())
+        .collect();
+    // The completion mail went out, and the capture holds the answer's ciphertext.
+    assert!(
+        sink.messages()
+            .iter()
+            .any(|m| m.raw.contains("Secret Request Completed")),
+        "the completion mail was captured"
+    );
+    let answer_probe = b"\"secretValue\":\"ARAB.";
+    assert!(
+        channels.http.windows(answer_probe.len()).any(|w| w == answer_probe),
+        "the HTTP capture holds the sealed answer: the audit is watching"
+    );
+
+    let mut secrets = needles("answer plaintext", plaintext.as_bytes());
+    secrets.extend(needles("private key (link text)", private_key.as_bytes()));
+    let private_bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&private_key)
+            .unwrap()
+    };
+    secrets.extend(needles("private key (bytes)", &private_bytes[1..]));
+    secrets.extend(needles("commitment (a fragment)", c64.as_bytes()));
+    let mut leaks = channels.leaks(&secrets);
+    leaks.extend(
+        find(&mail, &secrets)
+            .into_iter()
+            .map(|n| format!("{n} in e-mail")),
+    );
+    assert!(
+        leaks.is_empty(),
+        "A REQUEST'S SECRETS REACHED THE SERVER, REDIS OR A MAIL:\n{}",
+        leaks.join("\n")
+    );
+
+    // The requester token is sent by design (create, reveal) and kept only as its digest.
+    let token = needles("requester token", keys.requester_token().as_bytes());
+    assert!(!find(&channels.http, &token).is_empty(), "the token went through the proxy");
+    let beyond: Vec<String> = [
+        ("Redis MONITOR", &channels.monitor),
+        ("server logs", &channels.logs),
+        ("Redis RDB snapshot", &channels.rdb),
+        ("e-mail", &mail),
+    ]
+    .iter()
+    .flat_map(|(name, bytes)| {
+        find(bytes, &token)
+            .into_iter()
+            .map(move |n| format!("{n} in {name}"))
+    })
+    .collect();
+    assert!(beyond.is_empty(), "THE REQUESTER TOKEN WAS KEPT OR SENT ON:\n{}", beyond.join("\n"));
+
+    // The mail scanner finds what was planted in the mail.
+    assert!(
+        !find(&mail, &needles("mail control", mail_control.as_bytes())).is_empty(),
+        "the mail scanner finds a planted value"
+    );
+}
