@@ -26,6 +26,9 @@ pub const NOT_FOUND_MESSAGE: &str = "Secret request not found";
 pub const ALREADY_ANSWERED: &str = "Secret request has already been fulfilled";
 /// Said to a reveal before the answer.
 pub const NOT_ANSWERED: &str = "Secret request has not been answered yet";
+/// Said to an anonymous requester without a requester token.
+pub const TOKEN_REQUIRED: &str = "Authentication required: sign in, or send a requesterToken \
+     (with it, and only with it, you reveal the answer)";
 /// The header that carries the requester token on `DELETE` (which has no body).
 pub const TOKEN_HEADER: &str = "x-requester-token";
 
@@ -62,6 +65,7 @@ impl From<RequestError> for ApiError {
             RequestError::CreateNeedsAccount => ApiError::unauthorized(
                 "Authentication required to create organization-only secret requests",
             ),
+            RequestError::TokenRequired => ApiError::unauthorized(TOKEN_REQUIRED),
             RequestError::CreateNeedsOrganization => ApiError::bad_request(
                 "Organization-only secret requests need a current organization: create or join one first",
             ),

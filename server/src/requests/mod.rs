@@ -38,6 +38,9 @@ pub enum RequestError {
     NotFound,
     /// An anonymous caller asked for an organization-only request (401).
     CreateNeedsAccount,
+    /// An anonymous requester sent no requester token: nothing would let them reveal the
+    /// answer (401: signing in is the other way).
+    TokenRequired,
     /// An organization-only request by a user in no organization (400).
     CreateNeedsOrganization,
     /// An organization-only request and no credentials (401).
@@ -238,10 +241,7 @@ impl Requests<'_> {
         }
         let valid = validate::create(body).map_err(RequestError::Invalid)?;
         if *principal == Principal::Anonymous && valid.requester_token.is_none() {
-            return Err(RequestError::Invalid(Invalid::single(
-                "requesterToken",
-                validate::TOKEN_REQUIRED,
-            )));
+            return Err(RequestError::TokenRequired);
         }
         let (requester, lifetime_limit) = self.requester(principal, now).await?;
         if lifetime_limit.is_some_and(|secs| valid.lifetime_ms > i64::from(secs) * 1000) {

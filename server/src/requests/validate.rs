@@ -15,9 +15,6 @@ pub const BAD_PUBLIC_KEY: &str = "publicKey must be a secret request public key 
      44 base64url characters of the suite byte and a 32-byte X25519 key";
 /// Said when `requesterToken` is not a token.
 pub const BAD_TOKEN: &str = "requesterToken must be 43 base64url characters (32 random bytes)";
-/// Said when an anonymous requester sends no token.
-pub const TOKEN_REQUIRED: &str = "requesterToken is required without signing in: it is what \
-     lets you reveal the answer (or sign in to reveal it with your session)";
 /// Said when `secretValue` is not an answer sealed for the request's key.
 pub const NOT_AN_ANSWER: &str = "secretValue must be an answer sealed to this request's public \
      key (docs/PROTOCOL.md): encrypt it on the client";

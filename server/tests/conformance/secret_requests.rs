@@ -2,11 +2,11 @@
 
 use zkshare_format::envelope::write_envelope;
 use zkshare_format::request::{PublicKey, SUITE_X25519_SHA256_AES128GCM, answer_header};
-use zkshare_server::http::requests::{ALREADY_ANSWERED, NOT_ANSWERED};
+use zkshare_server::http::requests::{ALREADY_ANSWERED, NOT_ANSWERED, TOKEN_REQUIRED};
 use zkshare_server::requests::Requests;
 use zkshare_server::requests::record::request_key;
 use zkshare_server::requests::validate::{
-    ANSWER_TOO_LONG, BAD_PUBLIC_KEY, BAD_TOKEN, CreateRequestBody, NOT_AN_ANSWER, TOKEN_REQUIRED,
+    ANSWER_TOO_LONG, BAD_PUBLIC_KEY, BAD_TOKEN, CreateRequestBody, NOT_AN_ANSWER,
 };
 use zkshare_server::store::KvStore;
 
@@ -124,7 +124,7 @@ async fn secret_request_create_rules(kind: StoreKind) {
     }
     // Anonymous requesters need a token, of the right shape.
     let r = post(json!({ "publicKey": key })).await;
-    assert_eq!(refused(r, "requesterToken"), TOKEN_REQUIRED);
+    assert_eq!(r.assert_error(401), TOKEN_REQUIRED);
     for bad in [
         "short",
         &tok[..42],
