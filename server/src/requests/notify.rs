@@ -32,12 +32,15 @@ pub fn message(to: &str, name: Option<&str>, id: &str, base: &str) -> Message {
 }
 
 /// Mails the requester of a just-answered request, in the background, if they are a user
-/// whose account still has an address. Machine identities and anonymous requesters get none;
+/// whose account still has an address and the server sends mail. Machine identities and anonymous requesters get none;
 /// a failure is logged (without the address or any request data) and dropped.
 pub fn answered(accounts: &Accounts, base: &str, record: &RequestRecord) {
     let Some(Creator::User(user)) = record.owner().map(|o| o.creator) else {
         return;
     };
+    if !accounts.can_send_mail() {
+        return;
+    }
     let accounts = accounts.clone();
     let base = base.to_string();
     let (name, id) = (record.name.clone(), record.id.clone());
