@@ -172,8 +172,8 @@ impl Requests<'_> {
         Err(StoreError::Unavailable("too many concurrent changes of one index".into()).into())
     }
 
-    /// Takes `ids` out of the requester's index; a failure only leaves entries that the next
-    /// list drops.
+    /// Takes a gone request out of its requester's index; a failure only leaves an entry that
+    /// the next list drops.
     async fn forget(&self, record: &RequestRecord, now: UnixMillis) {
         let Some(owner) = record.owner() else {
             return;
