@@ -1,9 +1,9 @@
 //! zkshare server: the HTTP API over a ciphertext-only secret store, and the static web page.
 //!
 //! Layers, from the outside in: [`http`] (routes, extractors, error bodies, middleware) calls
-//! the use cases in [`shares`], which ask [`policy`] and call a [`store`]. `main.rs` parses
-//! [`Config`] and calls [`serve`] ([`startup`]). Tests build the router with [`app`] over any
-//! [`ShareStore`], or run it on a listener with [`run`].
+//! the use cases in [`shares`], [`requests`] and [`accounts`], which ask [`policy`] and call a
+//! [`store`]. `main.rs` parses [`Config`] and calls [`serve`] ([`startup`]). Tests build the
+//! router with [`app`] over any [`ShareStore`], or run it on a listener with [`run`].
 
 pub mod accounts;
 pub mod blocking;
@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod net;
 pub mod policy;
 pub mod random;
+pub mod requests;
 pub mod shares;
 pub mod startup;
 pub mod store;

@@ -69,12 +69,22 @@ pub const FIXED_ROUTES: &[&str] = &[
     "/api/openapi.json",
     "/api/v1/shared-secrets",
     "/api/v1/shared-secrets/public",
+    "/api/v1/shared-secrets/requests",
 ];
 
 /// The route template of `path`: one of a fixed set, never the path itself.
 pub fn route_label(path: &str, is_asset: impl Fn(&str) -> bool) -> &'static str {
     if let Some(fixed) = FIXED_ROUTES.iter().find(|f| **f == path) {
         return fixed;
+    }
+    if let Some(rest) = path.strip_prefix("/api/v1/shared-secrets/requests/") {
+        return if rest.ends_with("/set-value") {
+            "/api/v1/shared-secrets/requests/{id}/set-value"
+        } else if rest.ends_with("/reveal-value") {
+            "/api/v1/shared-secrets/requests/{id}/reveal-value"
+        } else {
+            "/api/v1/shared-secrets/requests/{id}"
+        };
     }
     if let Some(rest) = path.strip_prefix("/api/v1/shared-secrets/") {
         return if rest.ends_with("/access") {
@@ -289,6 +299,19 @@ mod tests {
             "/api/v1/shared-secrets/{id}"
         );
         assert_eq!(route_label(&format!("/s/{id}"), asset), "/s/{id}");
+        assert_eq!(
+            route_label("/api/v1/shared-secrets/requests", asset),
+            "/api/v1/shared-secrets/requests"
+        );
+        for action in ["", "/set-value", "/reveal-value"] {
+            assert_eq!(
+                route_label(
+                    &format!("/api/v1/shared-secrets/requests/{id}{action}"),
+                    asset
+                ),
+                format!("/api/v1/shared-secrets/requests/{{id}}{action}")
+            );
+        }
         assert_eq!(route_label("/js/app.js", asset), "asset");
         assert_eq!(route_label("/wp-admin/secret-name", asset), "other");
     }

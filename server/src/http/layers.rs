@@ -38,7 +38,8 @@ pub struct Finalize {
 /// A link key can arrive in the path: a mail scanner's `%23` for `#` makes the browser ask for
 /// `/s/{id}%23{key}`, and a careless client may append a key to an API path. So the log gets
 /// the fixed routes, the web page's own files (`is_asset`), and `/s/{id}` or
-/// `/api/v1/shared-secrets/{id}[/access]` with a well-formed id; whatever else follows the id
+/// `/api/v1/shared-secrets/{id}[/access]` or `/api/v1/shared-secrets/requests/{id}[/set-value|
+/// /reveal-value]` with a well-formed id; whatever else follows the id
 /// becomes `…`, and any other path is `/…`. The query string is never part of it.
 pub fn loggable_path(path: &str, is_asset: impl Fn(&str) -> bool) -> String {
     if metrics::FIXED_ROUTES.contains(&path) || is_asset(path) {
@@ -46,6 +47,10 @@ pub fn loggable_path(path: &str, is_asset: impl Fn(&str) -> bool) -> String {
     }
     for (prefix, routes) in [
         ("/s/", &[""][..]),
+        (
+            "/api/v1/shared-secrets/requests/",
+            &["", "/set-value", "/reveal-value"][..],
+        ),
         ("/api/v1/shared-secrets/", &["", "/access"][..]),
     ] {
         if let Some(rest) = path.strip_prefix(prefix) {
@@ -184,6 +189,18 @@ mod tests {
             (
                 &format!("/api/v1/shared-secrets/{id}{key}"),
                 format!("/api/v1/shared-secrets/{id}…"),
+            ),
+            (
+                &format!("/api/v1/shared-secrets/requests/{id}/reveal-value"),
+                format!("/api/v1/shared-secrets/requests/{id}/reveal-value"),
+            ),
+            (
+                &format!("/api/v1/shared-secrets/requests/{id}%23{key}"),
+                format!("/api/v1/shared-secrets/requests/{id}…"),
+            ),
+            (
+                "/api/v1/shared-secrets/requests",
+                "/api/v1/shared-secrets/requests".to_string(),
             ),
             (&format!("/{key}"), "/…".to_string()),
             ("/s/é", "/s/…".to_string()),
