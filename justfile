@@ -17,6 +17,7 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm -- -D warnings
+    cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm-requests -- -D warnings
 
 # Rebuild web/pkg (the page's WebAssembly and JS glue, committed) from the protocol crate.
 # Paths are remapped so the same source gives the same bytes on any machine (see SECURITY.md);

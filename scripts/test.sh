@@ -17,6 +17,7 @@ step "clippy (native, warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32, warnings denied)"
 cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm -- -D warnings
+cargo clippy -p zkshare-crypto --target wasm32-unknown-unknown --features wasm-requests -- -D warnings
 
 step "build: the binaries the end-to-end tests start"
 cargo build --workspace --bins

@@ -21,11 +21,16 @@
 
 mod aead;
 mod error;
+#[cfg(any(feature = "vector-check", feature = "requests"))]
+mod hex;
 mod keys;
 mod primitives;
 mod random;
 #[cfg(feature = "requests")]
 pub mod request;
+#[cfg(feature = "requests")]
+#[doc(hidden)]
+pub mod request_vectors;
 mod seal;
 #[cfg(test)]
 mod tests;
@@ -34,6 +39,8 @@ mod tests;
 pub mod vectors;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+#[cfg(feature = "wasm-requests")]
+pub mod wasm_requests;
 
 pub use error::SealError;
 pub use keys::{Credentials, EnvelopeKeys, LinkKey};

@@ -5,15 +5,22 @@ use serde::{Deserialize, Serialize};
 
 use zkshare_format::{Argon2Params, Header};
 
+pub(crate) use crate::hex::hex_array;
+#[cfg(any(test, feature = "vectors"))]
+pub(crate) use crate::hex::to_hex;
 use crate::keys::{Credentials, EnvelopeKeys, LinkKey};
 use crate::seal::{open_text, seal_with};
 
 #[cfg(feature = "vectors")]
 mod generate;
+#[cfg(feature = "requests")]
+mod requests;
 #[cfg(feature = "vectors")]
 pub use generate::{
     GENERATOR, RawHeader, generate, generate_json, seal_raw_deterministic, worked_example,
 };
+#[cfg(feature = "requests")]
+pub use requests::*;
 
 /// The `protocol` value of a vectors file this crate checks.
 pub const PROTOCOL: &str = "zkshare v1";
@@ -213,25 +220,6 @@ fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
         return Err("re-sealing gives another verifier".to_owned());
     }
     Ok(())
-}
-
-/// Lower-case hex.
-#[cfg(any(test, feature = "vectors"))]
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hex_array<const N: usize>(hex: Option<&str>) -> Option<[u8; N]> {
-    let hex = hex?;
-    // from_str_radix alone would take a sign ("+0"), so check the digits first.
-    if hex.len() != 2 * N || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

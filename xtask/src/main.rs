@@ -29,6 +29,14 @@ const WASM_CRATE: &str = "zkshare-crypto";
 const WASM_FILE: &str = "zkshare_crypto.wasm";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The modules built from it: (cargo features, the name of the module in web/pkg). The share
+/// pages load the first; the request pages load the second, so HPKE costs the share pages
+/// nothing. The crate is built once per module, one after the other.
+const MODULES: [(&str, &str); 2] = [
+    ("wasm", "zkshare_crypto"),
+    ("wasm-requests", "zkshare_requests"),
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
@@ -128,9 +136,17 @@ fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-/// Compiles the protocol crate for wasm32 with remapped paths, then runs the wasm-bindgen step
-/// (`--target web`, no TypeScript) into `out_dir`.
+/// Builds every module of [`MODULES`] into `out_dir`.
 fn build_wasm(layout: &Layout, out_dir: &Path) -> Result<()> {
+    for (features, name) in MODULES {
+        build_module(layout, out_dir, features, name)?;
+    }
+    Ok(())
+}
+
+/// Compiles the protocol crate for wasm32 with `features` and remapped paths, then runs the
+/// wasm-bindgen step (`--target web`, no TypeScript) into `out_dir` as module `name`.
+fn build_module(layout: &Layout, out_dir: &Path, features: &str, name: &str) -> Result<()> {
     let cargo_home = match std::env::var_os("CARGO_HOME") {
         Some(home) => PathBuf::from(home),
         None => {
@@ -148,7 +164,9 @@ fn build_wasm(layout: &Layout, out_dir: &Path) -> Result<()> {
         ),
     ]
     .join("\u{1f}");
-    eprintln!("==> cargo build -p {WASM_CRATE} --target {WASM_TARGET} --release --features wasm");
+    eprintln!(
+        "==> cargo build -p {WASM_CRATE} --target {WASM_TARGET} --release --features {features}"
+    );
     let status = Command::new(cargo())
         .current_dir(&layout.workspace_root)
         .args([
@@ -159,7 +177,7 @@ fn build_wasm(layout: &Layout, out_dir: &Path) -> Result<()> {
             WASM_TARGET,
             "--release",
             "--features",
-            "wasm",
+            features,
         ])
         .env("CARGO_TARGET_DIR", &layout.target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags)
@@ -176,7 +194,7 @@ fn build_wasm(layout: &Layout, out_dir: &Path) -> Result<()> {
         .join(WASM_FILE);
 
     eprintln!(
-        "==> wasm-bindgen {} --target web --no-typescript --remove-name-section --out-dir {}",
+        "==> wasm-bindgen {} --target web --no-typescript --remove-name-section --out-name {name} --out-dir {}",
         wasm.display(),
         out_dir.display()
     );
@@ -196,6 +214,7 @@ fn build_wasm(layout: &Layout, out_dir: &Path) -> Result<()> {
         .keep_lld_exports(false)
         .keep_debug(false)
         .remove_name_section(true)
+        .out_name(name)
         .remove_producers_section(false)
         .typescript(false)
         .omit_imports(false)
