@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod net;
 pub mod policy;
 pub mod random;
+pub mod requests;
 pub mod shares;
 pub mod startup;
 pub mod store;

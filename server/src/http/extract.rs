@@ -1,4 +1,4 @@
-//! Request extractors: JSON bodies with the API's error body, secret ids, the access body, and the caller's principal.
+//! Request extractors: JSON bodies with the API's error body (required or optional), secret ids, the access body, and the caller's principal.
 
 use std::convert::Infallible;
 
@@ -56,6 +56,19 @@ impl<S: Send + Sync> FromRequest<S> for AccessBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let OptionalJson(body) = OptionalJson::from_request(req, state).await?;
+        Ok(AccessBody(body))
+    }
+}
+
+/// A JSON body that may be left out: an empty body is `T::default()`; a body without
+/// Content-Type is read as JSON; any other non-JSON Content-Type is refused.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -69,7 +82,7 @@ impl<S: Send + Sync> FromRequest<S> for AccessBody {
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(AccessBody(AccessRequest::default()));
+            return Ok(OptionalJson(T::default()));
         }
         if let Some(ct) = &content_type {
             let essence = ct.split(';').next().unwrap_or("").trim();
@@ -79,10 +92,12 @@ impl<S: Send + Sync> FromRequest<S> for AccessBody {
                 ));
             }
         }
-        serde_json::from_slice(&bytes).map(AccessBody).map_err(|e| {
-            let message = format!("Failed to deserialize the JSON body: {e}");
-            ApiError::bad_request(message.clone()).with_details(json!([{ "message": message }]))
-        })
+        serde_json::from_slice(&bytes)
+            .map(OptionalJson)
+            .map_err(|e| {
+                let message = format!("Failed to deserialize the JSON body: {e}");
+                ApiError::bad_request(message.clone()).with_details(json!([{ "message": message }]))
+            })
     }
 }
 

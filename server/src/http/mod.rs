@@ -1,6 +1,6 @@
 //! The HTTP layer: router assembly, extractors, error bodies, middleware, and one file per route group.
 //!
-//! Route groups: [`shares`] (the shared-secrets API), [`auth`] (accounts, sessions, Universal
+//! Route groups: [`shares`] (the shared-secrets API), [`requests`] (secret requests), [`auth`] (accounts, sessions, Universal
 //! Auth, invitations), [`orgs`] (organizations, members, machine identities), [`assets`] (the
 //! web pages), [`health`] (probes and metrics). Middleware: [`layers`] (error bodies, security headers, request logs)
 //! and [`limits`] (rate limits, quotas, concurrency caps).
@@ -13,6 +13,7 @@ pub mod health;
 pub mod layers;
 pub mod limits;
 pub mod orgs;
+pub mod requests;
 pub mod shares;
 
 use std::sync::Arc;
@@ -32,7 +33,7 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::mail::Mailer;
 use crate::net;
-use crate::store::{Backend, ShareStore};
+use crate::store::{Backend, KvStore, ShareStore};
 
 /// Largest accepted request body: 128 KiB (an envelope is at most 53,690 characters).
 pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where secrets live.
     pub store: Arc<dyn ShareStore>,
+    /// The same backend's small records (secret requests; accounts keep their own handle).
+    pub kv: Arc<dyn KvStore>,
     /// Users, sessions, organizations and machine identities (in the same backend). Behind one
     /// `Arc`, as every handler clones the state.
     pub accounts: Arc<Accounts>,
@@ -81,6 +84,7 @@ impl AppState {
         ));
         Self {
             config,
+            kv: backend.clone(),
             store: backend,
             accounts,
             assets,
@@ -113,7 +117,8 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     if let Some(quota) = &create_quota {
         upkeep.add(quota.limiter());
     }
-    let mut api = shares::router(create_quota)
+    let mut api = shares::router(create_quota.clone())
+        .merge(requests::router(create_quota))
         .merge(auth::router())
         .merge(orgs::router());
     if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {

@@ -250,9 +250,9 @@ async fn create_secret(
 /// Query of `GET /api/v1/shared-secrets`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
-    offset: Option<String>,
-    limit: Option<String>,
+pub(super) struct ListQuery {
+    pub(super) offset: Option<String>,
+    pub(super) limit: Option<String>,
 }
 
 /// Most secrets on one page.
@@ -277,7 +277,7 @@ struct ListedShare {
     is_password_protected: bool,
 }
 
-fn query_number(
+pub(super) fn query_number(
     value: Option<&str>,
     name: &str,
     default: u64,

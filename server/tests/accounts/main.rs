@@ -2,7 +2,8 @@
 //!
 //! Modules: `records` (the account store's atomic steps), `flows` (sign-up to organization
 //! shares, machine identities), `refusals` (wrong, expired, reused, revoked, cross-site,
-//! cross-organization, non-admin, lockout). Every refusal is checked for the API's error body.
+//! cross-organization, non-admin, lockout), `restricted` (restricted shares), `secret_requests`
+//! (requests of signed-in requesters). Every refusal is checked for the API's error body.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,6 +12,7 @@ mod flows;
 mod records;
 mod refusals;
 mod restricted;
+mod secret_requests;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,8 +1,9 @@
 //! One conformance suite through the HTTP router, run against every store (Redis, a Redis Cluster, redb), plus each store's own checks.
 //!
 //! One module an area: `create`, `view` (metadata and access), `passwords`, `delete`,
-//! `limits`, `requests` (the HTTP surface), `owned` (the creator's index and access log) run on
-//! every store through [`for_both_stores`];
+//! `limits`, `requests` (the HTTP surface), `owned` (the creator's index and access log),
+//! `secret_requests` (secret requests of anonymous requesters) run on every store through
+//! [`for_both_stores`];
 //! `redis_only`, `cluster_only`, `embedded_only` and `lua` (the scripts' contracts) check one.
 
 #[path = "../common/mod.rs"]
@@ -69,6 +70,7 @@ mod owned;
 mod passwords;
 mod redis_only;
 mod requests;
+mod secret_requests;
 mod view;
 
 fn is_timestamp(v: &Value) -> bool {
