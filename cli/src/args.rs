@@ -105,7 +105,7 @@ pub enum Command {
     /// Offline: derive the access verifier (the API's `password`) from a header and credentials.
     #[command(after_help = VERIFIER_AFTER_HELP)]
     Verifier(VerifierArgs),
-    /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json).
+    /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json or requests-v1.json).
     #[command(after_help = VECTORS_AFTER_HELP)]
     Vectors(VectorsArgs),
     /// Ask someone for a secret: print a link they answer with it, encrypted to a key only
@@ -345,10 +345,12 @@ Examples:
 Exit codes: 0 ok, 1 other, 2 usage or bad header, 4 credentials do not fit.";
 
 const VECTORS_AFTER_HELP: &str = "\
-Prints 'N passed, M failed' and each failure on stderr; exits 1 if any failed.
+Prints 'N passed, M failed' and each failure on stderr; exits 1 if any failed. The file's
+\"protocol\" says what it holds: \"zkshare v1\" (shares) or \"zkshare v1 requests\" (secret requests).
 
-Example:
-  zkshare vectors tests/vectors/protocol-v1.json";
+Examples:
+  zkshare vectors tests/vectors/protocol-v1.json
+  zkshare vectors tests/vectors/requests-v1.json";
 
 const REQUEST_AFTER_HELP: &str = "\
 A new key pair is made on this machine; the server gets only the public key, and later only
