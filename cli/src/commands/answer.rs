@@ -1,5 +1,7 @@
 //! `zkshare answer`: seals a secret from stdin to a request's public key, checked against its answer link, and sends it.
 
+use std::io::{self, IsTerminal};
+
 use zkshare_crypto::SealError;
 use zkshare_crypto::request::{commitment, seal_answer};
 use zkshare_format::request::PublicKey;
@@ -38,12 +40,18 @@ pub(super) fn run(args: AnswerArgs, insecure_http: bool) -> Result<()> {
     if view.is_answered {
         return Err(already_answered(None));
     }
-    note(&describe(&view));
     // Checked before the secret is read, so that a substituted key costs nothing; sealing
     // checks it again.
     let matches = PublicKey::parse(&view.public_key).is_ok_and(|k| commitment(&k) == expected);
     if !matches {
         return Err(key_mismatch());
+    }
+    // Someone about to type the secret sees first who asks for it; otherwise it is said with
+    // the result, so that a failure stays one `zkshare: ` line.
+    let about = describe(&view);
+    let typing = args.file.is_none() && io::stdin().is_terminal();
+    if typing {
+        note(&about);
     }
 
     let secret = read_secret(args.file.as_deref())?;
@@ -67,6 +75,9 @@ pub(super) fn run(args: AnswerArgs, insecure_http: bool) -> Result<()> {
             refused(e)
         }
     })?;
+    if !typing {
+        note(&about);
+    }
     note(
         "Answered: the secret was encrypted on this machine to the requester's key and sent; \
          only the requester's own link can open it.",

@@ -98,11 +98,7 @@ fn request_and_key(
     // The key comes from a file.
     let path: PathBuf = match (key_file, &id) {
         (Some(path), _) => path.to_path_buf(),
-        (None, Some(id)) if key_file::default_path(id).exists() => {
-            let path = key_file::default_path(id);
-            note(&format!("using the key file {}", path.display()));
-            path
-        }
+        (None, Some(id)) if key_file::default_path(id).exists() => key_file::default_path(id),
         (None, Some(_)) => {
             return Err(Failure::usage(
                 "no key: give the requester link https://HOST/r/ID/open#KEY that `zkshare \
@@ -162,7 +158,7 @@ fn refusal(e: ApiFailure) -> Failure {
         Some(409) => Failure::new(
             Exit::NotYet,
             format!(
-                "{}: nobody has answered the request yet; run `zkshare receive` again later",
+                "{} (nothing was used up); run `zkshare receive` again later",
                 message.trim_end_matches('.')
             ),
         ),
