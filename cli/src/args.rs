@@ -414,7 +414,7 @@ Examples:
   zkshare receive --key-file zkshare-request-ID.key > secret.txt
   zkshare receive - < requester-link.txt > secret.txt
   zkshare receive 'https://share.example.com/r/ID' --key-file db.key
-  until zkshare receive --key-file db.key > secret.txt; do [ $? -eq 6 ] || break; sleep 60; done
+  while zkshare receive --key-file db.key > secret.txt; [ $? -eq 6 ]; do sleep 60; done
 
 Exit codes: 0 ok, 1 other, 2 bad link or key file, 3 no such request, it expired, or its
 answer was read already, 4 the key is not this request's or the answer does not open,
