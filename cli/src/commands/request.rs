@@ -61,8 +61,8 @@ pub(super) fn run(args: RequestArgs, insecure_http: bool) -> Result<()> {
         Failure::new(
             failure.exit,
             format!(
-                "{} {}",
-                failure.message,
+                "{}. {}",
+                failure.message.trim_end_matches('.'),
                 if deleted {
                     "The request was deleted again."
                 } else {
