@@ -1,5 +1,7 @@
 //! The HTTP client for `/api/v1/shared-secrets` (docs/openapi.json). It only ever sends
 //! envelopes and verifiers; plaintext, link keys and passwords never reach this module.
+//! For secret requests (`/api/v1/shared-secrets/requests`) it sends the requester's public key,
+//! requester token and sealed answers; never the private key or the key commitment.
 //!
 //! Transport rules (SECURITY.md, "The CLI's transport"): plain `http://` only to loopback
 //! unless `--insecure-http`, and redirects are never followed, because following one would
@@ -160,6 +162,86 @@ pub struct AccessLog {
     pub events: Vec<LogEvent>,
 }
 
+/// Body of `POST /api/v1/shared-secrets/requests`.
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSecretRequest<'a> {
+    /// Optional label, shown to whoever answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    /// Lifetime, e.g. `1h`.
+    pub expires_in: &'a str,
+    /// `anyone` or `organization`: who may answer.
+    pub access_type: &'a str,
+    /// `b64(suite || pk)`, the requester's public key.
+    pub public_key: &'a str,
+    /// Proves the private key to the server when the answer is read (it stores a digest).
+    pub requester_token: &'a str,
+    /// Keep the answer after it is read, until the request expires.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_answer: bool,
+}
+
+/// The answer to creating a secret request (the fields the CLI uses).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedSecretRequest {
+    /// The request's id.
+    pub id: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// The public key as the server stored it.
+    pub public_key: String,
+    /// `<public-url>/r/<id>`, without the commitment.
+    pub answer_link: String,
+    /// `<public-url>/r/<id>/open`, without the private key.
+    pub requester_link: String,
+}
+
+/// Who made a secret request, as the server knows them.
+#[derive(Deserialize, Debug, Default)]
+pub struct Requester {
+    /// Their name or address.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Their organization's name.
+    #[serde(default)]
+    pub organization: Option<String>,
+}
+
+/// The answer to `GET /requests/{id}` (the fields the CLI uses).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretRequestView {
+    /// The requester's public key, `b64(suite || pk)`: checked against the answer link's
+    /// commitment before anything is sealed to it.
+    pub public_key: String,
+    /// Optional label.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Who asks; `None` for a request made without a login.
+    #[serde(default)]
+    pub requester: Option<Requester>,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Whether it has an answer already.
+    #[serde(default)]
+    pub is_answered: bool,
+}
+
+/// The answer to `POST /requests/{id}/reveal-value` (the fields the CLI uses).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RevealedAnswer {
+    /// The sealed answer.
+    pub secret_value: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Whether the server keeps the answer after this reading.
+    #[serde(default)]
+    pub keep_answer: Option<bool>,
+}
+
 /// A failed API call.
 #[derive(Debug)]
 pub enum ApiFailure {
@@ -282,6 +364,8 @@ pub struct Api {
     secrets_url: String,
     /// `{base}/api/v1`.
     api_url: String,
+    /// `{base}/api/v1/shared-secrets/requests`.
+    requests_url: String,
     /// The bearer token of a login, sent with every call but metadata and login.
     token: Option<String>,
 }
@@ -313,6 +397,7 @@ impl Api {
             http,
             secrets_url: format!("{base}/api/v1/shared-secrets"),
             api_url: format!("{base}/api/v1"),
+            requests_url: format!("{base}/api/v1/shared-secrets/requests"),
             token: None,
         })
     }
@@ -441,6 +526,60 @@ impl Api {
 
     fn secret_url(&self, id: &str) -> String {
         format!("{}/{id}", self.secrets_url)
+    }
+
+    /// `POST /api/v1/shared-secrets/requests` (with the login's token, if any).
+    pub fn create_request(
+        &self,
+        request: &CreateSecretRequest<'_>,
+    ) -> Result<CreatedSecretRequest, ApiFailure> {
+        call(self.signed(self.http.post(&self.requests_url).json(request)))
+    }
+
+    /// `GET /api/v1/shared-secrets/requests/{id}` (with the login's token, if any).
+    pub fn request_view(&self, id: &str) -> Result<SecretRequestView, ApiFailure> {
+        call(self.signed(self.http.get(self.request_url(id))))
+    }
+
+    /// `POST /api/v1/shared-secrets/requests/{id}/set-value`: the sealed answer.
+    pub fn answer_request(&self, id: &str, sealed: &str) -> Result<(), ApiFailure> {
+        let url = format!("{}/set-value", self.request_url(id));
+        call_empty(
+            self.signed(
+                self.http
+                    .post(url)
+                    .json(&serde_json::json!({ "secretValue": sealed })),
+            ),
+        )
+    }
+
+    /// `POST /api/v1/shared-secrets/requests/{id}/reveal-value` with the requester token.
+    pub fn reveal_request(
+        &self,
+        id: &str,
+        requester_token: &str,
+    ) -> Result<RevealedAnswer, ApiFailure> {
+        let url = format!("{}/reveal-value", self.request_url(id));
+        call(
+            self.signed(
+                self.http
+                    .post(url)
+                    .json(&serde_json::json!({ "requesterToken": requester_token })),
+            ),
+        )
+    }
+
+    /// `DELETE /api/v1/shared-secrets/requests/{id}` with `X-Requester-Token`.
+    pub fn delete_request(&self, id: &str, requester_token: &str) -> Result<(), ApiFailure> {
+        call_empty(
+            self.http
+                .delete(self.request_url(id))
+                .header("X-Requester-Token", requester_token),
+        )
+    }
+
+    fn request_url(&self, id: &str) -> String {
+        format!("{}/{id}", self.requests_url)
     }
 }
 

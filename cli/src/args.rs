@@ -17,7 +17,8 @@ macro_rules! exit_codes {
   2  usage: bad arguments or input, a malformed link, a request the server refused (400/413)
   3  gone: no such secret, or it expired, was used up or was deleted (404)
   4  denied: wrong link key, password or delete token (401/403), or the secret did not decrypt
-  5  the server cannot be reached, or it failed (5xx)"
+  5  the server cannot be reached, or it failed (5xx)
+  6  not yet: the secret request has no answer yet (receive)"
     };
 }
 
@@ -33,6 +34,9 @@ Examples:
   zkshare send --email bob@example.com --password < secret.txt   # mailed; needs a login
   zkshare list
   zkshare log ID
+  zkshare request --name 'db password' > answer-link.txt   # ask someone for a secret
+  printf '%s' 'hunter2' | zkshare answer 'https://share.example.com/r/ID#COMMITMENT'
+  zkshare receive --key-file zkshare-request-ID.key > secret.txt
 
 A link given as an argument is visible to other users of this machine (ps, /proc) and stays
 in the shell history; '-' (stdin) or ZKSHARE_LINK keep it out of both.
@@ -101,9 +105,21 @@ pub enum Command {
     /// Offline: derive the access verifier (the API's `password`) from a header and credentials.
     #[command(after_help = VERIFIER_AFTER_HELP)]
     Verifier(VerifierArgs),
-    /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json).
+    /// Check a protocol test-vectors file (tests/vectors/protocol-v1.json or requests-v1.json).
     #[command(after_help = VECTORS_AFTER_HELP)]
     Vectors(VectorsArgs),
+    /// Ask someone for a secret: print a link they answer with it, encrypted to a key only
+    /// you hold.
+    #[command(after_help = REQUEST_AFTER_HELP)]
+    Request(RequestArgs),
+    /// Answer a secret request: encrypt a secret from stdin (or --file) to the requester's key
+    /// and send it.
+    #[command(after_help = ANSWER_AFTER_HELP)]
+    Answer(AnswerArgs),
+    /// Read the answer to your secret request with its requester link or key file, and print
+    /// it.
+    #[command(after_help = RECEIVE_AFTER_HELP)]
+    Receive(ReceiveArgs),
     /// Log in to a server (account or machine identity); `send` then creates secrets as you.
     #[command(after_help = LOGIN_AFTER_HELP)]
     Login(LoginArgs),
@@ -329,10 +345,80 @@ Examples:
 Exit codes: 0 ok, 1 other, 2 usage or bad header, 4 credentials do not fit.";
 
 const VECTORS_AFTER_HELP: &str = "\
-Prints 'N passed, M failed' and each failure on stderr; exits 1 if any failed.
+Prints 'N passed, M failed' and each failure on stderr; exits 1 if any failed. The file's
+\"protocol\" says what it holds: \"zkshare v1\" (shares) or \"zkshare v1 requests\" (secret requests).
 
-Example:
-  zkshare vectors tests/vectors/protocol-v1.json";
+Examples:
+  zkshare vectors tests/vectors/protocol-v1.json
+  zkshare vectors tests/vectors/requests-v1.json";
+
+const REQUEST_AFTER_HELP: &str = "\
+A new key pair is made on this machine; the server gets only the public key, and later only
+the answer encrypted to it. Only the answer link goes to stdout: send it to the person who has
+the secret (`zkshare answer`, or the web page). Its part after '#' commits to your public key,
+so that the one answering refuses a key the server swapped in.
+
+The requester link https://HOST/r/ID/open#KEY holds your private key: whoever has it reads
+the answer, and without it nobody can. It is written to a new file of mode 0600, by default
+zkshare-request-ID.key in the current directory (--key-file PATH chooses another; an existing
+file is never overwritten, and --key-file is refused before anything is created). Where it
+went is said on stderr. --print-requester-link writes no file and prints the requester link on
+stderr instead, under a label, so that stdout still holds the answer link alone.
+
+After `zkshare login` to the server, the request is made as that user or machine identity and
+its answerer sees who asks; --org-only lets only members of your organization answer.
+
+Examples:
+  zkshare request --server https://share.example.com --name 'staging db password'
+  zkshare request --expires 1d --key-file ~/requests/db.key > answer-link.txt
+  zkshare request --org-only --keep        # members only; the answer can be read again
+  zkshare request --print-requester-link 2> requester-link.txt
+
+Exit codes: 0 ok, 1 other (also: the key file cannot be written), 2 usage or refused by the
+server, 5 server unreachable.";
+
+const ANSWER_AFTER_HELP: &str = "\
+The secret is read from stdin (or --file), at most 10,000 characters, and encrypted on this
+machine to the requester's public key; the server stores only the encrypted answer, and
+only the requester's link opens it. A request takes one answer.
+
+Before anything is encrypted, the public key the server hands out is checked against the
+answer link's part after '#': if they differ, the server (or someone between you and it)
+may have put in a key of its own, and nothing is sent. Who asks, the request's name and its
+expiry are shown on stderr. The link comes from the argument, or from stdin when it is '-'
+and the secret comes from --file.
+The token of a saved login is sent to the link's server when that is the server it was saved
+for; ZKSHARE_TOKEN only when ZKSHARE_SERVER names the link's server.
+
+Examples:
+  printf '%s' 'hunter2' | zkshare answer 'https://share.example.com/r/ID#COMMITMENT'
+  zkshare answer --file ./id_ed25519 - < answer-link.txt
+
+Exit codes: 0 answered, 1 other (also: the server's key does not match the link), 2 bad link
+or input, 3 no such request, it expired, or it is answered already, 4 not allowed to answer
+it, 5 server unreachable.";
+
+const RECEIVE_AFTER_HELP: &str = "\
+Give the requester link (https://HOST/r/ID/open#KEY), or the request's answer link or id
+with the key file `zkshare request` wrote (--key-file; for an id or a link without a key,
+zkshare-request-ID.key in the current directory is used when it exists). The link comes from
+the argument, or from stdin when it is '-'.
+
+Writes the secret to stdout exactly as it was sent (no newline added) and nothing else, as
+`get` does (control characters shown escaped when stdout is a terminal). The server deletes
+the answer once it is read, unless the request was made with --keep. Only the requester
+token derived from the key (never the key) is sent; the token of a saved login goes only to
+the server it was saved for.
+
+Examples:
+  zkshare receive --key-file zkshare-request-ID.key > secret.txt
+  zkshare receive - < requester-link.txt > secret.txt
+  zkshare receive 'https://share.example.com/r/ID' --key-file db.key
+  while zkshare receive --key-file db.key > secret.txt; [ $? -eq 6 ]; do sleep 60; done
+
+Exit codes: 0 ok, 1 other, 2 bad link or key file, 3 no such request, it expired, or its
+answer was read already, 4 the key is not this request's or the answer does not open,
+5 server unreachable, 6 not answered yet.";
 
 /// Options of `send`.
 #[derive(Args, Debug)]
@@ -553,6 +639,70 @@ pub struct VerifierArgs {
     pub password: PasswordArgs,
 }
 
+/// Options of `request`.
+#[derive(Args, Debug)]
+pub struct RequestArgs {
+    /// A label shown to whoever answers (not encrypted).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Lifetime: an integer and s, m, h, d or w; 5m to 30d.
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub expires: String,
+
+    /// Only signed-in members of your organization may answer (needs a login).
+    #[arg(long)]
+    pub org_only: bool,
+
+    /// Keep the answer on the server after it is read, until the request expires (it is
+    /// deleted at the first reading otherwise).
+    #[arg(long)]
+    pub keep: bool,
+
+    /// Write the requester link (your private key) to this new file, mode 0600; default
+    /// zkshare-request-ID.key in the current directory. An existing file is never overwritten.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+
+    /// Write no key file: print the requester link on stderr instead (it is shown once).
+    #[arg(long, conflicts_with = "key_file")]
+    pub print_requester_link: bool,
+
+    /// The zkshare server.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ZKSHARE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+}
+
+/// Options of `answer`.
+#[derive(Args, Debug)]
+pub struct AnswerArgs {
+    /// The answer link, https://HOST/r/ID#COMMITMENT; '-' reads it from stdin (with --file).
+    #[arg(value_name = "LINK")]
+    pub link: String,
+
+    /// Read the secret from this file instead of stdin.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+/// Options of `receive`.
+#[derive(Args, Debug)]
+pub struct ReceiveArgs {
+    /// The requester link https://HOST/r/ID/open#KEY, or the answer link or id with
+    /// --key-file; '-' reads it from stdin. Without it, --key-file alone.
+    #[arg(value_name = "LINK|ID")]
+    pub link: Option<String>,
+
+    /// The key file `zkshare request` wrote (it holds the requester link).
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+}
+
 /// Options of `vectors`.
 #[derive(Args, Debug)]
 pub struct VectorsArgs {
@@ -574,7 +724,7 @@ mod tests {
     #[test]
     fn help_documents_every_exit_code() {
         let help = Cli::command().render_help().to_string();
-        for code in 0..=5 {
+        for code in 0..=6 {
             assert!(
                 help.contains(&format!("\n  {code}  ")),
                 "exit code {code} in --help"

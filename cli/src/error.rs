@@ -16,6 +16,8 @@ pub enum Exit {
     Denied = 4,
     /// 5: the server cannot be reached or failed (5xx).
     Unavailable = 5,
+    /// 6: a secret request has no answer yet (`receive`; try again later).
+    NotYet = 6,
 }
 
 /// A failure to report as `zkshare: <message>` with its exit code.

@@ -1,16 +1,13 @@
 //! `zkshare get`: reads a secret behind a link, spending one view, and writes it to stdout.
 
-use std::io::{self, IsTerminal};
-
 use zkshare_crypto::Header;
 
 use super::credentials::{derive_keys, link_key, opening_password};
 use super::login::token_for_link;
-use super::stdio::{link_from, note, write_stdout};
+use super::stdio::{link_from, note, write_secret};
 use crate::api::{Api, gone_or};
 use crate::args::GetArgs;
 use crate::error::{Exit, Failure, Result};
-use crate::terminal;
 
 /// `zkshare get`.
 pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> Result<()> {
@@ -117,24 +114,7 @@ pub(super) fn run(args: GetArgs, prompt_allowed: bool, insecure_http: bool) -> R
     let text = keys
         .open_text(&accessed.secret_value)
         .map_err(|e| Failure::new(Exit::Denied, e.to_string()))?;
-    if io::stdout().is_terminal() {
-        // A terminal obeys escape sequences; the sender's text must not drive it. Redirected
-        // output stays byte for byte what was sent.
-        let shown = terminal::escape_for_display(&text);
-        write_stdout(shown.as_bytes())?;
-        if !text.ends_with('\n') {
-            // Keeps the shell prompt off the secret's last line without touching stdout.
-            note("");
-        }
-        if *shown != *text {
-            note(
-                "note: control characters in the secret are shown escaped (\\u{...}); \
-                 redirect stdout to a file to get it exactly",
-            );
-        }
-    } else {
-        write_stdout(text.as_bytes())?;
-    }
+    write_secret(&text)?;
     note(&match accessed.expires_after_views {
         Some(0 | 1) => "That was the last view: the secret is now deleted from the server.".into(),
         Some(n) => format!(

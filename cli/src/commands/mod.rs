@@ -5,14 +5,18 @@
 //! stdout carries only the command's product (a link, a secret, JSON); notes, tokens and
 //! errors go to stderr, so `zkshare get LINK > file` writes exactly the secret.
 
+mod answer;
 mod credentials;
 mod delete;
 mod get;
 mod inspect;
+mod key_file;
 mod list;
 mod log;
 mod login;
 mod open;
+mod receive;
+mod request;
 mod seal;
 mod send;
 mod stdio;
@@ -37,6 +41,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Open(args) => open::run(args, prompt_allowed),
         Command::Verifier(args) => verifier::run(args, prompt_allowed),
         Command::Vectors(args) => vectors::run(args),
+        Command::Request(args) => request::run(args, insecure_http),
+        Command::Answer(args) => answer::run(args, insecure_http),
+        Command::Receive(args) => receive::run(args, insecure_http),
         Command::Login(args) => login::run(args, prompt_allowed, insecure_http),
         Command::Logout(args) => login::logout(args, insecure_http),
     }

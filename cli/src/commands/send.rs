@@ -203,7 +203,7 @@ pub(super) fn run(args: SendArgs, insecure_http: bool) -> Result<()> {
 }
 
 /// Whether two URLs have the same scheme, host and port.
-fn same_origin(a: &str, b: &str) -> bool {
+pub(super) fn same_origin(a: &str, b: &str) -> bool {
     match (Url::parse(a), Url::parse(b)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin() && a.origin().is_tuple(),
         _ => false,

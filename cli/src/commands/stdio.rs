@@ -139,6 +139,28 @@ pub(super) fn write_stdout(bytes: &[u8]) -> Result<()> {
         .map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
 }
 
+/// Writes an opened secret to stdout: exactly, or with its control characters escaped when
+/// stdout is a terminal (a terminal obeys escape sequences; the sender's text must not drive
+/// it). Redirected output stays byte for byte what was sent.
+pub(super) fn write_secret(text: &str) -> Result<()> {
+    if !io::stdout().is_terminal() {
+        return write_stdout(text.as_bytes());
+    }
+    let shown = terminal::escape_for_display(text);
+    write_stdout(shown.as_bytes())?;
+    if !text.ends_with('\n') {
+        // Keeps the shell prompt off the secret's last line without touching stdout.
+        note("");
+    }
+    if shown != text {
+        note(
+            "note: control characters in the secret are shown escaped (\\u{...}); \
+             redirect stdout to a file to get it exactly",
+        );
+    }
+    Ok(())
+}
+
 /// A line for the user on stderr (a closed stderr is not worth failing over). Notes quote
 /// the server (dates, tokens), so they are escaped for the terminal.
 pub(super) fn note(line: &str) {
