@@ -8,10 +8,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use zkshare_crypto::request::RequestKeys;
 use zkshare_tests::cli::{self, CliRun, zkshare};
+use zkshare_tests::hostile::key_swapping_proxy;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
 use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in, token_after};
-use zkshare_tests::stub::{Recorded, Reply, StubServer};
+use zkshare_tests::stub::{Reply, StubServer};
 use zkshare_tests::workspace_root;
 
 const SECRET: &str = "db password: hunter2\nünïcödé 🔑  \n";
@@ -254,44 +255,6 @@ fn links_and_key_files_that_do_not_fit_are_refused() {
     );
 }
 
-/// Forwards a request to `upstream` and returns its answer (for a proxy between CLI and server).
-fn forward(http: &reqwest::blocking::Client, upstream: &str, request: &Recorded) -> Reply {
-    let mut outgoing = http.request(
-        request.method.parse().unwrap(),
-        format!("{upstream}{}", request.path),
-    );
-    for name in ["content-type", "authorization", "x-requester-token"] {
-        if let Some(value) = request.header(name) {
-            outgoing = outgoing.header(name, value);
-        }
-    }
-    let response = outgoing.body(request.body.clone()).send().unwrap();
-    Reply {
-        status: response.status().as_u16(),
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: response.bytes().unwrap().to_vec(),
-    }
-}
-
-/// A proxy to `upstream` that, when `swap` is set, serves another public key in the view of
-/// any request (a server that wants to read the answer).
-fn proxy(upstream: &str, swap: bool) -> StubServer {
-    let upstream = upstream.to_string();
-    let http = reqwest::blocking::Client::new();
-    let substitute = RequestKeys::generate().unwrap().public_key().to_b64();
-    StubServer::start(move |request| {
-        let mut reply = forward(&http, &upstream, request);
-        let is_view =
-            request.method == "GET" && request.path.starts_with("/api/v1/shared-secrets/requests/");
-        if swap && is_view && reply.status == 200 {
-            let mut view: Value = serde_json::from_slice(&reply.body).unwrap();
-            view["publicKey"] = json!(substitute);
-            reply.body = view.to_string().into_bytes();
-        }
-        reply
-    })
-}
-
 #[test]
 fn answer_refuses_a_key_the_server_swapped_and_sends_nothing() {
     let (_data, server) = embedded();
@@ -301,7 +264,8 @@ fn answer_refuses_a_key_the_server_swapped_and_sends_nothing() {
     let requester_link = made.requester_link.unwrap();
     let fragment = made.answer_link.split_once('#').unwrap().1;
 
-    let hostile = proxy(base, true);
+    let substitute = RequestKeys::generate().unwrap().public_key().to_b64();
+    let hostile = key_swapping_proxy(base, Some(substitute));
     let through = format!("{}/r/{}#{fragment}", hostile.base_url(), made.id);
     let run = zkshare(&["answer", &through], SECRET.as_bytes(), &[]);
     let stderr = run.fails(1);
@@ -321,7 +285,7 @@ fn answer_refuses_a_key_the_server_swapped_and_sends_nothing() {
     zkshare(&["receive", &requester_link], b"", &[]).fails(6);
 
     // The same proxy without the swap passes the answer on (positive control).
-    let honest = proxy(base, false);
+    let honest = key_swapping_proxy(base, None);
     let through = format!("{}/r/{}#{fragment}", honest.base_url(), made.id);
     zkshare(&["answer", &through], SECRET.as_bytes(), &[]).ok();
     assert!(honest.got("POST", "/set-value"));

@@ -931,6 +931,57 @@ fn the_document_is_openapi_3_1_with_json_schema_2020_12() {
     );
 }
 
+/// The document's `RequestAnswer` pattern accepts exactly the answers the server accepts: every
+/// size, and the near misses around them.
+#[test]
+fn the_answer_pattern_is_the_servers_rule() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use rand::RngExt as _;
+    use zkshare_server::requests::validate::answer;
+
+    let spec = Spec::new();
+    let key = accounts::request_key();
+    let agree = |text: &str| {
+        let documented = spec
+            .errors("/components/schemas/RequestAnswer", &json!(text))
+            .is_empty();
+        assert_eq!(
+            documented,
+            answer(text, &key).is_ok(),
+            "the document and the server disagree on {} characters: {text:.80}…",
+            text.len()
+        );
+        documented
+    };
+    let mut rng = rand::rng();
+    for blocks in 1..=158usize {
+        for delta in [0i64, 0, -1, 1, -16, 256] {
+            let header = if rng.random_bool(0.9) {
+                [1u8, 0x10, 1]
+            } else {
+                [1, rng.random_range(0..0x20), rng.random_range(0..3)]
+            };
+            let len = (48 + 256 * blocks as i64 + delta) as usize;
+            let mut body = vec![0u8; len];
+            rand::fill(&mut body[..]);
+            let text = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(&body)
+            );
+            let payload = len - 48;
+            let expected = header == [1, 0x10, 1]
+                && payload.is_multiple_of(256)
+                && (1..=157).contains(&(payload / 256));
+            assert_eq!(agree(&text), expected, "{blocks} blocks, {delta:+} bytes");
+        }
+    }
+    for text in ["", "ARAB", "ARAB.", "AQ.AAAA", &accounts::request_key()] {
+        assert!(!agree(text));
+    }
+}
+
 /// The document's `Envelope` and `expiresIn` patterns accept exactly what the server accepts, so
 /// that schema-valid requests are not refused and schema-invalid ones are (schemathesis checks
 /// both from the outside: tests/tests/api_schema_fuzz.rs).

@@ -62,8 +62,12 @@ async fn request(browser: &Chromium, base: &str, name: &str, keep: bool) -> (Mad
 async fn answer(browser: &Chromium, link: &str, secret: &str) -> (Page, Duration) {
     let page = browser.open(link).await;
     shown(&page, "#ask").await;
-    assert_eq!(eval(&page, "location.hash").await, "", "the commitment left the address bar");
-    flows::type_into(&page, "#secret", secret).await;
+    assert_eq!(
+        eval(&page, "location.hash").await,
+        "",
+        "the commitment left the address bar"
+    );
+    flows::set_value(&page, "#secret", secret).await;
     let started = Instant::now();
     flows::click(&page, "#send").await;
     until(
@@ -80,7 +84,11 @@ async fn answer(browser: &Chromium, link: &str, secret: &str) -> (Page, Duration
 async fn receive(browser: &Chromium, link: &str) -> (Page, String, Duration) {
     let page = browser.open(link).await;
     shown(&page, "#reveal").await;
-    assert_eq!(eval(&page, "location.hash").await, "", "the private key left the address bar");
+    assert_eq!(
+        eval(&page, "location.hash").await,
+        "",
+        "the private key left the address bar"
+    );
     let started = Instant::now();
     flows::click(&page, "#reveal").await;
     shown(&page, "#secret-view").await;
@@ -90,7 +98,9 @@ async fn receive(browser: &Chromium, link: &str) -> (Page, String, Duration) {
 }
 
 async fn view(base: &str, id: &str) -> (u16, Value) {
-    let response = reqwest::get(format!("{base}{REQUESTS}/{id}")).await.unwrap();
+    let response = reqwest::get(format!("{base}{REQUESTS}/{id}"))
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -109,7 +119,11 @@ async fn round_trip(base: &str, label: &str) {
     assert!(!flows::is_visible(&waiting, "#reveal").await);
 
     let (page, answering) = answer(&browser, &made.answer_link, SECRET).await;
-    assert!(flows::is_visible(&page, "#sent").await, "{}", flows::visible_text(&page, "main").await);
+    assert!(
+        flows::is_visible(&page, "#sent").await,
+        "{}",
+        flows::visible_text(&page, "main").await
+    );
     shot(&page, "request-answered.png").await;
     assert_eq!(view(base, &made.id).await.1["isAnswered"], true);
 
@@ -200,9 +214,16 @@ async fn the_answer_page_refuses_a_key_the_server_swapped_and_sends_nothing() {
     assert!(
         !hostile.got("POST", "/set-value"),
         "nothing may be sent: {:?}",
-        hostile.requests().iter().map(|r| &r.path).collect::<Vec<_>>()
+        hostile
+            .requests()
+            .iter()
+            .map(|r| &r.path)
+            .collect::<Vec<_>>()
     );
-    assert_eq!(eval(&page, "document.getElementById('secret').value").await, "");
+    assert_eq!(
+        eval(&page, "document.getElementById('secret').value").await,
+        ""
+    );
     assert_eq!(view(base, &made.id).await.1["isAnswered"], false);
 
     // Positive control: the same proxy passing the key on lets the same page answer.

@@ -606,10 +606,16 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
     let rdb = save(&redis);
 
     let requester = Chromium::launch().await;
-    let page = open_and_wait(&requester, &format!("{base}/r/{id}/open#{private_key}"), "#reveal").await;
+    let page = open_and_wait(
+        &requester,
+        &format!("{base}/r/{id}/open#{private_key}"),
+        "#reveal",
+    )
+    .await;
     flows::click(&page, "#reveal").await;
     zkshare_tests::pages::shown(&page, "#secret-view").await;
-    let shown = zkshare_tests::browser::eval(&page, "document.getElementById('secret').value").await;
+    let shown =
+        zkshare_tests::browser::eval(&page, "document.getElementById('secret').value").await;
     assert_eq!(shown, plaintext.as_str(), "the request flow really ran");
     requester.close().await;
 
@@ -634,7 +640,10 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
     );
     let answer_probe = b"\"secretValue\":\"ARAB.";
     assert!(
-        channels.http.windows(answer_probe.len()).any(|w| w == answer_probe),
+        channels
+            .http
+            .windows(answer_probe.len())
+            .any(|w| w == answer_probe),
         "the HTTP capture holds the sealed answer: the audit is watching"
     );
 
@@ -662,7 +671,10 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
 
     // The requester token is sent by design (create, reveal) and kept only as its digest.
     let token = needles("requester token", keys.requester_token().as_bytes());
-    assert!(!find(&channels.http, &token).is_empty(), "the token went through the proxy");
+    assert!(
+        !find(&channels.http, &token).is_empty(),
+        "the token went through the proxy"
+    );
     let beyond: Vec<String> = [
         ("Redis MONITOR", &channels.monitor),
         ("server logs", &channels.logs),
@@ -676,7 +688,11 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
             .map(move |n| format!("{n} in {name}"))
     })
     .collect();
-    assert!(beyond.is_empty(), "THE REQUESTER TOKEN WAS KEPT OR SENT ON:\n{}", beyond.join("\n"));
+    assert!(
+        beyond.is_empty(),
+        "THE REQUESTER TOKEN WAS KEPT OR SENT ON:\n{}",
+        beyond.join("\n")
+    );
 
     // The mail scanner finds what was planted in the mail.
     assert!(

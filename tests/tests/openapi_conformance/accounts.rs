@@ -42,6 +42,36 @@ pub const ACCESS_LOG: &str = "/api/v1/shared-secrets/{id}/access-log";
 pub const SHARING: &str = "/api/v1/organizations/{org}/secret-sharing";
 pub const CLIENT_SECRET: &str =
     "/api/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}";
+pub const REQUESTS: &str = "/api/v1/shared-secrets/requests";
+pub const REQUEST: &str = "/api/v1/shared-secrets/requests/{id}";
+pub const SET_VALUE: &str = "/api/v1/shared-secrets/requests/{id}/set-value";
+pub const REVEAL: &str = "/api/v1/shared-secrets/requests/{id}/reveal-value";
+
+/// `b64(bytes)`, base64url without padding.
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A requester's public key of the one suite (its bytes are random: the server checks shape).
+pub fn request_key() -> String {
+    let mut key = [1u8; 33];
+    rand::fill(&mut key[1..]);
+    b64(&key)
+}
+
+/// A requester token: 32 random bytes.
+pub fn request_token() -> String {
+    b64(&rand::random::<[u8; 32]>())
+}
+
+/// An answer of the right shape: header `version || 0x10 || suite`, then `enc`, one 256-byte
+/// payload block and the tag (random bytes: only the requester's key could tell).
+pub fn request_answer() -> String {
+    let mut body = vec![0u8; 32 + 256 + 16];
+    rand::fill(&mut body[..]);
+    format!("{}.{}", b64(&[1, 0x10, 1]), b64(&body))
+}
 
 /// `template` with its `{name}` segments filled in order.
 pub fn fill(template: &str, values: &[&str]) -> String {
@@ -62,6 +92,7 @@ pub fn fill(template: &str, values: &[&str]) -> String {
 /// the statuses every operation answers alike (429, 503).
 pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
     let n = NOBODY;
+    let unknown = "AAAAAAAAAAAAAAAAAAAAAA";
     let login = json!({ "email": "x@example.com", "password": PASSWORD });
     let token = json!({ "token": "zki_x" });
     let name = json!({ "name": "x" });
@@ -157,6 +188,27 @@ pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
             CLIENT_SECRET,
             fill(CLIENT_SECRET, &[n, n, n]),
             None,
+        ),
+        (
+            Method::POST,
+            REQUESTS,
+            REQUESTS.into(),
+            Some(json!({ "publicKey": request_key(), "requesterToken": request_token() })),
+        ),
+        (Method::GET, REQUESTS, REQUESTS.into(), None),
+        (Method::GET, REQUEST, fill(REQUEST, &[unknown]), None),
+        (Method::DELETE, REQUEST, fill(REQUEST, &[unknown]), None),
+        (
+            Method::POST,
+            SET_VALUE,
+            fill(SET_VALUE, &[unknown]),
+            Some(json!({ "secretValue": request_answer() })),
+        ),
+        (
+            Method::POST,
+            REVEAL,
+            fill(REVEAL, &[unknown]),
+            Some(json!({ "requesterToken": request_token() })),
         ),
     ]
 }
@@ -972,6 +1024,8 @@ pub async fn account_operations(spec: &Spec) {
     // Restricted shares: e-mail recipients, the creator's list, delete, access log, and the
     // organization's sharing settings. Bob is no member any more: he is the outsider.
     restricted_shares(&api, &org, b, bb, &sink).await;
+    // Secret requests: the admin asks, the outsider is refused, the admin answers and reveals.
+    secret_requests(&api, b, bb, &sink).await;
 
     // Password change, reset, logout.
     let change =
@@ -1441,4 +1495,234 @@ async fn restricted_shares(api: &Api<'_>, org: &str, a: &str, o: &str, sink: &Sm
         Some(json!({ "maxSharedSecretLifetime": null, "maxSharedSecretViewLimit": null })),
     )
     .await;
+}
+
+/// The secret-request operations with `requester` (bearer `a`, acting in an organization) and
+/// `outsider` (bearer `o`, in none of it): every documented status but 408, 413, 429, 500, 503.
+async fn secret_requests(api: &Api<'_>, a: &str, o: &str, sink: &SmtpSink) {
+    use As::*;
+    let (get, post, delete) = (Method::GET, Method::POST, Method::DELETE);
+    let unknown = "AAAAAAAAAAAAAAAAAAAAAA";
+
+    // Create: 200 (for the organization, by default), 400, 401 (anonymous without a token).
+    let asked = json!({ "publicKey": request_key(), "expiresIn": "1h", "name": "conformance" });
+    let created = api
+        .expect(
+            200,
+            post.clone(),
+            REQUESTS,
+            REQUESTS,
+            Bearer(a),
+            Some(asked),
+        )
+        .await;
+    assert_eq!(created["accessType"], "organization");
+    let id = created["id"].as_str().unwrap().to_string();
+    let (request, set_value, reveal) = (
+        fill(REQUEST, &[&id]),
+        fill(SET_VALUE, &[&id]),
+        fill(REVEAL, &[&id]),
+    );
+    let bad_key = json!({ "publicKey": "AAAA", "requesterToken": request_token() });
+    api.expect(
+        400,
+        post.clone(),
+        REQUESTS,
+        REQUESTS,
+        Anonymous,
+        Some(bad_key),
+    )
+    .await;
+    let no_token = json!({ "publicKey": request_key() });
+    api.expect(
+        401,
+        post.clone(),
+        REQUESTS,
+        REQUESTS,
+        Anonymous,
+        Some(no_token),
+    )
+    .await;
+
+    // Get: 200, 400, 401 and 403 (organization only), 404.
+    api.expect(200, get.clone(), REQUEST, &request, Bearer(a), None)
+        .await;
+    let malformed = fill(REQUEST, &["not-a-request-id"]);
+    api.expect(400, get.clone(), REQUEST, &malformed, Anonymous, None)
+        .await;
+    api.expect(401, get.clone(), REQUEST, &request, Anonymous, None)
+        .await;
+    api.expect(403, get.clone(), REQUEST, &request, Bearer(o), None)
+        .await;
+    let nowhere = fill(REQUEST, &[unknown]);
+    api.expect(404, get.clone(), REQUEST, &nowhere, Anonymous, None)
+        .await;
+
+    // Set-value: 400, 401, 403, 404, then 200 once and 409.
+    let value = request_answer();
+    let answer = json!({ "secretValue": value });
+    let not_an_answer = json!({ "secretValue": "AQ.AAAA" });
+    api.expect(
+        400,
+        post.clone(),
+        SET_VALUE,
+        &set_value,
+        Bearer(a),
+        Some(not_an_answer),
+    )
+    .await;
+    api.expect(
+        401,
+        post.clone(),
+        SET_VALUE,
+        &set_value,
+        Anonymous,
+        Some(answer.clone()),
+    )
+    .await;
+    api.expect(
+        403,
+        post.clone(),
+        SET_VALUE,
+        &set_value,
+        Bearer(o),
+        Some(answer.clone()),
+    )
+    .await;
+    let unknown_set = fill(SET_VALUE, &[unknown]);
+    api.expect(
+        404,
+        post.clone(),
+        SET_VALUE,
+        &unknown_set,
+        Anonymous,
+        Some(answer.clone()),
+    )
+    .await;
+    let answered = api
+        .expect(
+            200,
+            post.clone(),
+            SET_VALUE,
+            &set_value,
+            Bearer(a),
+            Some(answer),
+        )
+        .await;
+    assert_eq!(answered["isAnswered"], true);
+    let again = json!({ "secretValue": request_answer() });
+    api.expect(
+        409,
+        post.clone(),
+        SET_VALUE,
+        &set_value,
+        Bearer(a),
+        Some(again),
+    )
+    .await;
+    // The requester's mail names the request's page, without the answer.
+    let page = format!("/r/{id}/open");
+    let mailed = (0..400).any(|_| {
+        let found = sink
+            .messages_to("admin@example.com")
+            .iter()
+            .any(|m| m.body.contains(&page) && !m.raw.contains(&value[5..45]));
+        if !found {
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        found
+    });
+    assert!(mailed, "the requester's mail with {page}");
+
+    // Reveal: 401, 403, 400, then 200 to the requester, and 404 (it went with the reveal).
+    api.expect(401, post.clone(), REVEAL, &reveal, Anonymous, None)
+        .await;
+    api.expect(403, post.clone(), REVEAL, &reveal, Bearer(o), None)
+        .await;
+    let bad_body = json!({ "requesterToken": 5 });
+    api.expect(
+        400,
+        post.clone(),
+        REVEAL,
+        &reveal,
+        Bearer(a),
+        Some(bad_body),
+    )
+    .await;
+    let revealed = api
+        .expect(200, post.clone(), REVEAL, &reveal, Bearer(a), None)
+        .await;
+    assert_eq!(revealed["secretValue"], json!(value));
+    api.expect(404, post.clone(), REVEAL, &reveal, Bearer(a), None)
+        .await;
+
+    // An anonymous request: reveal before the answer is 409; delete 400, 401, 403, 200, 404.
+    let token = request_token();
+    let asked = json!({ "publicKey": request_key(), "requesterToken": token });
+    let created = api
+        .expect(
+            200,
+            post.clone(),
+            REQUESTS,
+            REQUESTS,
+            Anonymous,
+            Some(asked),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let (request, reveal) = (fill(REQUEST, &[&id]), fill(REVEAL, &[&id]));
+    let with_token = json!({ "requesterToken": token });
+    api.expect(
+        409,
+        post.clone(),
+        REVEAL,
+        &reveal,
+        Anonymous,
+        Some(with_token),
+    )
+    .await;
+    api.expect(400, delete.clone(), REQUEST, &malformed, Anonymous, None)
+        .await;
+    api.expect(401, delete.clone(), REQUEST, &request, Anonymous, None)
+        .await;
+    api.expect(403, delete.clone(), REQUEST, &request, Bearer(o), None)
+        .await;
+    let deleted = api
+        .caller
+        .http
+        .delete(format!("{}{request}", api.base))
+        .header("X-Requester-Token", &token);
+    let (status, body) = api.caller.spec.exchange(deleted, "DELETE", REQUEST).await;
+    assert_eq!(status, 200, "{body:#}");
+    api.expect(404, delete.clone(), REQUEST, &request, Anonymous, None)
+        .await;
+
+    // The list: 401, 400, 200; then the cap of open requests (409 on the 1,001st).
+    api.expect(401, get.clone(), REQUESTS, REQUESTS, Anonymous, None)
+        .await;
+    let bad_page = format!("{REQUESTS}?limit=0");
+    api.expect(400, get.clone(), REQUESTS, &bad_page, Bearer(o), None)
+        .await;
+    for _ in 0..1_000 {
+        let asked = json!({ "publicKey": request_key(), "accessType": "anyone" });
+        let r = api
+            .caller
+            .http
+            .post(format!("{}{REQUESTS}", api.base))
+            .bearer_auth(o)
+            .json(&asked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let page = format!("{REQUESTS}?limit=100");
+    let listed = api
+        .expect(200, get.clone(), REQUESTS, &page, Bearer(o), None)
+        .await;
+    assert_eq!(listed["totalCount"], json!(1_000));
+    assert_eq!(listed["secretRequests"].as_array().unwrap().len(), 100);
+    let asked = json!({ "publicKey": request_key(), "accessType": "anyone" });
+    api.expect(409, post, REQUESTS, REQUESTS, Bearer(o), Some(asked))
+        .await;
 }
