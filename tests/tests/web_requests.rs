@@ -68,6 +68,7 @@ async fn answer(browser: &Chromium, link: &str, secret: &str) -> (Page, Duration
         "the commitment left the address bar"
     );
     flows::set_value(&page, "#secret", secret).await;
+    shot(&page, "request-answer-page.png").await;
     let started = Instant::now();
     flows::click(&page, "#send").await;
     until(
