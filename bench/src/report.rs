@@ -369,11 +369,15 @@ fn browser(o: &mut String, r: &Results) {
         let raw: usize = r.assets.iter().map(|a| a.raw).sum();
         let gz: usize = r.assets.iter().map(|a| a.gzip).sum();
         let _ = writeln!(o, "| **all files** | **{raw}** | **{gz}** |");
-        let _ = writeln!(
-            o,
-            "| **one visit** (every script and the WASM, one language's catalog: the largest) | | **{}** |\n",
-            crate::browser::page_gzip(&r.assets)
-        );
+        for visit in crate::browser::Visit::ALL {
+            let _ = writeln!(
+                o,
+                "| **one visit of the {}** (its WASM module, every script it may load, one language's catalogs: the largest) | | **{}** |",
+                visit.name(),
+                crate::browser::page_gzip(&r.assets, visit)
+            );
+        }
+        o.push('\n');
     }
     if r.browser.is_some() || r.native.is_some() {
         let _ = writeln!(

@@ -1,7 +1,7 @@
 //! Fuzzes the wire format's parsers (zkshare-format) against independent readings of PROTOCOL.md.
 //!
-//! The envelope shape the server requires, headers, payloads, base64url, and the syntax of ids,
-//! link keys and verifiers. Never a panic; what parses has one spelling.
+//! The envelope shape the server requires, headers, payloads, base64url, the syntax of ids,
+//! link keys and verifiers, and a secret request's public key and sealed answer. Never a panic; what parses has one spelling.
 #![no_main]
 
 use base64::Engine as _;
@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use zkshare_format::envelope::{self, ShapeError};
 use zkshare_format::payload::{read_payload, write_payload};
+use zkshare_format::request::{self, PublicKey};
 use zkshare_format::{
     Header, MAX_ENVELOPE_CHARS, b64, header, is_link_key, is_secret_id, is_verifier,
 };
@@ -26,6 +27,20 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(bytes) = b64::decode(text) {
         assert_eq!(b64::encode(&bytes), text);
         assert_eq!(URL_SAFE_NO_PAD.decode(text).ok(), Some(bytes));
+    }
+
+    // A request's public key and sealed answer (§14): one spelling each; an accepted answer is
+    // exactly the bytes it was read as, within the limit.
+    if let Ok(key) = PublicKey::parse(text) {
+        assert_eq!(key.to_b64(), text);
+        assert_eq!(key.suite(), request::SUITE_X25519_SHA256_AES128GCM);
+    }
+    if let Ok(parts) = request::read_answer(text) {
+        assert!(text.len() <= request::MAX_ANSWER_CHARS);
+        let mut body = parts.enc.to_vec();
+        body.extend_from_slice(&parts.sealed);
+        assert_eq!(envelope::write_envelope(&parts.header, &body), text);
+        assert_eq!((parts.sealed.len() - 16) % 256, 0);
     }
 
     // The envelope shape the server checks, against the oracle below.

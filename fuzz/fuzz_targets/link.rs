@@ -1,6 +1,6 @@
-//! Fuzzes the CLI's share-link parser (`cli/src/link.rs`): any text gives a link or a message,
-//! never a panic; a parsed link has a valid id and an http(s) base, and parses to itself when
-//! written out again.
+//! Fuzzes the CLI's link parsers (`cli/src/link.rs`), share links and request links: any text gives a link or a message,
+//! never a panic; a parsed link has a valid id and an http(s) base, and a share link parses to
+//! itself when written out again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +12,17 @@ fuzz_target!(|data: &[u8]| {
     };
     match link::parse(input) {
         Ok(parsed) => check(&parsed),
+        Err(message) => assert!(!message.is_empty()),
+    }
+    match link::parse_request(input) {
+        Ok(parsed) => {
+            assert!(link::is_secret_id(&parsed.id), "{parsed:?}");
+            assert!(
+                parsed.base.starts_with("https://") || parsed.base.starts_with("http://"),
+                "{parsed:?}"
+            );
+            assert!(!parsed.base.ends_with('/'), "{parsed:?}");
+        }
         Err(message) => assert!(!message.is_empty()),
     }
 });

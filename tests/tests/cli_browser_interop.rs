@@ -1,6 +1,6 @@
 //! Interop both ways between the `zkshare` CLI and the web page, on a real server and Redis:
 //! a secret sent from the terminal opens in Chromium, and one made in Chromium opens with
-//! `zkshare get`.
+//! `zkshare get`; a secret request made in either is answered in the other.
 
 use zkshare_tests::browser::Chromium;
 use zkshare_tests::cli;
@@ -123,5 +123,83 @@ async fn a_secret_made_in_the_browser_opens_with_zkshare_get() {
     );
     assert_eq!(code, 0, "get with password failed: {stderr}");
     assert_eq!(out, secret);
+    browser.close().await;
+}
+
+/// The requester link the CLI printed on stderr with `--print-requester-link`.
+fn requester_link_in(stderr: &str, base: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&format!("{base}/r/")) && l.contains("/open#"))
+        .unwrap_or_else(|| panic!("no requester link in: {stderr}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_made_in_the_cli_is_answered_in_the_browser() {
+    let redis = RedisServer::start();
+    let server = ServerProcess::start(Store::Redis(redis.url()), &[]);
+    let base = server.base_url();
+    let secret = "prod API key: zk_4711 ✓";
+    let (code, answer_link, stderr) = zkshare(
+        &[
+            "request",
+            "--server",
+            base,
+            "--name",
+            "from the terminal",
+            "--print-requester-link",
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 0, "request failed: {stderr}");
+    let requester_link = requester_link_in(&stderr, base);
+
+    let browser = Chromium::launch().await;
+    let page = browser.open(answer_link.trim()).await;
+    zkshare_tests::pages::shown(&page, "#ask").await;
+    zkshare_tests::pages::text_with(&page, "#meta-name", "from the terminal").await;
+    flows::set_value(&page, "#secret", secret).await;
+    flows::click(&page, "#send").await;
+    zkshare_tests::pages::shown(&page, "#sent").await;
+    browser.close().await;
+
+    let (code, received, stderr) = zkshare(&["receive", &requester_link], "", &[]);
+    assert_eq!(code, 0, "receive failed: {stderr}");
+    assert_eq!(received, secret);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_made_in_the_browser_is_answered_from_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(Store::Embedded(data.path()), &[]);
+    let base = server.base_url();
+    let secret = "ssh-ed25519 AAAAC3Nza… ci@example\nsecond line";
+
+    let browser = Chromium::launch().await;
+    let page = browser.open(&format!("{base}/request")).await;
+    zkshare_tests::pages::until(&page, "!document.getElementById('create').disabled").await;
+    flows::set_value(&page, "#name", "from the browser").await;
+    flows::click(&page, "#create").await;
+    zkshare_tests::pages::until(&page, "document.getElementById('requester-link').value").await;
+    let answer_link = flows::text(&page, "#answer-link").await;
+    let requester_link = flows::text(&page, "#requester-link").await;
+
+    let (code, _, stderr) = zkshare(&["answer", &answer_link], secret, &[]);
+    assert_eq!(code, 0, "answer failed: {stderr}");
+    assert!(
+        stderr.contains("from the browser"),
+        "who asks is shown: {stderr}"
+    );
+
+    let page = browser.open(&requester_link).await;
+    zkshare_tests::pages::shown(&page, "#reveal").await;
+    flows::click(&page, "#reveal").await;
+    zkshare_tests::pages::shown(&page, "#secret-view").await;
+    let shown =
+        zkshare_tests::browser::eval(&page, "document.getElementById('secret').value").await;
+    assert_eq!(shown, secret);
     browser.close().await;
 }

@@ -23,7 +23,14 @@ struct Made {
 }
 
 /// Creates a request on `/request` (`name`, `keep`); returns its links and the time it took.
-async fn request(browser: &Chromium, base: &str, name: &str, keep: bool) -> (Made, Duration) {
+/// With `shoot`, the page is saved as a screenshot (the README's, in English and light).
+async fn request(
+    browser: &Chromium,
+    base: &str,
+    name: &str,
+    keep: bool,
+    shoot: bool,
+) -> (Made, Duration) {
     let page = browser.open(&format!("{base}/request")).await;
     until(&page, "!document.getElementById('create').disabled").await;
     flows::set_value(&page, "#name", name).await;
@@ -36,7 +43,9 @@ async fn request(browser: &Chromium, base: &str, name: &str, keep: bool) -> (Mad
     let took = started.elapsed();
     let answer_link = flows::text(&page, "#answer-link").await;
     let requester_link = flows::text(&page, "#requester-link").await;
-    shot(&page, "request-created.png").await;
+    if shoot {
+        shot(&page, "request-created.png").await;
+    }
     let id = answer_link
         .split("/r/")
         .nth(1)
@@ -59,7 +68,7 @@ async fn request(browser: &Chromium, base: &str, name: &str, keep: bool) -> (Mad
 
 /// Opens an answer link, checks who asks, types `secret` and sends it; returns the page and
 /// how long encrypting and sending took.
-async fn answer(browser: &Chromium, link: &str, secret: &str) -> (Page, Duration) {
+async fn answer(browser: &Chromium, link: &str, secret: &str, shoot: bool) -> (Page, Duration) {
     let page = browser.open(link).await;
     shown(&page, "#ask").await;
     assert_eq!(
@@ -68,7 +77,9 @@ async fn answer(browser: &Chromium, link: &str, secret: &str) -> (Page, Duration
         "the commitment left the address bar"
     );
     flows::set_value(&page, "#secret", secret).await;
-    shot(&page, "request-answer-page.png").await;
+    if shoot {
+        shot(&page, "request-answer-page.png").await;
+    }
     let started = Instant::now();
     flows::click(&page, "#send").await;
     until(
@@ -108,7 +119,7 @@ async fn view(base: &str, id: &str) -> (u16, Value) {
 
 async fn round_trip(base: &str, label: &str) {
     let browser = Chromium::launch().await;
-    let (made, requesting) = request(&browser, base, "staging database", false).await;
+    let (made, requesting) = request(&browser, base, "staging database", false, true).await;
     let (status, before) = view(base, &made.id).await;
     assert_eq!(status, 200, "{before}");
     assert_eq!(before["isAnswered"], false);
@@ -119,7 +130,7 @@ async fn round_trip(base: &str, label: &str) {
     shown(&waiting, "#check").await;
     assert!(!flows::is_visible(&waiting, "#reveal").await);
 
-    let (page, answering) = answer(&browser, &made.answer_link, SECRET).await;
+    let (page, answering) = answer(&browser, &made.answer_link, SECRET, true).await;
     assert!(
         flows::is_visible(&page, "#sent").await,
         "{}",
@@ -180,8 +191,8 @@ async fn a_kept_answer_can_be_read_again_until_expiry() {
     let server = ServerProcess::start(Store::Embedded(data.path()), &[]);
     let base = server.base_url();
     let browser = Chromium::launch().await;
-    let (made, _) = request(&browser, base, "kept", true).await;
-    answer(&browser, &made.answer_link, "kept secret").await;
+    let (made, _) = request(&browser, base, "kept", true, false).await;
+    answer(&browser, &made.answer_link, "kept secret", false).await;
     for _ in 0..2 {
         let (_, text, _) = receive(&browser, &made.requester_link).await;
         assert_eq!(text, "kept secret");
@@ -196,7 +207,7 @@ async fn the_answer_page_refuses_a_key_the_server_swapped_and_sends_nothing() {
     let server = ServerProcess::start(Store::Embedded(data.path()), &[]);
     let base = server.base_url();
     let browser = Chromium::launch().await;
-    let (made, _) = request(&browser, base, "swapped", false).await;
+    let (made, _) = request(&browser, base, "swapped", false, false).await;
     let fragment = made.answer_link.split_once('#').unwrap().1.to_string();
 
     // The hostile server serves a key of its own; the link commits to the requester's.
@@ -204,7 +215,7 @@ async fn the_answer_page_refuses_a_key_the_server_swapped_and_sends_nothing() {
     assert_ne!(commitment(&substitute), fragment);
     let hostile = key_swapping_proxy(base, Some(substitute.to_b64()));
     let through = format!("{}/r/{}#{fragment}", hostile.base_url(), made.id);
-    let (page, _) = answer(&browser, &through, SECRET).await;
+    let (page, _) = answer(&browser, &through, SECRET, false).await;
     assert!(
         flows::is_visible(&page, "#substituted").await,
         "{}",
@@ -230,7 +241,7 @@ async fn the_answer_page_refuses_a_key_the_server_swapped_and_sends_nothing() {
     // Positive control: the same proxy passing the key on lets the same page answer.
     let honest = key_swapping_proxy(base, None);
     let through = format!("{}/r/{}#{fragment}", honest.base_url(), made.id);
-    let (page, _) = answer(&browser, &through, SECRET).await;
+    let (page, _) = answer(&browser, &through, SECRET, false).await;
     assert!(flows::is_visible(&page, "#sent").await);
     assert!(honest.got("POST", "/set-value"));
     let (_, text, _) = receive(&browser, &made.requester_link).await;
@@ -270,4 +281,62 @@ async fn broken_and_unknown_links_say_so() {
         .await;
     shown(&page, "#gone").await;
     browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_core_finds_nothing_on_the_request_pages_light_or_dark() {
+    use chromiumoxide::cdp::browser_protocol::emulation::MediaFeature;
+    use zkshare_tests::npm;
+
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(Store::Embedded(data.path()), &[]);
+    let base = server.base_url();
+    let mut report = Vec::new();
+    for (languages, scheme) in [
+        ("en", "light"),
+        ("en", "dark"),
+        ("de", "dark"),
+        ("fr", "light"),
+    ] {
+        let browser = Chromium::launch_in(languages).await;
+        let mut check = async |page: &Page, state: &str| {
+            page.emulate_media_features(vec![MediaFeature::new("prefers-color-scheme", scheme)])
+                .await
+                .unwrap();
+            for v in npm::axe_violations(page).await {
+                report.push(format!("{languages} {scheme} {state}: {v}"));
+            }
+        };
+        let page = browser.open(&format!("{base}/request")).await;
+        until(&page, "!document.getElementById('create').disabled").await;
+        check(&page, "request form").await;
+        let (made, _) = request(&browser, base, "axe", false, false).await;
+        let result = browser.open(&format!("{base}/request")).await;
+        until(&result, "!document.getElementById('create').disabled").await;
+        flows::click(&result, "#create").await;
+        until(&result, "document.getElementById('requester-link').value").await;
+        check(&result, "request links").await;
+        let waiting = browser.open(&made.requester_link).await;
+        shown(&waiting, "#check").await;
+        check(&waiting, "waiting for the answer").await;
+        let ask = browser.open(&made.answer_link).await;
+        shown(&ask, "#ask").await;
+        check(&ask, "answer form").await;
+        let (sent, _) = answer(&browser, &made.answer_link, "axe", false).await;
+        check(&sent, "sent").await;
+        let answered = browser.open(&made.answer_link).await;
+        shown(&answered, "#answered").await;
+        check(&answered, "already answered").await;
+        let (revealed, _, _) = receive(&browser, &made.requester_link).await;
+        check(&revealed, "revealed").await;
+        let gone = browser.open(&made.requester_link).await;
+        shown(&gone, "#gone").await;
+        check(&gone, "gone").await;
+        browser.close().await;
+    }
+    assert!(
+        report.is_empty(),
+        "axe-core violations:\n{}",
+        report.join("\n")
+    );
 }
