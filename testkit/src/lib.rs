@@ -12,7 +12,8 @@
 //!   CLI), [`hostile`] (a proxy to the real server that swaps a request's key), [`browser`] (headless Chromium), [`flows`] (the web pages' steps), [`pages`]
 //!   (waiting on pages, forms, screenshots), [`npm`]
 //!   (Node packages for tests), [`leaks`] (scans bytes for a secret in any encoding),
-//!   [`smtp`] (a real SMTP sink, plain, STARTTLS or TLS, whose received mail tests read).
+//!   [`smtp`] (a real SMTP sink, plain, STARTTLS or TLS, whose received mail tests read),
+//!   [`world`] (a mailing server with people signed up on it).
 //! - A new program a test needs gets a module of its own beside these, started the same way:
 //!   a free loopback port, a scratch directory, killed on drop, [`require_program`] when it is
 //!   missing.
@@ -30,6 +31,7 @@ pub mod redis_server;
 pub mod server;
 pub mod smtp;
 pub mod stub;
+pub mod world;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,77 +1,17 @@
 //! The `zkshare` CLI's login and logout against a real server that mails through a real SMTP server: user and machine-identity logins, the token file, and shares created as the one logged in.
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use zkshare_tests::cli::zkshare;
-use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in};
+use zkshare_tests::world::{ACCOUNT_PASSWORD as PASSWORD, MailWorld};
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct World {
-    server: ServerProcess,
-    sink: SmtpSink,
-    http: reqwest::blocking::Client,
-    _data: tempfile::TempDir,
+/// What these tests ask the server besides the world's steps.
+trait Metadata {
+    fn metadata(&self, link: &str) -> Value;
 }
 
-impl World {
-    fn start() -> World {
-        let sink = SmtpSink::start(SinkSecurity::StartTls);
-        let data = tempfile::tempdir().unwrap();
-        let args = sink.server_args();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let server = ServerProcess::start(Store::Embedded(data.path()), &args);
-        World {
-            server,
-            sink,
-            http: reqwest::blocking::Client::new(),
-            _data: data,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.base_url())
-    }
-
-    fn post(&self, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-        let mut r = self.http.post(self.url(path)).json(&body);
-        if let Some(token) = bearer {
-            r = r.bearer_auth(token);
-        }
-        let r = r.send().unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().unwrap_or(Value::Null))
-    }
-
-    /// Signs up through the API (code from the mail); returns a bearer token of the user.
-    fn sign_up(&self, email: &str) -> String {
-        let (status, _) = self.post(
-            "/api/v1/auth/signup",
-            None,
-            json!({ "email": email, "password": PASSWORD }),
-        );
-        assert_eq!(status, 202);
-        // Each address signs up once here: its first mail holds the code.
-        let mail = self.sink.wait_for_to(email, 1, Duration::from_secs(10));
-        let code = code_in(&mail.body);
-        let (status, _) = self.post(
-            "/api/v1/auth/verify",
-            None,
-            json!({ "email": email, "code": code }),
-        );
-        assert_eq!(status, 201);
-        let (status, body) = self.post(
-            "/api/v1/auth/token",
-            None,
-            json!({ "email": email, "password": PASSWORD }),
-        );
-        assert_eq!(status, 200, "{body}");
-        body["accessToken"].as_str().unwrap().to_string()
-    }
-
+impl Metadata for MailWorld {
     /// The metadata of the secret behind `link`.
     fn metadata(&self, link: &str) -> Value {
         let id = link
@@ -82,7 +22,7 @@ impl World {
             .split('#')
             .next()
             .unwrap();
-        self.http
+        self.http()
             .get(self.url(&format!("/api/v1/shared-secrets/{id}")))
             .send()
             .unwrap()
@@ -93,7 +33,7 @@ impl World {
 
 #[test]
 fn a_user_logs_in_sends_as_themselves_and_logs_out() {
-    let w = World::start();
+    let w = MailWorld::start();
     let bearer = w.sign_up("cli@example.com");
     let (status, org) = w.post(
         "/api/v1/organizations",
@@ -175,7 +115,7 @@ fn a_user_logs_in_sends_as_themselves_and_logs_out() {
     zkshare(&["logout", "--server", server], b"", &env).ok();
     assert!(!std::fs::read_to_string(&file).unwrap().contains(&token));
     let me = w
-        .http
+        .http()
         .get(w.url("/api/v1/auth/me"))
         .bearer_auth(&token)
         .send()
@@ -187,7 +127,7 @@ fn a_user_logs_in_sends_as_themselves_and_logs_out() {
 
 #[test]
 fn a_machine_identity_logs_in_with_its_client_secret_and_its_shares_name_it() {
-    let w = World::start();
+    let w = MailWorld::start();
     let bearer = w.sign_up("admin@example.com");
     let (_, org) = w.post(
         "/api/v1/organizations",

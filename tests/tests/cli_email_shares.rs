@@ -4,118 +4,20 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use zkshare_tests::cli::{CliRun, zkshare};
-use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{ReceivedMail, SinkSecurity, SmtpSink, code_in, token_after};
+use zkshare_tests::smtp::token_after;
+use zkshare_tests::world::{ACCOUNT_PASSWORD, MailWorld, Person};
 
-const ACCOUNT_PASSWORD: &str = "correct horse battery staple";
 /// The secret's password, which the sender gives the recipients another way.
 const SHARE_PASSWORD: &str = "tulip-harbour-7";
 const SECRET: &str = "db password: hunter2-for-the-mail-test";
 
-struct World {
-    server: ServerProcess,
-    sink: SmtpSink,
-    http: reqwest::blocking::Client,
-    _data: tempfile::TempDir,
+/// The CLI as one of the world's people.
+trait Cli {
+    fn cli_as(&self, person: Option<&Person>, args: &[&str], stdin: &[u8]) -> CliRun;
+    fn login(&self, person: &Person);
 }
 
-/// A user with a CLI login of their own (a config directory holding its token).
-struct Person {
-    email: String,
-    bearer: String,
-    config: tempfile::TempDir,
-}
-
-impl World {
-    fn start() -> World {
-        let sink = SmtpSink::start(SinkSecurity::StartTls);
-        let data = tempfile::tempdir().unwrap();
-        let args = sink.server_args();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let server = ServerProcess::start(Store::Embedded(data.path()), &args);
-        World {
-            server,
-            sink,
-            http: reqwest::blocking::Client::new(),
-            _data: data,
-        }
-    }
-
-    fn base(&self) -> &str {
-        self.server.base_url()
-    }
-
-    fn post(&self, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-        let mut r = self.http.post(format!("{}{path}", self.base())).json(&body);
-        if let Some(token) = bearer {
-            r = r.bearer_auth(token);
-        }
-        let r = r.send().unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().unwrap_or(Value::Null))
-    }
-
-    /// The `n`th mail to `to` (waits for it).
-    fn mail(&self, to: &str, n: usize) -> ReceivedMail {
-        self.sink.wait_for_to(to, n, Duration::from_secs(15))
-    }
-
-    /// Signs up through the API (the code from the mail), then logs in with the CLI.
-    fn person(&self, email: &str) -> Person {
-        let (status, _) = self.post(
-            "/api/v1/auth/signup",
-            None,
-            json!({ "email": email, "password": ACCOUNT_PASSWORD }),
-        );
-        assert_eq!(status, 202);
-        let code = code_in(&self.mail(email, 1).body);
-        let (status, _) = self.post(
-            "/api/v1/auth/verify",
-            None,
-            json!({ "email": email, "code": code }),
-        );
-        assert_eq!(status, 201);
-        let (status, body) = self.post(
-            "/api/v1/auth/token",
-            None,
-            json!({ "email": email, "password": ACCOUNT_PASSWORD }),
-        );
-        assert_eq!(status, 200, "{body}");
-        Person {
-            email: email.to_string(),
-            bearer: body["accessToken"].as_str().unwrap().to_string(),
-            config: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// `person` creates an organization; returns its id.
-    fn organization(&self, person: &Person, name: &str) -> String {
-        let (status, org) = self.post(
-            "/api/v1/organizations",
-            Some(&person.bearer),
-            json!({ "name": name }),
-        );
-        assert_eq!(status, 201, "{org}");
-        org["organization"]["id"].as_str().unwrap().to_string()
-    }
-
-    /// `admin` invites `member` into `org` and `member` accepts (their mail number `n`).
-    fn join(&self, admin: &Person, org: &str, member: &Person, n: usize) {
-        let (status, body) = self.post(
-            &format!("/api/v1/organizations/{org}/invites"),
-            Some(&admin.bearer),
-            json!({ "email": member.email }),
-        );
-        assert_eq!(status, 201, "{body}");
-        let token = token_after(&self.mail(&member.email, n).body, "/invite#");
-        let (status, body) = self.post(
-            "/api/v1/invites/accept",
-            Some(&member.bearer),
-            json!({ "token": token }),
-        );
-        assert!(status < 300, "{status} {body}");
-    }
-
+impl Cli for MailWorld {
     /// `zkshare ARGS` as `person` (their login), with the share password in `PW`.
     fn cli_as(&self, person: Option<&Person>, args: &[&str], stdin: &[u8]) -> CliRun {
         let none = tempfile::tempdir().unwrap();
@@ -158,7 +60,7 @@ fn id_of(link: &str) -> String {
 
 #[test]
 fn send_by_email_to_a_member_mails_a_keyless_link_the_member_opens_with_the_password() {
-    let w = World::start();
+    let w = MailWorld::start();
     let alice = w.person("alice@example.com");
     let bob = w.person("bob@example.com");
     let org = w.organization(&alice, "Ops");
@@ -195,7 +97,7 @@ fn send_by_email_to_a_member_mails_a_keyless_link_the_member_opens_with_the_pass
     );
     // Sealed in password-only mode.
     let meta: Value = w
-        .http
+        .http()
         .get(format!("{server}/api/v1/shared-secrets/{id}"))
         .send()
         .unwrap()
@@ -257,7 +159,7 @@ fn send_by_email_to_a_member_mails_a_keyless_link_the_member_opens_with_the_pass
 
 #[test]
 fn an_external_recipient_opens_the_mailed_link_with_the_password_and_no_login() {
-    let w = World::start();
+    let w = MailWorld::start();
     let alice = w.person("alice@example.com");
     w.organization(&alice, "Ops");
     w.login(&alice);
@@ -394,7 +296,7 @@ fn send_by_email_without_a_password_or_a_login_is_refused_before_any_request() {
 
 #[test]
 fn the_creator_lists_newest_first_and_deletes_without_the_token() {
-    let w = World::start();
+    let w = MailWorld::start();
     let alice = w.person("alice@example.com");
     let mallory = w.person("mallory@example.com");
     w.organization(&alice, "Ops");

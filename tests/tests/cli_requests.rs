@@ -11,9 +11,10 @@ use zkshare_tests::cli::{self, CliRun, zkshare};
 use zkshare_tests::hostile::key_swapping_proxy;
 use zkshare_tests::redis_server::RedisServer;
 use zkshare_tests::server::{ServerProcess, Store};
-use zkshare_tests::smtp::{SinkSecurity, SmtpSink, code_in, token_after};
+use zkshare_tests::smtp::token_after;
 use zkshare_tests::stub::{Reply, StubServer};
 use zkshare_tests::workspace_root;
+use zkshare_tests::world::{ACCOUNT_PASSWORD, MailWorld, Person};
 
 const SECRET: &str = "db password: hunter2\nünïcödé 🔑  \n";
 
@@ -351,78 +352,13 @@ fn request_refuses_links_to_another_origin_and_deletes_the_request() {
     );
 }
 
-const ACCOUNT_PASSWORD: &str = "correct horse battery staple";
-
-/// A server that mails through a sink, with accounts.
-struct World {
-    server: ServerProcess,
-    sink: SmtpSink,
-    http: reqwest::blocking::Client,
-    _data: tempfile::TempDir,
+/// The CLI as one of the world's people, in their config directory.
+trait Cli {
+    fn login(&self, person: &Person);
+    fn cli_as(&self, person: Option<&Person>, args: &[&str], stdin: &[u8]) -> CliRun;
 }
 
-/// A user with a CLI login of their own.
-struct Person {
-    email: String,
-    bearer: String,
-    config: tempfile::TempDir,
-}
-
-impl World {
-    fn start() -> World {
-        let sink = SmtpSink::start(SinkSecurity::StartTls);
-        let data = tempfile::tempdir().unwrap();
-        let args = sink.server_args();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let server = ServerProcess::start(Store::Embedded(data.path()), &args);
-        World {
-            server,
-            sink,
-            http: reqwest::blocking::Client::new(),
-            _data: data,
-        }
-    }
-
-    fn post(&self, path: &str, bearer: Option<&str>, body: Value) -> (u16, Value) {
-        let mut r = self
-            .http
-            .post(format!("{}{path}", self.server.base_url()))
-            .json(&body);
-        if let Some(token) = bearer {
-            r = r.bearer_auth(token);
-        }
-        let r = r.send().unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().unwrap_or(Value::Null))
-    }
-
-    fn person(&self, email: &str) -> Person {
-        let (status, _) = self.post(
-            "/api/v1/auth/signup",
-            None,
-            json!({ "email": email, "password": ACCOUNT_PASSWORD }),
-        );
-        assert_eq!(status, 202);
-        let mail = self.sink.wait_for_to(email, 1, Duration::from_secs(15));
-        let (status, _) = self.post(
-            "/api/v1/auth/verify",
-            None,
-            json!({ "email": email, "code": code_in(&mail.body) }),
-        );
-        assert_eq!(status, 201);
-        let (status, body) = self.post(
-            "/api/v1/auth/token",
-            None,
-            json!({ "email": email, "password": ACCOUNT_PASSWORD }),
-        );
-        assert_eq!(status, 200, "{body}");
-        Person {
-            email: email.to_string(),
-            bearer: body["accessToken"].as_str().unwrap().to_string(),
-            config: tempfile::tempdir().unwrap(),
-        }
-    }
-
+impl Cli for MailWorld {
     /// `zkshare login` for `person` (after their organization is set up: a token carries it).
     fn login(&self, person: &Person) {
         self.cli_as(
@@ -459,7 +395,7 @@ impl World {
 
 #[test]
 fn an_organization_request_is_answered_by_a_signed_in_member_only() {
-    let w = World::start();
+    let w = MailWorld::start();
     let base = w.server.base_url();
     let alice = w.person("alice@example.com");
     let bob = w.person("bob@example.com");
