@@ -592,8 +592,15 @@ fn redis_store_roundtrip() {
 }
 
 #[test]
-fn vectors_file_passes_and_a_broken_one_fails() {
-    let path = workspace_root().join("tests/vectors/protocol-v1.json");
+fn vectors_files_pass_and_a_broken_one_fails() {
+    // The share vectors and the request vectors: `vectors` picks the checker by the file.
+    for name in ["protocol-v1.json", "requests-v1.json"] {
+        vectors_file_passes_and_a_broken_one_fails(name);
+    }
+}
+
+fn vectors_file_passes_and_a_broken_one_fails(name: &str) {
+    let path = workspace_root().join("tests/vectors").join(name);
     let run = zkshare(&["vectors", path.to_str().unwrap()], b"", &[]);
     let out = run.ok();
     let (passed, failed) = out
