@@ -281,6 +281,60 @@ fn secret_needles(plaintext: &str, password: &str, key_b64: &str) -> Vec<Needle>
     secrets
 }
 
+/// A server on Redis that mails through a sink, behind a recording proxy, with Redis watched
+/// by `MONITOR`: every channel of the audit's signed-in runs.
+struct Watched {
+    redis: RedisServer,
+    monitor: Monitor,
+    sink: SmtpSink,
+    server: ServerProcess,
+    proxy: RecordingProxy,
+}
+
+impl Watched {
+    async fn start() -> Watched {
+        let redis = RedisServer::start();
+        let monitor = Monitor::start(redis.port());
+        let sink = SmtpSink::start(SinkSecurity::StartTls);
+        let args = sink.server_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let server = ServerProcess::start(Store::Redis(redis.url()), &args);
+        let proxy = RecordingProxy::start(server.addr()).await;
+        Watched {
+            redis,
+            monitor,
+            sink,
+            server,
+            proxy,
+        }
+    }
+}
+
+/// Every message the server handed to the SMTP server, as sent.
+fn mail_of(sink: &SmtpSink) -> Vec<u8> {
+    (sink.messages().iter())
+        .flat_map(|m| m.raw.as_bytes().to_vec())
+        .collect()
+}
+
+/// Where `needles` (something clients send by design: an account password, a requester
+/// token) appear beyond the HTTP requests that carry them: in Redis, the logs or a mail.
+fn beyond_http(channels: &Channels, mail: &[u8], needles: &[Needle]) -> Vec<String> {
+    [
+        ("Redis MONITOR", &channels.monitor[..]),
+        ("server logs", &channels.logs[..]),
+        ("Redis RDB snapshot", &channels.rdb[..]),
+        ("e-mail", mail),
+    ]
+    .iter()
+    .flat_map(|(name, bytes)| {
+        find(bytes, needles)
+            .into_iter()
+            .map(move |n| format!("{n} in {name}"))
+    })
+    .collect()
+}
+
 /// Signs up through the API (the proxy sees it, as it would in real use), with the code from
 /// the mail; returns a bearer token.
 async fn sign_up(
@@ -324,13 +378,13 @@ async fn sign_up(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_creator_and_reader_leak_nothing_either() {
-    let redis = RedisServer::start();
-    let monitor = Monitor::start(redis.port());
-    let sink = SmtpSink::start(SinkSecurity::StartTls);
-    let args = sink.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
-    let proxy = RecordingProxy::start(server.addr()).await;
+    let Watched {
+        redis,
+        monitor,
+        sink,
+        server,
+        proxy,
+    } = Watched::start().await;
     let base = proxy.base_url();
     let client = reqwest::Client::new();
 
@@ -486,11 +540,7 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
         logs: server.logs(),
         rdb: save(&redis),
     };
-    let mail: Vec<u8> = sink
-        .messages()
-        .iter()
-        .flat_map(|m| m.raw.as_bytes().to_vec())
-        .collect();
+    let mail = mail_of(&sink);
     assert!(!mail.is_empty(), "the mails were captured");
 
     let mut secrets = secret_needles(&plaintext, &password, &key_b64);
@@ -512,19 +562,7 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
     accounts.extend(needles("Bob's account password", bob_password.as_bytes()));
     let in_http = find(&channels.http, &accounts);
     assert!(!in_http.is_empty(), "the logins went through the proxy");
-    let beyond: Vec<String> = [
-        ("Redis MONITOR", &channels.monitor),
-        ("server logs", &channels.logs),
-        ("Redis RDB snapshot", &channels.rdb),
-        ("e-mail", &mail),
-    ]
-    .iter()
-    .flat_map(|(name, bytes)| {
-        find(bytes, &accounts)
-            .into_iter()
-            .map(move |n| format!("{n} in {name}"))
-    })
-    .collect();
+    let beyond = beyond_http(&channels, &mail, &accounts);
     assert!(
         beyond.is_empty(),
         "ACCOUNT PASSWORDS WERE KEPT OR SENT ON:\n{}",
@@ -553,13 +591,13 @@ async fn open_and_wait(browser: &Chromium, link: &str, selector: &str) -> chromi
 async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
     use zkshare_crypto::request::{RequestKeys, commitment};
 
-    let redis = RedisServer::start();
-    let monitor = Monitor::start(redis.port());
-    let sink = SmtpSink::start(SinkSecurity::StartTls);
-    let args = sink.server_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = ServerProcess::start(Store::Redis(redis.url()), &args);
-    let proxy = RecordingProxy::start(server.addr()).await;
+    let Watched {
+        redis,
+        monitor,
+        sink,
+        server,
+        proxy,
+    } = Watched::start().await;
     let base = proxy.base_url();
     let client = reqwest::Client::new();
 
@@ -626,11 +664,7 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
         logs: server.logs(),
         rdb,
     };
-    let mail: Vec<u8> = sink
-        .messages()
-        .iter()
-        .flat_map(|m| m.raw.as_bytes().to_vec())
-        .collect();
+    let mail = mail_of(&sink);
     // The completion mail went out, and the capture holds the answer's ciphertext.
     assert!(
         sink.messages()
@@ -675,19 +709,7 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
         !find(&channels.http, &token).is_empty(),
         "the token went through the proxy"
     );
-    let beyond: Vec<String> = [
-        ("Redis MONITOR", &channels.monitor),
-        ("server logs", &channels.logs),
-        ("Redis RDB snapshot", &channels.rdb),
-        ("e-mail", &mail),
-    ]
-    .iter()
-    .flat_map(|(name, bytes)| {
-        find(bytes, &token)
-            .into_iter()
-            .map(move |n| format!("{n} in {name}"))
-    })
-    .collect();
+    let beyond = beyond_http(&channels, &mail, &token);
     assert!(
         beyond.is_empty(),
         "THE REQUESTER TOKEN WAS KEPT OR SENT ON:\n{}",

@@ -8,20 +8,21 @@ const API = '/api/v1/shared-secrets';
 
 let ready = null;
 
-/** Loads the WASM once; resolves to the module's exports. */
-export function protocol() {
-  if (!ready) {
-    const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
-    const integrity = meta ? meta.content.trim() : '';
-    // Fail closed: without an integrity value the binary could not be checked, so it is not
-    // loaded at all.
-    if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
-      ready = Promise.reject(Object.assign(new Error('No WebAssembly integrity value.'), { key: 'err.wasm_missing' }));
-      return ready;
-    }
-    ready = init({ module_or_path: fetch('/pkg/zkshare_crypto_bg.wasm', { integrity }) })
-      .then(() => wasm);
+/** Loads a WebAssembly module through its glue's `init`, fetched with the integrity value
+ * of the page's `zkshare-wasm-integrity` meta; resolves to `exports`. Without a well-formed
+ * value it is not loaded at all (fail closed). */
+export function loadWasm(init, exports, path) {
+  const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
+  const integrity = meta ? meta.content.trim() : '';
+  if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
+    return Promise.reject(Object.assign(new Error('No WebAssembly integrity value.'), { key: 'err.wasm_missing' }));
   }
+  return init({ module_or_path: fetch(path, { integrity }) }).then(() => exports);
+}
+
+/** Loads the share pages' WASM once; resolves to the module's exports. */
+export function protocol() {
+  if (!ready) ready = loadWasm(init, wasm, '/pkg/zkshare_crypto_bg.wasm');
   return ready;
 }
 
@@ -43,8 +44,9 @@ export function errorMessage(e, fallback = 'err.other') {
   return [fallback, {}];
 }
 
-// Without `cookie` the request carries no session: an anonymous share stays unlinked to any account.
-async function call(method, path, body, cookie = false) {
+/** One API call: JSON in and out, never cached; a refusal throws an `ApiError`. Without
+ * `cookie` the request carries no session: an anonymous share stays unlinked to any account. */
+export async function call(method, path, body, cookie = false) {
   const init = { method, headers: { Accept: 'application/json' }, cache: 'no-store', credentials: cookie ? 'same-origin' : 'omit' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';

@@ -2,7 +2,7 @@
 // The module is fetched with the integrity hash the server published in the page; without a hash
 // it is not loaded at all. It is not the share pages' module: they never load HPKE.
 import init, * as wasm from '/pkg/zkshare_requests.js';
-import { ApiError } from '/js/zk.js';
+import { ApiError, call, loadWasm } from '/js/zk.js';
 
 const API = '/api/v1/shared-secrets/requests';
 
@@ -10,35 +10,8 @@ let loaded = null;
 
 /** Loads the request module once; resolves to its exports. */
 export function requestProtocol() {
-  if (!loaded) {
-    const meta = document.querySelector('meta[name="zkshare-wasm-integrity"]');
-    const integrity = meta ? meta.content.trim() : '';
-    if (!/^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$/.test(integrity)) {
-      loaded = Promise.reject(Object.assign(new Error('No WebAssembly integrity value.'), { key: 'err.wasm_missing' }));
-      return loaded;
-    }
-    loaded = init({ module_or_path: fetch('/pkg/zkshare_requests_bg.wasm', { integrity }) }).then(() => wasm);
-  }
+  if (!loaded) loaded = loadWasm(init, wasm, '/pkg/zkshare_requests_bg.wasm');
   return loaded;
-}
-
-// `cookie`: send the session (a signed-in requester, or an organization's request).
-async function call(method, path, body, cookie = false, headers = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store', credentials: cookie ? 'same-origin' : 'omit' };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch (e) {
-    throw Object.assign(new ApiError(0, null), { key: 'err.network' });
-  }
-  let json = null;
-  try { json = await response.json(); } catch (e) { json = null; }
-  if (!response.ok) throw new ApiError(response.status, json);
-  return json;
 }
 
 const one = (id) => `${API}/${encodeURIComponent(id)}`;
