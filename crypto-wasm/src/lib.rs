@@ -21,7 +21,7 @@
 
 mod aead;
 mod error;
-#[cfg(any(feature = "vector-check", feature = "requests"))]
+#[cfg(any(feature = "vector-check", feature = "requests", feature = "wasm"))]
 mod hex;
 mod keys;
 mod primitives;
@@ -32,6 +32,9 @@ pub mod request;
 #[doc(hidden)]
 pub mod request_vectors;
 mod seal;
+#[cfg(any(feature = "vector-check", feature = "wasm"))]
+#[doc(hidden)]
+pub mod share_vectors;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "vector-check")]

@@ -1,15 +1,13 @@
 //! The test-vector file `tests/vectors/protocol-v1.json` and its one checker, shared by the
-//! native tests, the browser (`runVectors`) and the CLI. Not part of the protocol API.
+//! native tests and the CLI (the browser checks the same cases, `checkVector`). Not part of the protocol API.
 
 use serde::{Deserialize, Serialize};
 
-use zkshare_format::{Argon2Params, Header};
-
+#[cfg(test)]
 pub(crate) use crate::hex::hex_array;
 #[cfg(any(test, feature = "vectors"))]
 pub(crate) use crate::hex::to_hex;
-use crate::keys::{Credentials, EnvelopeKeys, LinkKey};
-use crate::seal::{open_text, seal_with};
+pub use crate::share_vectors::{ShareCase, check_share_case};
 
 #[cfg(feature = "vectors")]
 mod generate;
@@ -158,68 +156,28 @@ pub fn check_vectors(json: &str) -> Report {
     report
 }
 
-/// Checks one vector: its credentials fit `mode`; `open_error` vectors fail to open;
-/// `success` vectors open to `plaintext` with `verifier`, and re-sealing the plaintext with
-/// the recorded salt, nonce and parameters reproduces `envelope` byte for byte.
+/// Checks one vector (`share_vectors::check_share_case` on its fields).
 ///
 /// # Errors
 /// Why the vector did not give its expected outcome.
 pub fn check_vector(v: &Vector) -> Result<(), String> {
-    let key = match v.link_key.as_deref() {
-        Some(k) => Some(LinkKey::from_b64(k).map_err(|_| "linkKey is not a link key")?),
-        None => None,
-    };
-    let creds = match (&key, v.password.as_deref()) {
-        (Some(k), None) => Credentials::Key(k),
-        (Some(k), Some(p)) => Credentials::KeyAndPassword(k, p),
-        (None, Some(p)) => Credentials::Password(p),
-        (None, None) => return Err("neither linkKey nor password".to_owned()),
-    };
-    if creds.mode().name() != v.mode {
-        return Err(format!(
-            "mode {:?} does not match the credentials given",
-            v.mode
-        ));
-    }
-    match v.expected {
-        Expected::OpenError => match open_text(&v.envelope, &creds) {
-            Ok(_) => Err("opened, but must fail".to_owned()),
-            Err(_) => Ok(()),
+    check_share_case(&ShareCase {
+        mode: &v.mode,
+        link_key: v.link_key.as_deref(),
+        password: v.password.as_deref(),
+        envelope: &v.envelope,
+        expected: match v.expected {
+            Expected::Success => "success",
+            Expected::OpenError => "open_error",
         },
-        Expected::Success => check_success(v, &creds),
-    }
-}
-
-fn check_success(v: &Vector, creds: &Credentials<'_>) -> Result<(), String> {
-    let plaintext = v.plaintext.as_deref().ok_or("success without plaintext")?;
-    let verifier = v.verifier.as_deref().ok_or("success without verifier")?;
-    // The reader's path: keys from the served header, the verifier, then the envelope.
-    let header = Header::from_envelope(&v.envelope).map_err(|_| "header rejected")?;
-    let keys = EnvelopeKeys::derive(&header, creds).map_err(|_| "cannot derive keys")?;
-    if keys.verifier() != verifier {
-        return Err(format!("verifier is {}", keys.verifier()));
-    }
-    let text = keys.open_text(&v.envelope).map_err(|_| "does not open")?;
-    if *text != plaintext {
-        return Err("opens to another text".to_owned());
-    }
-    // The writer's path, deterministically.
-    let salt = hex_array(v.salt.as_deref()).ok_or("salt is not 32 bytes of hex")?;
-    let nonce = hex_array(v.nonce.as_deref()).ok_or("nonce is not 12 bytes of hex")?;
-    let params = match (header.argon2_params(), v.m, v.t, v.p) {
-        (Some(_), Some(m), Some(t), Some(p)) => Argon2Params { m, t, p },
-        (None, None, None, None) => Argon2Params::DEFAULT,
-        _ => return Err("m, t, p must be given exactly in password modes".to_owned()),
-    };
-    let resealed =
-        seal_with(plaintext, creds, salt, nonce, params).map_err(|e| format!("re-seal: {e}"))?;
-    if resealed.envelope != v.envelope {
-        return Err("re-sealing gives another envelope".to_owned());
-    }
-    if resealed.verifier != verifier {
-        return Err("re-sealing gives another verifier".to_owned());
-    }
-    Ok(())
+        plaintext: v.plaintext.as_deref(),
+        verifier: v.verifier.as_deref(),
+        salt: v.salt.as_deref(),
+        nonce: v.nonce.as_deref(),
+        m: v.m,
+        t: v.t,
+        p: v.p,
+    })
 }
 
 #[cfg(test)]

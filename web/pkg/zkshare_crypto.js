@@ -167,6 +167,72 @@ export class Sealed {
 if (Symbol.dispose) Sealed.prototype[Symbol.dispose] = Sealed.prototype.free;
 
 /**
+ * Checks one vector of tests/vectors/protocol-v1.json from its fields; `""` if it gives its
+ * expected outcome, else why not. (The page's test harness parses the file: this module has no
+ * JSON parser.) It returns no envelope, so it seals nothing a page could use.
+ * @param {string} mode
+ * @param {string | null | undefined} link_key
+ * @param {string | null | undefined} password
+ * @param {string} envelope
+ * @param {string} expected
+ * @param {string | null} [plaintext]
+ * @param {string | null} [verifier]
+ * @param {string | null} [salt]
+ * @param {string | null} [nonce]
+ * @param {number | null} [m]
+ * @param {number | null} [t]
+ * @param {number | null} [p]
+ * @returns {string}
+ */
+export function checkVector(mode, link_key, password, envelope, expected, plaintext, verifier, salt, nonce, m, t, p) {
+    let deferred13_0;
+    let deferred13_1;
+    try {
+        const val10 = +(isLikeNone(m) ? Number.MAX_SAFE_INTEGER : (m) >>> 0);
+        const val11 = +(isLikeNone(t) ? Number.MAX_SAFE_INTEGER : (t) >>> 0);
+        const val12 = +(isLikeNone(p) ? Number.MAX_SAFE_INTEGER : (p) >>> 0);
+        let ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8;
+        try {
+            ptr0 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = isLikeNone(link_key) ? 0 : passStringToWasm0(link_key, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+            ptr2 = isLikeNone(password) ? 0 : passStringToWasm0(password, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len2 = WASM_VECTOR_LEN;
+            ptr3 = passStringToWasm0(envelope, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len3 = WASM_VECTOR_LEN;
+            ptr4 = passStringToWasm0(expected, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len4 = WASM_VECTOR_LEN;
+            ptr5 = isLikeNone(plaintext) ? 0 : passStringToWasm0(plaintext, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len5 = WASM_VECTOR_LEN;
+            ptr6 = isLikeNone(verifier) ? 0 : passStringToWasm0(verifier, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len6 = WASM_VECTOR_LEN;
+            ptr7 = isLikeNone(salt) ? 0 : passStringToWasm0(salt, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len7 = WASM_VECTOR_LEN;
+            ptr8 = isLikeNone(nonce) ? 0 : passStringToWasm0(nonce, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len8 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr8) { wasm.__wbindgen_free(ptr8, len8 * 1, 1); }
+            if (ptr7) { wasm.__wbindgen_free(ptr7, len7 * 1, 1); }
+            if (ptr6) { wasm.__wbindgen_free(ptr6, len6 * 1, 1); }
+            if (ptr5) { wasm.__wbindgen_free(ptr5, len5 * 1, 1); }
+            if (ptr4) { wasm.__wbindgen_free(ptr4, len4 * 1, 1); }
+            if (ptr3) { wasm.__wbindgen_free(ptr3, len3 * 1, 1); }
+            if (ptr2) { wasm.__wbindgen_free(ptr2, len2 * 1, 1); }
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        const ret = wasm.checkVector(ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, ptr4, len4, ptr5, len5, ptr6, len6, ptr7, len7, ptr8, len8, val10, val11, val12);
+        deferred13_0 = ret[0];
+        deferred13_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred13_0, deferred13_1, 1);
+    }
+}
+
+/**
  * A new random link key, `K64` (43 characters) for the link's fragment.
  * @returns {string}
  */
@@ -226,27 +292,6 @@ export function headerNeedsPassword(header_b64) {
 export function maxTextChars() {
     const ret = wasm.maxTextChars();
     return ret >>> 0;
-}
-
-/**
- * Runs a whole vectors file, as the native test does, and returns the report as JSON:
- * `{"passed": N, "failed": M, "failures": [names], "details": ["name: reason"]}`.
- * @param {string} json
- * @returns {string}
- */
-export function runVectors(json) {
-    let deferred2_0;
-    let deferred2_1;
-    try {
-        const ptr0 = passStringToWasm0(json, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.runVectors(ptr0, len0);
-        deferred2_0 = ret[0];
-        deferred2_1 = ret[1];
-        return getStringFromWasm0(ret[0], ret[1]);
-    } finally {
-        wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
-    }
 }
 
 /**
