@@ -7,7 +7,8 @@
 //! within [`ImageRole::max_side`]. The decoder then runs under [`image::Limits`] (the same sides,
 //! and [`MAX_DECODE_BYTES`] of memory), so a small file that inflates to a huge bitmap is refused
 //! before its buffer is allocated. Last, the pixels are encoded again in the same format: EXIF,
-//! text chunks, ICC profiles and every other byte the uploader chose are gone.
+//! text chunks, ICC profiles and every other byte the uploader chose are gone (and a file that
+//! grew past [`MAX_STORED_BYTES`] doing so is refused).
 //!
 //! All of this is CPU work: callers run [`process`] on the blocking pool.
 
@@ -21,6 +22,10 @@ pub const MAX_IMAGE_BYTES: usize = 1024 * 1024;
 /// Most memory one decode may take: 24 MiB. A 2048 × 2048 logo in 8-bit RGBA (16 MiB) fits; the
 /// same in 16-bit RGBA (32 MiB) does not, nor anything larger.
 pub const MAX_DECODE_BYTES: u64 = 24 * 1024 * 1024;
+
+/// Largest re-encoded file stored: 4 MiB. Re-encoding may grow a file (a palette PNG comes back
+/// as RGB, a JPEG at quality 90); past this, the upload is refused rather than stored.
+pub const MAX_STORED_BYTES: usize = 4 * 1024 * 1024;
 
 /// What an image is for, which sets its largest size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +123,8 @@ pub enum ImageError {
     },
     /// Decoding would take more than [`MAX_DECODE_BYTES`].
     DecodeLimit,
+    /// The re-encoded file is over [`MAX_STORED_BYTES`].
+    ReencodedTooLarge,
     /// The decoder or encoder failed on the pixels.
     Undecodable,
 }
@@ -148,6 +155,9 @@ impl ImageError {
             }
             ImageError::DecodeLimit => format!(
                 "The {what} would take too much memory to decode: use fewer pixels or 8 bits per channel"
+            ),
+            ImageError::ReencodedTooLarge => format!(
+                "The {what} is too large once re-encoded: use fewer pixels or fewer colours"
             ),
             ImageError::Undecodable => format!("The {what} could not be decoded"),
         }
@@ -297,6 +307,9 @@ pub fn process(declared: &str, bytes: &[u8], role: ImageRole) -> Result<CleanIma
         return Err(ImageError::Malformed);
     }
     let bytes = encode(pixels, kind)?;
+    if bytes.len() > MAX_STORED_BYTES {
+        return Err(ImageError::ReencodedTooLarge);
+    }
     Ok(CleanImage {
         kind,
         bytes,
