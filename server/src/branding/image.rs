@@ -6,7 +6,8 @@
 //! not trimmed. The dimensions come from the header, before any pixel is decoded, and must be
 //! within [`ImageRole::max_side`]. The decoder then runs under [`image::Limits`] (the same sides,
 //! and [`MAX_DECODE_BYTES`] of memory), so a small file that inflates to a huge bitmap is refused
-//! before its buffer is allocated. Last, the pixels are encoded again in the same format: EXIF,
+//! before its buffer is allocated. An EXIF orientation is applied to the pixels (so a photo
+//! still stands the right way up). Last, the pixels are encoded again in the same format: EXIF,
 //! text chunks, ICC profiles and every other byte the uploader chose are gone (and a file that
 //! grew past [`MAX_STORED_BYTES`] doing so is refused).
 //!
@@ -14,7 +15,8 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder as _, ImageFormat, ImageReader, Limits};
 
 /// Largest accepted upload: 1 MiB (the reference's limit).
 pub const MAX_IMAGE_BYTES: usize = 1024 * 1024;
@@ -297,15 +299,24 @@ pub fn process(declared: &str, bytes: &[u8], role: ImageRole) -> Result<CleanIma
     limits.max_image_width = Some(max);
     limits.max_image_height = Some(max);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
-    reader.limits(limits);
-    let pixels = reader.decode().map_err(|e| match e {
+    let refused = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => ImageError::DecodeLimit,
         _ => ImageError::Undecodable,
-    })?;
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
+    reader.limits(limits.clone());
+    let mut decoder = reader.into_decoder().map_err(refused)?;
+    // The bitmap counts against the limit before it is allocated.
+    limits.reserve(decoder.total_bytes()).map_err(refused)?;
+    // The one piece of metadata that changes how the pixels look: applied, then dropped with
+    // the rest.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut pixels = DynamicImage::from_decoder(decoder).map_err(refused)?;
     if (pixels.width(), pixels.height()) != (width, height) {
         return Err(ImageError::Malformed);
     }
+    pixels.apply_orientation(orientation);
+    let (width, height) = (pixels.width(), pixels.height());
     let bytes = encode(pixels, kind)?;
     if bytes.len() > MAX_STORED_BYTES {
         return Err(ImageError::ReencodedTooLarge);

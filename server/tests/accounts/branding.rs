@@ -141,13 +141,26 @@ fn bomb() -> &'static [u8] {
 
 /// A JPEG with an APP1 "Exif" segment carrying `marker`, right after SOI.
 fn jpeg_with_exif(marker: &str) -> Vec<u8> {
-    let jpeg = encode(&gradient(48, 40), ImageFormat::Jpeg);
     let mut payload = b"Exif\0\0MM\0*\0\0\0\x08".to_vec();
     payload.extend_from_slice(marker.as_bytes());
+    jpeg_with_app1(&payload)
+}
+
+/// A 48 × 40 JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6).
+fn jpeg_turned() -> Vec<u8> {
+    let mut payload = b"Exif\0\0MM\0*\0\0\0\x08".to_vec();
+    payload.extend_from_slice(&1u16.to_be_bytes());
+    payload.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0, 6, 0, 0]);
+    payload.extend_from_slice(&0u32.to_be_bytes());
+    jpeg_with_app1(&payload)
+}
+
+fn jpeg_with_app1(payload: &[u8]) -> Vec<u8> {
+    let jpeg = encode(&gradient(48, 40), ImageFormat::Jpeg);
     let mut out = jpeg[..2].to_vec();
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(payload);
     out.extend_from_slice(&jpeg[2..]);
     out
 }
@@ -493,6 +506,19 @@ async fn uploads_are_checked_refused_and_re_encoded(kind: StoreKind) {
         .await;
     assert_eq!(public.json()["logoUrl"], json!(logo_url));
     assert_eq!(public.json()["faviconUrl"], json!(favicon_url));
+
+    // An EXIF orientation is applied to the pixels before the EXIF goes.
+    let r = upload(&w, me, &org, "brand-logo", "image/jpeg", &jpeg_turned()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let turned_url = r.json()["logoUrl"].as_str().unwrap().to_string();
+    let served = served_image(&w, &turned_url, "image/jpeg").await;
+    assert!(!contains(&served, "Exif"));
+    let decoded = image::load_from_memory_with_format(&served, ImageFormat::Jpeg).unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (40, 48),
+        "turned upright"
+    );
 
     // A new upload gets a new version.
     let png2 = encode(&gradient(20, 10), ImageFormat::Png);
