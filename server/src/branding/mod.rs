@@ -14,8 +14,9 @@
 //!
 //! Every step is one atomic step on one key (compare-and-swap of the settings), so Redis, Redis
 //! Cluster and the embedded store behave alike. An image is written before the settings name
-//! it and forgotten by the settings before it is deleted, so a page never links a missing image
-//! for long; a version (the first 16 hex digits of the file's SHA-256) in each image's URL keeps
+//! it (and an upload then makes them name what is stored, in case another upload came between),
+//! and forgotten by the settings before it is deleted, so a page never
+//! links a missing image for long; a version (the first 16 hex digits of the file's SHA-256) in each image's URL keeps
 //! a cached old image from being shown after a new upload.
 
 pub mod colour;
@@ -406,11 +407,31 @@ impl Branding<'_> {
         if !stored {
             return Err(StoreError::Unavailable("too many concurrent uploads".into()).into());
         }
-        self.update(org, now, |record| {
-            *record.image_mut(role) = Some(image.clone());
-            Ok(())
-        })
-        .await
+        let mut record = self
+            .update(org, now, |record| {
+                *record.image_mut(role) = Some(image.clone());
+                Ok(())
+            })
+            .await?;
+        // Other uploads may have written the image between these two writes: until the settings
+        // name the file that is stored, they are made to, so that whichever upload finishes last
+        // leaves the URL's version equal to the served file's.
+        for _ in 0..CAS_RETRIES {
+            let stored = self.image(org, role, now).await?.map(|s| ImageRef {
+                kind: s.kind,
+                version: version_of(&s.bytes),
+            });
+            if record.image_mut(role).as_ref() == stored.as_ref() {
+                break;
+            }
+            record = self
+                .update(org, now, |record| {
+                    *record.image_mut(role) = stored.clone();
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(record)
     }
 
     /// Removes the logo or the favicon (admins).

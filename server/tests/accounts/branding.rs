@@ -669,6 +669,24 @@ async fn uploads_are_checked_refused_and_re_encoded(kind: StoreKind) {
         .await
         .assert_error(413);
 
+    // Racing uploads: whichever file is stored last, the URL's version is that file's.
+    let racing: Vec<Vec<u8>> = (1..=4)
+        .map(|i| encode(&gradient(8 + i, 8), ImageFormat::Png))
+        .collect();
+    let (a, b, c, d) = tokio::join!(
+        upload(&w, me, &org, "brand-logo", "image/png", &racing[0]),
+        upload(&w, me, &org, "brand-logo", "image/png", &racing[1]),
+        upload(&w, me, &org, "brand-logo", "image/png", &racing[2]),
+        upload(&w, me, &org, "brand-logo", "image/png", &racing[3]),
+    );
+    for r in [a, b, c, d] {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let public = w
+        .send(Method::GET, &format!("/api/v1/branding/{org}"), None, &[])
+        .await;
+    served_image(&w, public.json()["logoUrl"].as_str().unwrap(), "image/png").await;
+
     // Removing one image leaves the other.
     let r = w
         .as_user(
