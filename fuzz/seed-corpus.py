@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import struct
+import zlib
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -178,6 +179,34 @@ def forwarded_seeds() -> None:
           + b"::ffff:127.0.0.0/104\x00unknown, 198.51.100.4")
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(width: int, height: int, extra_chunks=b"", tail=b"") -> bytes:
+    chunk = png_chunk
+    rows = b"".join(b"\x00" + bytes((x * 40 + y * 20) % 256 for x in range(width * 3))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + extra_chunks + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"") + tail)
+
+
+# A 4 x 3 JPEG as the image crate writes it (baseline, JFIF).
+SMALL_JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010200000100010000ffc00011080003000403011100021101031101ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffdb0043010909090c0b0c180d0d1832211c213232323232323232323232323232323232323232323232323232323232323232323232323232323232323232323232323232ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffc4001f0100030101010101010101010000000000000102030405060708090a0bffc400b51100020102040403040705040400010277000102031104052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728292a35363738393a434445464748494a535455565758595a636465666768696a737475767778797a82838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f00b9a4e81a57f67c7fe8317e55efe23195fda3f799193e3f13f548fbecffd9")
+
+
+def image_seeds() -> None:
+    # The first byte picks the declared type (low two bits: PNG, JPEG, GIF, HTML) and the role
+    # (bit 2: favicon); the rest is the file.
+    write("image", "png-logo", b"\x00" + png(4, 3))
+    write("image", "png-favicon-text-chunk", b"\x04" + png(2, 2, png_chunk(b"tEXt", b"Comment\x00hi")))
+    write("image", "png-html-tail", b"\x00" + png(2, 2, tail=b"<html><script>alert(1)</script>"))
+    write("image", "jpeg-logo", b"\x01" + SMALL_JPEG)
+    write("image", "jpeg-declared-png", b"\x00" + SMALL_JPEG)
+    write("image", "gif", b"\x02GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+
+
 def main() -> None:
     corpus = os.path.join(ROOT, "fuzz/corpus")
     if os.path.isdir(corpus) and "--keep" not in sys.argv:
@@ -189,6 +218,7 @@ def main() -> None:
     request_seeds()
     link_seeds()
     forwarded_seeds()
+    image_seeds()
 
 
 main()

@@ -1,12 +1,13 @@
 //! zkshare server: the HTTP API over a ciphertext-only secret store, and the static web page.
 //!
 //! Layers, from the outside in: [`http`] (routes, extractors, error bodies, middleware) calls
-//! the use cases in [`shares`], [`requests`] and [`accounts`], which ask [`policy`] and call a
+//! the use cases in [`shares`], [`requests`], [`accounts`] and [`branding`], which ask [`policy`] and call a
 //! [`store`]. `main.rs` parses [`Config`] and calls [`serve`] ([`startup`]). Tests build the
 //! router with [`app`] over any [`ShareStore`], or run it on a listener with [`run`].
 
 pub mod accounts;
 pub mod blocking;
+pub mod branding;
 pub mod clock;
 pub mod config;
 pub mod domain;

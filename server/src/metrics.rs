@@ -96,6 +96,14 @@ pub fn route_label(path: &str, is_asset: impl Fn(&str) -> bool) -> &'static str 
     if path.starts_with("/s/") {
         return "/s/{id}";
     }
+    if let Some(rest) = path.strip_prefix("/branding/") {
+        return match rest.rsplit_once('/').map(|(_, file)| file) {
+            Some("logo") => "/branding/{org}/logo",
+            Some("favicon") => "/branding/{org}/favicon",
+            Some("theme.css") => "/branding/{org}/theme.css",
+            _ => "other",
+        };
+    }
     if is_asset(path) {
         return "asset";
     }
@@ -313,6 +321,14 @@ mod tests {
             );
         }
         assert_eq!(route_label("/js/app.js", asset), "asset");
+        let org = "6b125223-238a-4d27-932b-50e7e062d023";
+        for file in ["logo", "favicon", "theme.css"] {
+            assert_eq!(
+                route_label(&format!("/branding/{org}/{file}"), asset),
+                format!("/branding/{{org}}/{file}")
+            );
+        }
+        assert_eq!(route_label(&format!("/branding/{org}/x"), asset), "other");
         assert_eq!(route_label("/wp-admin/secret-name", asset), "other");
     }
 

@@ -265,8 +265,12 @@ impl Accounts {
         Ok(())
     }
 
-    /// Removes what hangs off a deleted organization: open invitations and identities.
+    /// Removes what hangs off a deleted organization: open invitations, identities and its
+    /// branding.
     async fn delete_org_parts(&self, org: &OrgRecord, now: UnixMillis) -> Result<(), AccountError> {
+        for key in crate::branding::keys(org.id) {
+            self.kv.remove(key, None, now).await?;
+        }
         for invite in &org.invites {
             self.kv
                 .remove(invite_key(&invite.token_digest), None, now)

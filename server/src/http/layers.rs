@@ -112,10 +112,17 @@ pub async fn finalize(State(app): State<Finalize>, request: Request, next: Next)
     };
 
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A branding image carries a stricter policy of its own (`default-src 'none'`), and keeps
+    // it; every other response, pages included, gets the pages' policy, whatever it carried.
+    let own_policy = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|v| v == crate::http::branding::IMAGE_CSP);
+    if !own_policy {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -1,12 +1,14 @@
 //! The HTTP layer: router assembly, extractors, error bodies, middleware, and one file per route group.
 //!
 //! Route groups: [`shares`] (the shared-secrets API), [`requests`] (secret requests), [`auth`] (accounts, sessions, Universal
-//! Auth, invitations), [`orgs`] (organizations, members, machine identities), [`assets`] (the
+//! Auth, invitations), [`orgs`] (organizations, members, machine identities), [`branding`]
+//! (organizations' colours, names, logos and favicons), [`assets`] (the
 //! web pages), [`health`] (probes and metrics). Middleware: [`layers`] (error bodies, security headers, request logs)
 //! and [`limits`] (rate limits, quotas, concurrency caps).
 
 pub mod assets;
 pub mod auth;
+pub mod branding;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -120,7 +122,10 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
     let mut api = shares::router(create_quota.clone())
         .merge(requests::router(create_quota))
         .merge(auth::router())
-        .merge(orgs::router());
+        .merge(orgs::router())
+        .merge(branding::router());
+    // The image uploads: the same rate limits, their own body limit (merged below).
+    let mut uploads = branding::upload_router();
     if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
         let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
         // Two tiers: each client (an IPv6 /64) has the configured rate, and each IPv6 /48 has
@@ -141,18 +146,28 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
                 .finish()
                 .expect("rate and burst are non-zero");
             upkeep.add(Arc::downgrade(governor.limiter()));
-            api = api.layer(GovernorLayer::<_, _, axum::body::Body>::new(governor));
+            let layer = GovernorLayer::<_, _, axum::body::Body>::new(governor);
+            uploads = uploads.layer(layer.clone());
+            api = api.layer(layer);
         }
     }
 
+    // Only the uploads take bodies over BODY_LIMIT_BYTES: they are merged after the general
+    // limit is layered, with axum's limit (which their multipart reader obeys, so that a body
+    // too large gets the upload's own 413 message) at the image limit and its framing.
+    let uploads = uploads
+        .with_state(state.clone())
+        .layer(DefaultBodyLimit::max(branding::UPLOAD_BODY_LIMIT));
     let app = Router::new()
         .nest("/api", api)
+        .merge(branding::public_router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
         .merge(assets::router(assets))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .merge(uploads)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(config.request_timeout_secs.max(1)),

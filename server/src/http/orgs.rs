@@ -53,7 +53,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Path segments that must be UUIDs (400 otherwise).
-fn ids<const N: usize>(segments: Vec<String>) -> Result<[Uuid; N], ApiError> {
+pub(crate) fn ids<const N: usize>(segments: Vec<String>) -> Result<[Uuid; N], ApiError> {
     let parsed: Vec<Uuid> = segments
         .iter()
         .map(|s| Uuid::parse_str(s).map_err(|_| ApiError::bad_request("Invalid id in the path")))
@@ -64,7 +64,7 @@ fn ids<const N: usize>(segments: Vec<String>) -> Result<[Uuid; N], ApiError> {
 }
 
 /// The signed-in user behind a request (organization routes take no machine identity).
-fn user(caller: &Caller) -> Result<Uuid, ApiError> {
+pub(crate) fn user(caller: &Caller) -> Result<Uuid, ApiError> {
     Ok(policy::require_user(&caller.principal)?)
 }
 
@@ -145,7 +145,7 @@ async fn sharing_settings(
 }
 
 /// A field that may be absent (keep), `null` (clear) or a value.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

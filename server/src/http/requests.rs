@@ -128,6 +128,8 @@ pub struct RequestView {
     answered_at: Option<String>,
     keep_answer: bool,
     requester: Option<RequesterInfo>,
+    /// The requester's organization, so the answer page can load its branding.
+    org_id: Option<String>,
 }
 
 impl From<&RequestRecord> for RequestView {
@@ -143,6 +145,7 @@ impl From<&RequestRecord> for RequestView {
             answered_at: r.answered_at.map(format_timestamp),
             keep_answer: r.keep_answer,
             requester: r.requester.clone(),
+            org_id: r.org().map(|org| org.to_string()),
         }
     }
 }

@@ -3,11 +3,12 @@
 //! Modules: `records` (the account store's atomic steps), `flows` (sign-up to organization
 //! shares, machine identities), `refusals` (wrong, expired, reused, revoked, cross-site,
 //! cross-organization, non-admin, lockout), `restricted` (restricted shares), `secret_requests`
-//! (requests of signed-in requesters). Every refusal is checked for the API's error body.
+//! (requests of signed-in requesters), `branding` (organizations' branding and its uploads). Every refusal is checked for the API's error body.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod branding;
 mod flows;
 mod records;
 mod refusals;

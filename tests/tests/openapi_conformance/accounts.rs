@@ -40,6 +40,10 @@ pub const IDENTITY: &str = "/api/v1/organizations/{org}/identities/{identity}";
 pub const SECRETS_OF: &str = "/api/v1/organizations/{org}/identities/{identity}/client-secrets";
 pub const ACCESS_LOG: &str = "/api/v1/shared-secrets/{id}/access-log";
 pub const SHARING: &str = "/api/v1/organizations/{org}/secret-sharing";
+pub const BRANDING: &str = "/api/v1/organizations/{org}/branding";
+pub const BRAND_LOGO: &str = "/api/v1/organizations/{org}/branding/brand-logo";
+pub const BRAND_FAVICON: &str = "/api/v1/organizations/{org}/branding/brand-favicon";
+pub const PUBLIC_BRANDING: &str = "/api/v1/branding/{org}";
 pub const CLIENT_SECRET: &str =
     "/api/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}";
 pub const REQUESTS: &str = "/api/v1/shared-secrets/requests";
@@ -152,6 +156,31 @@ pub fn operations() -> Vec<(Method, &'static str, String, Option<Value>)> {
         (Method::POST, ORGS, ORGS.into(), Some(name.clone())),
         (Method::GET, MEMBERS, fill(MEMBERS, &[n]), None),
         (Method::GET, SHARING, fill(SHARING, &[n]), None),
+        (Method::GET, BRANDING, fill(BRANDING, &[n]), None),
+        (
+            Method::PATCH,
+            BRANDING,
+            fill(BRANDING, &[n]),
+            Some(json!({ "displayName": "x" })),
+        ),
+        (Method::DELETE, BRANDING, fill(BRANDING, &[n]), None),
+        // The uploads read their multipart body after the caller is known: without a body
+        // they answer 429 and 503 like the rest.
+        (Method::POST, BRAND_LOGO, fill(BRAND_LOGO, &[n]), None),
+        (Method::DELETE, BRAND_LOGO, fill(BRAND_LOGO, &[n]), None),
+        (Method::POST, BRAND_FAVICON, fill(BRAND_FAVICON, &[n]), None),
+        (
+            Method::DELETE,
+            BRAND_FAVICON,
+            fill(BRAND_FAVICON, &[n]),
+            None,
+        ),
+        (
+            Method::GET,
+            PUBLIC_BRANDING,
+            fill(PUBLIC_BRANDING, &[n]),
+            None,
+        ),
         (
             Method::PATCH,
             SHARING,
@@ -1026,6 +1055,8 @@ pub async fn account_operations(spec: &Spec) {
     restricted_shares(&api, &org, b, bb, &sink).await;
     // Secret requests: the admin asks, the outsider is refused, the admin answers and reveals.
     secret_requests(&api, b, bb, &sink).await;
+    // Branding: the admin sets and uploads, the outsider and visitors are refused.
+    super::branding::flow(spec, &base, &org, b, bb).await;
 
     // Password change, reset, logout.
     let change =
