@@ -54,4 +54,4 @@ hashes:
 screenshots:
     cargo build --workspace --bins
     ZKSHARE_UPDATE_SCREENSHOTS=1 cargo test -p zkshare-tests --test web_e2e screenshots
-    ZKSHARE_UPDATE_SCREENSHOTS=1 cargo test -p zkshare-tests --test web_accounts --test web_restricted --test web_requests
+    ZKSHARE_UPDATE_SCREENSHOTS=1 cargo test -p zkshare-tests --test web_accounts --test web_restricted --test web_requests --test web_branding

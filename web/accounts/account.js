@@ -386,6 +386,7 @@ const pages = {
       $('new-secret').hidden = true;
     });
     await sharingSettings(base, admin, status);
+    if (admin) await brandingSettings(base, status);
     onClick($('leave'), async () => {
       if (!confirm(t('org.leave_confirm', { org: current.name }))) return;
       await api('DELETE', `${base}/members/${encodeURIComponent(user.id)}`);
@@ -426,6 +427,48 @@ async function sharingSettings(base, admin, status) {
     }));
     put(status, 'org.sharing_saved');
   });
+}
+
+/** The organization's branding, for admins: colours and name as JSON, images as multipart uploads. */
+async function brandingSettings(base, status) {
+  const form = $('branding-form');
+  const { displayName, primary, secondary, logo, favicon } = form.elements;
+  const render = (b) => {
+    displayName.value = b.displayName || '';
+    primary.value = b.primaryColor || '';
+    secondary.value = b.secondaryColor || '';
+  };
+  render(await api('GET', `${base}/branding`));
+  $('branding').hidden = false;
+  const upload = async (input, route) => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append('file', file, file.name);
+    const response = await fetch(`/api/v1${base}/branding/${route}`, { method: 'POST', body, credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) {
+      let json = null;
+      try { json = await response.json(); } catch (e) { json = null; }
+      throw Object.assign(new Error((json && json.message) || `HTTP ${response.status}`), { status: response.status, body: json });
+    }
+    input.value = '';
+  };
+  onSubmit(form, async () => {
+    const value = (input) => input.value.trim() || null;
+    render(await api('PATCH', `${base}/branding`, {
+      displayName: value(displayName),
+      primaryColor: value(primary),
+      secondaryColor: value(secondary),
+    }));
+    await upload(logo, 'brand-logo');
+    await upload(favicon, 'brand-favicon');
+    put(status, 'org.branding_saved');
+  });
+  onClick($('brand-reset'), async () => {
+    await api('DELETE', `${base}/branding`);
+    render(await api('GET', `${base}/branding`));
+    put(status, 'org.branding_reset_done');
+  }, form.querySelector('.error'));
 }
 
 /** "My shares": one page of the user's live shares, each with its access log and a delete button. */

@@ -3,12 +3,14 @@ import { protocol, api, errorMessage, copyText, charCount, show, state } from '/
 import { ready, put } from '/js/i18n.js';
 import { drawQr } from '/js/qr.js';
 import { org } from '/js/session.js';
+import { brand } from '/js/brand.js';
 
 /** Filled by /accounts/share.js (e-mail recipients, read receipts): `fields()` gives the API
  * fields it adds, or throws [key, args] to refuse; `created(share)` follows a create. */
 export const extra = {};
 // That script is loaded, with its integrity, only for a member of an organization.
 org.then((current) => {
+  if (current) brand(current.id);
   const meta = document.querySelector('meta[name="zkshare-share-extra"]');
   if (current && meta) document.head.append(Object.assign(document.createElement('script'), { type: 'module', src: meta.dataset.src, integrity: meta.content }));
 });

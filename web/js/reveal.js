@@ -1,6 +1,7 @@
 // reveal.js — the view page: reads metadata (no view used), reveals only on an explicit click.
 import { needsAccount, protocol, api, ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
+import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -112,6 +113,8 @@ async function load() {
     if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return gone();
     return broken('', errorMessage(e));
   }
+  // An organization's secret shows its branding (loaded as data; nothing waits for it).
+  if (meta.orgId) brand(meta.orgId);
   header = meta.envelopeHeader;
   let zk;
   try {

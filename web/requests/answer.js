@@ -2,6 +2,7 @@
 import { requestProtocol, requests, needsAccount, readLink, keep } from '/requests/rq.js';
 import { ApiError, errorMessage, charCount, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
+import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX = 10000;
@@ -52,6 +53,7 @@ async function load() {
     }
     return fail(errorMessage(e));
   }
+  if (request.orgId) brand(request.orgId);
   if (request.isAnswered) return state($('answered'), 'rq.answered_title');
   who(request.requester);
   $('meta-name').textContent = request.name || '—';

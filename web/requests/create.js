@@ -2,7 +2,8 @@
 import { requestProtocol, requests } from '/requests/rq.js';
 import { errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
-import { me } from '/js/session.js';
+import { me, org } from '/js/session.js';
+import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('request-form');
@@ -16,6 +17,7 @@ function fail([key, args]) {
   show(error);
 }
 
+org.then((current) => current && brand(current.id));
 ready.then(() => requestProtocol()).catch((e) => fail(errorMessage(e, 'err.module')));
 
 form.addEventListener('submit', async (event) => {

@@ -2,6 +2,7 @@
 import { requestProtocol, requests, readLink, keep } from '/requests/rq.js';
 import { ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
+import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,6 +35,7 @@ async function check() {
     state($('waiting'), 'rq.open_title');
     return fail(errorMessage(e));
   }
+  if (request.orgId) brand(request.orgId);
   $('meta-name').textContent = request.name || '—';
   put($('meta-expires'), 'value', { value: { time: request.expiresAt } });
   put($('state'), request.isAnswered ? 'rq.state_answered' : 'rq.state_waiting');

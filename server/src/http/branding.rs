@@ -206,10 +206,13 @@ async fn public_branding(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let [org] = ids(vec![org])?;
+    // No branding and no such organization give the same answer: all nulls. Every page of an
+    // organization's links asks, so an organization without branding must not cost its
+    // visitors a failed request (browsers log a 404 as an error).
     let record = branding(&state)
         .record(org, now_millis())
         .await?
-        .ok_or(BrandingError::NotFound)?;
+        .unwrap_or_default();
     let view = BrandingView::of(org, record);
     Ok(Json(PublicBranding {
         org_id: org,

@@ -374,7 +374,7 @@ async fn only_admins_change_branding_and_anyone_reads_it(kind: StoreKind) {
     assert!(CONTENT_SECURITY_POLICY.contains(PAGE_CSP_IMAGES));
     assert!(CONTENT_SECURITY_POLICY.contains(PAGE_CSP_STYLES));
 
-    // No branding and no organization: the same 404.
+    // No branding and no organization: the same answer, all nulls.
     let none = w
         .send(Method::GET, &format!("/api/v1/branding/{other}"), None, &[])
         .await;
@@ -386,8 +386,16 @@ async fn only_admins_change_branding_and_anyone_reads_it(kind: StoreKind) {
             &[],
         )
         .await;
-    assert_eq!(none.assert_error(404), "Branding not found");
-    assert_eq!(unknown.assert_error(404), "Branding not found");
+    assert_eq!(none.status, StatusCode::OK, "{}", none.text);
+    assert_eq!(none.json()["displayName"], serde_json::Value::Null);
+    assert_eq!(none.json()["logoUrl"], serde_json::Value::Null);
+    assert_eq!(unknown.status, StatusCode::OK, "{}", unknown.text);
+    let nothing = |r: &serde_json::Value| {
+        let mut r = r.clone();
+        r.as_object_mut().unwrap().remove("orgId");
+        r
+    };
+    assert_eq!(nothing(&none.json()), nothing(&unknown.json()));
     w.send(Method::GET, "/api/v1/branding/nope", None, &[])
         .await
         .assert_error(400);
@@ -415,9 +423,11 @@ async fn only_admins_change_branding_and_anyone_reads_it(kind: StoreKind) {
         w.as_user(&bob, Method::GET, &path, None).await.json(),
         nulls
     );
-    w.send(Method::GET, &format!("/api/v1/branding/{org}"), None, &[])
-        .await
-        .assert_error(404);
+    let public = w
+        .send(Method::GET, &format!("/api/v1/branding/{org}"), None, &[])
+        .await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    assert_eq!(public.json()["primaryColor"], serde_json::Value::Null);
     for image in ["logo", "favicon"] {
         w.send(Method::GET, &format!("/branding/{org}/{image}"), None, &[])
             .await

@@ -232,7 +232,7 @@ pub async fn flow(spec: &Spec, base: &str, org: &str, a: &str, o: &str) {
         )
         .await;
     api.expect(
-        404,
+        200,
         get.clone(),
         PUBLIC_BRANDING,
         &fill(PUBLIC_BRANDING, &[NOBODY]),
