@@ -138,22 +138,32 @@ pub fn check_vectors(json: &str) -> Report {
         );
         return report;
     }
-    if file.vectors.is_empty() {
+    check_each(&mut report, &file.vectors, |v| &v.name, check_vector);
+    report
+}
+
+/// Checks each of `vectors` (of unique names, and at least one) into `report`.
+pub(crate) fn check_each<V>(
+    report: &mut Report,
+    vectors: &[V],
+    name: impl Fn(&V) -> &str,
+    check: impl Fn(&V) -> Result<(), String>,
+) {
+    if vectors.is_empty() {
         report.fail("(vectors file)", "no vectors");
     }
     let mut names = std::collections::BTreeSet::new();
-    for vector in &file.vectors {
-        let outcome = if names.insert(vector.name.as_str()) {
-            check_vector(vector)
+    for vector in vectors {
+        let outcome = if names.insert(name(vector)) {
+            check(vector)
         } else {
             Err("duplicate name".to_owned())
         };
         match outcome {
             Ok(()) => report.passed += 1,
-            Err(reason) => report.fail(&vector.name, &reason),
+            Err(reason) => report.fail(name(vector), &reason),
         }
     }
-    report
 }
 
 /// Checks one vector (`share_vectors::check_share_case` on its fields).

@@ -6,9 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Report;
 #[cfg(feature = "vectors")]
 use super::to_hex;
+use super::{Report, check_each};
 #[cfg(feature = "vectors")]
 use crate::request::{RequestKeys, commitment, seal_answer_with};
 pub use crate::request_vectors::{
@@ -116,21 +116,12 @@ pub fn check_request_vectors(json: &str) -> Report {
         Ok(()) => report.passed += 1,
         Err(reason) => report.fail("rfc9180-a.1.1", &reason),
     }
-    if file.vectors.is_empty() {
-        report.fail("(vectors file)", "no vectors");
-    }
-    let mut names = std::collections::BTreeSet::new();
-    for vector in &file.vectors {
-        let outcome = if names.insert(vector.name.as_str()) {
-            check_request_vector(vector)
-        } else {
-            Err("duplicate name".to_owned())
-        };
-        match outcome {
-            Ok(()) => report.passed += 1,
-            Err(reason) => report.fail(&vector.name, &reason),
-        }
-    }
+    check_each(
+        &mut report,
+        &file.vectors,
+        |v| &v.name,
+        check_request_vector,
+    );
     report
 }
 
