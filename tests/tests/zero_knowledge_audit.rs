@@ -104,6 +104,17 @@ impl Channels {
         }
         found
     }
+
+    /// [`Channels::leaks`], and `mail` (every message the server sent) searched too.
+    fn leaks_with_mail(&self, mail: &[u8], needles: &[Needle]) -> Vec<String> {
+        let mut found = self.leaks(needles);
+        found.extend(
+            find(mail, needles)
+                .into_iter()
+                .map(|n| format!("{n} in e-mail")),
+        );
+        found
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -546,12 +557,7 @@ async fn a_signed_in_creator_and_reader_leak_nothing_either() {
     let mut secrets = secret_needles(&plaintext, &password, &key_b64);
     secrets.extend(needles("mailed plaintext", mailed_plaintext.as_bytes()));
     secrets.extend(needles("mailed password", mailed_password.as_bytes()));
-    let mut leaks = channels.leaks(&secrets);
-    leaks.extend(
-        find(&mail, &secrets)
-            .into_iter()
-            .map(|n| format!("{n} in e-mail")),
-    );
+    let leaks = channels.leaks_with_mail(&mail, &secrets);
     assert!(
         leaks.is_empty(),
         "SECRETS REACHED THE SERVER, REDIS OR A MAIL:\n{}",
@@ -691,12 +697,7 @@ async fn a_secret_request_leaks_neither_the_answer_nor_the_private_key() {
     };
     secrets.extend(needles("private key (bytes)", &private_bytes[1..]));
     secrets.extend(needles("commitment (a fragment)", c64.as_bytes()));
-    let mut leaks = channels.leaks(&secrets);
-    leaks.extend(
-        find(&mail, &secrets)
-            .into_iter()
-            .map(|n| format!("{n} in e-mail")),
-    );
+    let leaks = channels.leaks_with_mail(&mail, &secrets);
     assert!(
         leaks.is_empty(),
         "A REQUEST'S SECRETS REACHED THE SERVER, REDIS OR A MAIL:\n{}",
