@@ -1,5 +1,5 @@
 // reveal.js — the view page: reads metadata (no view used), reveals only on an explicit click.
-import { needsAccount, protocol, api, ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
+import { needsAccount, protocol, api, ApiError, errorMessage, copyText, show, state, trimTail } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
 import { brand } from '/js/brand.js';
 
@@ -14,9 +14,6 @@ const encodedHash = rawPath.search(/%23/i);
 const keyInPath = encodedHash >= 0 && rawPath.length > encodedHash + 3;
 history.replaceState(null, '', encodedHash >= 0 ? rawPath.slice(0, encodedHash) : rawPath);
 
-// Chat and mail clients glue punctuation to a link ("…#KEY.", "(…#KEY)"): after a key (43
-// characters) or an id (22), a tail of it is dropped.
-const trimTail = (s, n) => (s.length > n && /^[.,;:!?)\]}>'"»”’]+$/.test(s.slice(n)) ? s.slice(0, n) : s);
 
 // The link is /s/{id}#{key}. A mail scanner may have rewritten '#' to '%23'; accept that too.
 // Returns null when the link cannot be read.

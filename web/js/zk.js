@@ -100,6 +100,10 @@ export async function copyText(text, input) {
   }
 }
 
+/** Chat and mail clients glue punctuation to a link ("…#KEY.", "(…#KEY)"): after `n` characters
+ * (a key, an id), a tail of only such punctuation is dropped. */
+export const trimTail = (s, n) => (s.length > n && /^[.,;:!?)\]}>'"»”’]+$/.test(s.slice(n)) ? s.slice(0, n) : s);
+
 /** Unicode scalar values, the unit of the 10,000-character limit. */
 export function charCount(text) {
   let n = 0;

@@ -2,7 +2,7 @@
 // The module is fetched with the integrity hash the server published in the page; without a hash
 // it is not loaded at all. It is not the share pages' module: they never load HPKE.
 import init, * as wasm from '/pkg/zkshare_requests.js';
-import { ApiError, call, loadWasm } from '/js/zk.js';
+import { ApiError, call, loadWasm, trimTail } from '/js/zk.js';
 
 const API = '/api/v1/shared-secrets/requests';
 
@@ -33,10 +33,7 @@ export function readLink(suffix, fragmentLength) {
   const rawHash = location.hash;
   history.replaceState(null, '', rawPath);
   const m = new RegExp(`^/r/([A-Za-z0-9_-]{22})${suffix}/?$`).exec(rawPath);
-  let fragment = rawHash.startsWith('#') ? rawHash.slice(1) : '';
-  if (fragment.length > fragmentLength && /^[.,;:!?)\]}>'"»”’]+$/.test(fragment.slice(fragmentLength))) {
-    fragment = fragment.slice(0, fragmentLength);
-  }
+  const fragment = trimTail(rawHash.startsWith('#') ? rawHash.slice(1) : '', fragmentLength);
   return { id: m ? m[1] : '', fragment: new RegExp(`^[A-Za-z0-9_-]{${fragmentLength}}$`).test(fragment) ? fragment : '' };
 }
 
