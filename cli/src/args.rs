@@ -517,7 +517,13 @@ pub struct InspectArgs {
 pub struct SecretArg {
     /// The secret's link, or its id (on --server); '-' reads it from stdin; without it,
     /// ZKSHARE_LINK.
-    #[arg(value_name = "LINK|ID", env = "ZKSHARE_LINK", hide_env_values = true)]
+    // Ids are random base64url and may start with '-'.
+    #[arg(
+        value_name = "LINK|ID",
+        env = "ZKSHARE_LINK",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub value: Option<String>,
 
     /// The zkshare server of a bare id.
@@ -695,7 +701,8 @@ pub struct AnswerArgs {
 pub struct ReceiveArgs {
     /// The requester link https://HOST/r/ID/open#KEY, or the answer link or id with
     /// --key-file; '-' reads it from stdin. Without it, --key-file alone.
-    #[arg(value_name = "LINK|ID")]
+    // Ids are random base64url and may start with '-'.
+    #[arg(value_name = "LINK|ID", allow_hyphen_values = true)]
     pub link: Option<String>,
 
     /// The key file `zkshare request` wrote (it holds the requester link).
@@ -800,5 +807,56 @@ mod tests {
             panic!("verifier")
         };
         assert_eq!(args.key.value.as_deref(), Some("-k"));
+    }
+
+    #[test]
+    fn ids_that_start_with_a_hyphen_are_ids_and_flags_stay_flags() {
+        // One id in 64 starts with '-', one in 4096 with '--'.
+        let id = "-fKq3x0ZtPZ1wN8y2Bv9_A";
+        let cli = Cli::try_parse_from(["zkshare", "delete", id, "--server", "http://h"])
+            .expect("delete of an id starting with '-'");
+        let Command::Delete(args) = cli.command else {
+            panic!("delete")
+        };
+        assert_eq!(args.link.value.as_deref(), Some(id));
+        assert_eq!(args.link.server, "http://h");
+        let cli = Cli::try_parse_from(["zkshare", "log", "--json", id]).expect("log of an id");
+        let Command::Log(args) = cli.command else {
+            panic!("log")
+        };
+        assert_eq!(args.secret.value.as_deref(), Some(id));
+        assert!(args.json);
+        let long = "--json3x0ZtPZ1wN8y2Bv9A";
+        let cli = Cli::try_parse_from(["zkshare", "log", long, "--json"]).expect("'--' id");
+        let Command::Log(args) = cli.command else {
+            panic!("log")
+        };
+        assert_eq!(args.secret.value.as_deref(), Some(long));
+        assert!(args.json);
+        for argv in [
+            ["zkshare", "receive", id, "--key-file", "k.key"],
+            ["zkshare", "receive", "--key-file", "k.key", id],
+        ] {
+            let cli = Cli::try_parse_from(argv).expect("receive of an id starting with '-'");
+            let Command::Receive(args) = cli.command else {
+                panic!("receive")
+            };
+            assert_eq!(args.link.as_deref(), Some(id), "{argv:?}");
+            assert_eq!(
+                args.key_file.as_deref(),
+                Some(std::path::Path::new("k.key")),
+                "{argv:?}"
+            );
+        }
+        let cli = Cli::try_parse_from(["zkshare", "receive", "--key-file", "k.key"])
+            .expect("receive with the key file alone");
+        let Command::Receive(args) = cli.command else {
+            panic!("receive")
+        };
+        assert_eq!(args.link, None);
+        assert!(
+            Cli::try_parse_from(["zkshare", "receive", "--help"]).is_err(),
+            "help is help"
+        );
     }
 }
