@@ -117,6 +117,24 @@ fn round_trip(server: &ServerProcess) {
         "{}",
         early.stderr
     );
+    assert!(!early.stderr.contains("warning"), "{}", early.stderr);
+    // A key file others may read is pointed out.
+    let set_mode =
+        |mode| std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).unwrap();
+    set_mode(0o644);
+    let exposed = zkshare(&["receive", "--key-file", key_arg], b"", &[]);
+    assert_eq!(exposed.code, 6, "{}", exposed.stderr);
+    let (warning, error) = exposed.stderr.split_once('\n').unwrap();
+    assert!(
+        warning.starts_with("warning: ")
+            && warning.ends_with(&format!(
+                "can be read by others than its owner (mode 644), and it holds the key to the \
+                 answer; `chmod 600 {key_arg}`"
+            )),
+        "{warning}"
+    );
+    assert!(error.contains("has not been answered yet"), "{error}");
+    set_mode(0o600);
     // The id alone finds the default key file in the current directory.
     zkshare_in(dir, &["receive", &made.id], b"", &[]).fails(6);
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::stdio::MAX_LINK_INPUT_BYTES;
+use super::stdio::{MAX_LINK_INPUT_BYTES, note};
 use crate::error::{Failure, Result};
 
 /// The default key file of request `id`: `zkshare-request-{id}.key` in the current directory.
@@ -77,12 +77,37 @@ impl Drop for NewKeyFile {
     }
 }
 
-/// The requester link in the key file at `path` (its text, trimmed).
+/// A warning when others than its owner may read the key file `file` at `path`.
+fn exposure(file: &File, path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = file.metadata().ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "warning: {path} can be read by others than its owner (mode {mode:03o}), and it \
+                 holds the key to the answer; `chmod 600 {path}`",
+                path = path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        None
+    }
+}
+
+/// The requester link in the key file at `path` (its text, trimmed); warns on stderr when
+/// others may read the file.
 pub(super) fn read(path: &Path) -> Result<Zeroizing<String>> {
     let cannot = |e: std::io::Error| {
         Failure::usage(format!("cannot read the key file {}: {e}", path.display()))
     };
     let file = File::open(path).map_err(cannot)?;
+    if let Some(warning) = exposure(&file, path) {
+        note(&warning);
+    }
     let mut bytes = Zeroizing::new(Vec::new());
     file.take(MAX_LINK_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -121,6 +146,23 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{LINK}\n"));
         assert_eq!(read(&path).unwrap().as_str(), LINK);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_key_file_others_can_read_is_pointed_out() {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("request.key");
+        NewKeyFile::create(&path).unwrap().write(LINK).unwrap();
+        assert_eq!(exposure(&File::open(&path).unwrap(), &path), None);
+        for mode in [0o640, 0o604, 0o644] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let warning = exposure(&File::open(&path).unwrap(), &path).expect("a warning");
+            assert!(warning.contains(&format!("mode {mode:03o}")), "{warning}");
+            assert!(warning.contains("chmod 600"), "{warning}");
+        }
     }
 
     #[test]
