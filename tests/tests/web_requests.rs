@@ -259,11 +259,16 @@ async fn broken_and_unknown_links_say_so() {
     for link in [
         format!("{base}/r/AAAAAAAAAAAAAAAAAAAAAA"),
         format!("{base}/r/AAAAAAAAAAAAAAAAAAAAAA#short"),
-        format!("{base}/r/AAAAAAAAAAAAAAAAAAAAAA/open"),
+        format!("{base}/r/AAAAAAAAAAAAAAAAAAAAAA/open#short"),
     ] {
         let page = browser.open(&link).await;
         shown(&page, "#broken").await;
     }
+    // A requester page without a key, in a browser that keeps none for it: where the key is.
+    let page = browser
+        .open(&format!("{base}/r/AAAAAAAAAAAAAAAAAAAAAA/open"))
+        .await;
+    shown(&page, "#elsewhere").await;
     // A well-formed link to a request that does not exist.
     let keys = RequestKeys::generate().unwrap();
     let page = browser
@@ -332,6 +337,9 @@ async fn axe_core_finds_nothing_on_the_request_pages_light_or_dark() {
         let gone = browser.open(&made.requester_link).await;
         shown(&gone, "#gone").await;
         check(&gone, "gone").await;
+        let elsewhere = browser.open(&format!("{base}/r/{}/open", made.id)).await;
+        shown(&elsewhere, "#elsewhere").await;
+        check(&elsewhere, "key not in this browser").await;
         browser.close().await;
     }
     assert!(
@@ -339,4 +347,243 @@ async fn axe_core_finds_nothing_on_the_request_pages_light_or_dark() {
         "axe-core violations:\n{}",
         report.join("\n")
     );
+}
+
+/// What the request page keeps for request `id` in this browser's IndexedDB, as a script of the
+/// origin sees it (null when nothing), and the signed-in user's id.
+async fn kept_record(page: &Page, id: &str) -> Value {
+    eval(
+        page,
+        &format!(
+            r#"(async () => {{
+              const user = (await (await fetch('/api/v1/auth/session')).json()).user;
+              const names = (await indexedDB.databases()).map((d) => d.name);
+              if (!names.includes('zkshare-requester-keys')) return {{ user: user && user.id, record: null }};
+              const record = await new Promise((resolve, reject) => {{
+                const open = indexedDB.open('zkshare-requester-keys');
+                open.onerror = () => reject(open.error);
+                open.onsuccess = () => {{
+                  const db = open.result;
+                  const get = db.transaction('keys').objectStore('keys').get('{id}');
+                  get.onsuccess = () => {{ db.close(); resolve(get.result || null); }};
+                  get.onerror = () => reject(get.error);
+                }};
+              }});
+              if (!record) return {{ user: user && user.id, record: null }};
+              let exported = 'refused';
+              try {{ await crypto.subtle.exportKey('raw', record.wrappingKey); exported = 'exported'; }} catch (e) {{}}
+              return {{
+                user: user && user.id,
+                record: {{
+                  fields: Object.keys(record).sort(),
+                  user: record.user,
+                  expiresAt: record.expiresAt,
+                  algorithm: record.wrappingKey.algorithm.name,
+                  length: record.wrappingKey.algorithm.length,
+                  extractable: record.wrappingKey.extractable,
+                  exported,
+                  iv: record.iv.byteLength,
+                  sealed: record.sealed.byteLength,
+                }},
+              }};
+            }})()"#
+        ),
+    )
+    .await
+}
+
+/// Signs in on the login page `page` is on and waits until it has gone back to `path`.
+async fn sign_in_back_to(page: &Page, email: &str, path: &str) {
+    until(
+        page,
+        "location.pathname === '/login' && !!document.querySelector('#login-form button[type=submit]') \
+         && !document.querySelector('#login-form button[type=submit]').disabled",
+    )
+    .await;
+    flows::set_value(page, "#email", email).await;
+    flows::set_value(page, "#password", zkshare_tests::world::ACCOUNT_PASSWORD).await;
+    flows::click(page, "#login-form button[type=submit]").await;
+    until(page, &format!("location.pathname === '{path}'")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_requester_can_keep_the_key_in_the_browser_instead_of_a_link() {
+    use zkshare_tests::npm;
+    use zkshare_tests::world::{ACCOUNT_PASSWORD, MailWorld};
+
+    let (world, alice, bob) = tokio::task::spawn_blocking(|| {
+        let world = MailWorld::start();
+        let alice = world.person("alice@acme.example");
+        world.organization(&alice, "Acme");
+        let bob = world.person("bob@acme.example");
+        (world, alice, bob)
+    })
+    .await
+    .unwrap();
+    let base = world.base().to_string();
+
+    // Signed out, the page offers no such choice.
+    let mine = Chromium::launch().await;
+    let page = mine.open(&format!("{base}/request")).await;
+    until(&page, "!document.getElementById('create').disabled").await;
+    assert!(!flows::is_visible(&page, "#keep-here").await);
+
+    flows::log_in(&mine, &base, &alice.email, ACCOUNT_PASSWORD).await;
+    let page = mine.open(&format!("{base}/request")).await;
+    until(
+        &page,
+        "!document.getElementById('create').disabled && !document.getElementById('keep-here-row').hidden",
+    )
+    .await;
+    flows::set_value(&page, "#name", "kept here").await;
+    flows::click(&page, "#org-only").await;
+    flows::click(&page, "#keep-here").await;
+    flows::click(&page, "#create").await;
+    shown(&page, "#kept-here").await;
+    assert!(!flows::is_visible(&page, "#requester-block").await);
+    assert_eq!(
+        eval(&page, "document.getElementById('requester-link').value").await,
+        "",
+        "no private link is shown"
+    );
+    let answer_link = flows::text(&page, "#answer-link").await;
+    let id = answer_link
+        .split("/r/")
+        .nth(1)
+        .and_then(|rest| rest.split('#').next())
+        .expect("an answer link")
+        .to_string();
+    let open = format!("{base}/r/{id}/open");
+    assert_eq!(flows::text(&page, "#open-link").await, open);
+    assert_eq!(
+        eval(&page, "document.getElementById('open-link').href").await,
+        open.as_str()
+    );
+    let violations = npm::axe_violations(&page).await;
+    assert!(violations.is_empty(), "{violations:#?}");
+
+    // What the browser keeps: the key sealed under a WebCrypto key no script can export, for
+    // alice, until the request expires.
+    let kept = kept_record(&page, &id).await;
+    let record = &kept["record"];
+    assert_eq!(
+        record["fields"],
+        serde_json::json!(["expiresAt", "id", "iv", "sealed", "user", "wrappingKey"]),
+        "{kept}"
+    );
+    assert_eq!(record["user"], kept["user"], "{kept}");
+    assert_eq!(record["algorithm"], "AES-GCM", "{kept}");
+    assert_eq!(record["length"], 256, "{kept}");
+    assert_eq!(record["extractable"], false, "{kept}");
+    assert_eq!(record["exported"], "refused", "{kept}");
+    assert_eq!(record["iv"], 12, "{kept}");
+    assert_eq!(
+        record["sealed"],
+        44 + 16,
+        "the 44-character key and a tag: {kept}"
+    );
+    let (status, before) = view(&base, &id).await;
+    assert_eq!(status, 200);
+    assert_eq!(record["expiresAt"], before["expiresAt"], "{kept}");
+
+    // Someone without an account answers.
+    let theirs = Chromium::launch().await;
+    let (sent, _) = answer(&theirs, &answer_link, SECRET, false).await;
+    assert!(flows::is_visible(&sent, "#sent").await);
+    theirs.close().await;
+
+    // Alice in another browser: the key is not there, and the server is not asked for the answer.
+    let elsewhere = Chromium::launch().await;
+    flows::log_in(&elsewhere, &base, &alice.email, ACCOUNT_PASSWORD).await;
+    let page = elsewhere.open(&open).await;
+    shown(&page, "#elsewhere").await;
+    assert!(!flows::is_visible(&page, "#reveal").await);
+    elsewhere.close().await;
+    assert_eq!(view(&base, &id).await.1["isAnswered"], true);
+
+    // The mail announces it with the keyless link.
+    let mail = tokio::task::spawn_blocking({
+        let email = alice.email.clone();
+        move || {
+            let mail = world.mail(&email, 2);
+            (world, mail)
+        }
+    })
+    .await
+    .unwrap();
+    let (world, mail) = mail;
+    assert!(mail.body.contains(&format!("{open}\n")), "{}", mail.body);
+
+    // In alice's browser, signed in as bob: the key is for alice's account, so no reveal.
+    flows::log_in(&mine, &base, &bob.email, ACCOUNT_PASSWORD).await;
+    let page = mine.open(&open).await;
+    shown(&page, "#sign-in-here").await;
+    assert!(!flows::is_visible(&page, "#reveal").await);
+    // "Sign in" returns to this page, which then reveals.
+    flows::click(&page, "#sign-in-here-link").await;
+    sign_in_back_to(&page, &alice.email, &format!("/r/{id}/open")).await;
+    shown(&page, "#reveal").await;
+    flows::click(&page, "#reveal").await;
+    shown(&page, "#secret-view").await;
+    assert_eq!(
+        eval(&page, "document.getElementById('secret').value").await,
+        SECRET
+    );
+    // Read once: the answer is gone from the server, and the key from the browser.
+    assert_eq!(view(&base, &id).await.0, 404);
+    assert_eq!(kept_record(&page, &id).await["record"], Value::Null);
+
+    let problems = problems(&mine, &[]);
+    assert!(problems.is_empty(), "{problems:#?}");
+    mine.close().await;
+    tokio::task::spawn_blocking(move || drop(world))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_browser_cannot_keep_the_key_the_private_link_is_shown() {
+    use zkshare_tests::world::{ACCOUNT_PASSWORD, MailWorld};
+
+    let (world, alice) = tokio::task::spawn_blocking(|| {
+        let world = MailWorld::start();
+        let alice = world.person("alice@example.test");
+        (world, alice)
+    })
+    .await
+    .unwrap();
+    let base = world.base().to_string();
+    let browser = Chromium::launch().await;
+    flows::log_in(&browser, &base, &alice.email, ACCOUNT_PASSWORD).await;
+    let page = browser.open(&format!("{base}/request")).await;
+    until(
+        &page,
+        "!document.getElementById('create').disabled && !document.getElementById('keep-here-row').hidden",
+    )
+    .await;
+    // IndexedDB refuses from now on, as in some private modes.
+    eval(
+        &page,
+        "IDBFactory.prototype.open = () => { throw new DOMException('storage off', 'InvalidStateError'); }; true",
+    )
+    .await;
+    flows::click(&page, "#keep-here").await;
+    flows::click(&page, "#create").await;
+    until(&page, "document.getElementById('requester-link').value").await;
+    assert!(flows::is_visible(&page, "#requester-block").await);
+    assert!(!flows::is_visible(&page, "#kept-here").await);
+    let status = flows::text(&page, "#result-status").await;
+    assert!(status.contains("could not keep the key"), "{status}");
+    let requester_link = flows::text(&page, "#requester-link").await;
+
+    // The private link works as ever.
+    let answer_link = flows::text(&page, "#answer-link").await;
+    let (sent, _) = answer(&browser, &answer_link, SECRET, false).await;
+    assert!(flows::is_visible(&sent, "#sent").await);
+    let (_, text, _) = receive(&browser, &requester_link).await;
+    assert_eq!(text, SECRET);
+    browser.close().await;
+    tokio::task::spawn_blocking(move || drop(world))
+        .await
+        .unwrap();
 }

@@ -105,8 +105,9 @@ function pendingInvite() {
   const m = /^#invite=(zki_[A-Za-z0-9_-]+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
-// The reveal page's "Sign in to view" (and the answer page's "Sign in to answer") keeps its link,
-// fragment included, in this tab: back there once, and only to a secret's or request's page.
+// The reveal page's "Sign in to view" (and the request pages' "Sign in to answer" and "Sign in")
+// keep their link, fragment included, in this tab: back there once, and only to a secret's or
+// request's page.
 function returnTo() {
   let target = null;
   try {
@@ -114,7 +115,7 @@ function returnTo() {
     sessionStorage.removeItem('zkshare.return');
   } catch (e) { /* storage off */ }
   const share = /^\/s\/[A-Za-z0-9_-]{1,64}(#(r=)?[A-Za-z0-9_-]{43})?$/;
-  const request = /^\/r\/[A-Za-z0-9_-]{22}#[A-Za-z0-9_-]{43}$/;
+  const request = /^\/r\/[A-Za-z0-9_-]{22}(#[A-Za-z0-9_-]{43}|\/open)$/;
   return target && (share.test(target) || request.test(target)) ? target : null;
 }
 const afterSignIn = (invite) => go(invite ? `/invite#${invite}` : returnTo() || '/account');

@@ -4,6 +4,7 @@ import { errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
 import { me, org } from '/js/session.js';
 import { brand } from '/js/brand.js';
+import { keepKey, dropExpired } from '/requests/keystore.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('request-form');
@@ -18,6 +19,9 @@ function fail([key, args]) {
 }
 
 org.then((current) => current && brand(current.id));
+// A signed-in requester may keep the key in this browser instead of a private link.
+me.then((user) => show($('keep-here-row'), !!user));
+dropExpired();
 ready.then(() => requestProtocol()).catch((e) => fail(errorMessage(e, 'err.module')));
 
 form.addEventListener('submit', async (event) => {
@@ -40,16 +44,26 @@ form.addEventListener('submit', async (event) => {
     const name = $('name').value.trim();
     if (name) body.name = name;
     // A signed-in requester's request is theirs (listed, and the answer is announced by mail).
-    const request = await requests.create(body, !!(await me));
+    const user = await me;
+    const here = !!user && !$('keep-here-row').hidden && $('keep-here').checked;
+    const request = await requests.create(body, !!user);
     const answerLink = `${location.origin}/r/${request.id}#${keys.commitment}`;
     $('answer-link').value = answerLink;
-    $('requester-link').value = `${location.origin}/r/${request.id}/open#${keys.privateKey}`;
     put($('summary'), 'rq.summary', { time: { time: request.expiresAt } });
     put($('result-status'));
+    // When this browser cannot keep the key, the private link is shown after all.
+    const kept = here && (await keepKey(request.id, user.id, keys.privateKey, request.expiresAt).then(() => true, () => false));
+    const open = `${location.origin}/r/${request.id}/open`;
+    $('requester-link').value = kept ? '' : `${open}#${keys.privateKey}`;
+    $('open-link').href = open;
+    $('open-link').textContent = open;
+    show($('requester-block'), !kept);
+    show($('kept-here'), kept);
     form.reset();
     show(form, false);
     state($('result'), 'rq.result_title');
-    if (await copyText(answerLink)) put($('result-status'), 'rq.copied');
+    if (here && !kept) put($('result-status'), 'rq.keep_here_failed');
+    else if (await copyText(answerLink)) put($('result-status'), 'rq.copied');
   } catch (e) {
     fail(errorMessage(e));
   } finally {

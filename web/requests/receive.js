@@ -1,7 +1,9 @@
-// receive.js — the requester's page: the private key stays in the page; the server proves nothing but the token derived from it, and returns ciphertext.
+// receive.js — the requester's page: the private key (from the link, or kept in this browser) stays in the page; the server sees only the token derived from it, and returns ciphertext.
 import { requestProtocol, requests, readLink, keep } from '/requests/rq.js';
+import { keptKey, dropKey, dropExpired } from '/requests/keystore.js';
 import { ApiError, errorMessage, copyText, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
+import { me } from '/js/session.js';
 import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,9 +12,36 @@ const $ = (id) => document.getElementById(id);
 const link = readLink('/open', 44);
 const id = link.id;
 const STORE = `zkshare.requester.${id}`;
-const privateKey = id ? keep(STORE, link.fragment) : '';
-const forget = () => { try { sessionStorage.removeItem(STORE); } catch (e) { /* storage off */ } };
+let privateKey = id ? keep(STORE, link.fragment) : '';
+const forget = () => {
+  try { sessionStorage.removeItem(STORE); } catch (e) { /* storage off */ }
+  return dropKey(id);
+};
 let request = null;
+
+/** Finds the private key: the link's, or the one this browser keeps for the signed-in user who
+ * made the request. Without one, shows why and resolves to false; the server is not asked. */
+async function unlock() {
+  const without = (section, title) => {
+    state($(section), title);
+    return false;
+  };
+  if (privateKey) return true;
+  if (!id || link.given) return without('broken', 'rq.broken_title');
+  let kept = null;
+  try {
+    kept = await keptKey(id);
+  } catch (e) { /* storage off: nothing kept */ }
+  if (!kept) return without('elsewhere', 'rq.elsewhere_title');
+  const user = await me;
+  if (!user || user.id !== kept.user) return without('sign-in-here', 'rq.sign_in_here_title');
+  try {
+    privateKey = await kept.unseal();
+  } catch (e) {
+    return without('broken', 'rq.broken_title');
+  }
+  return true;
+}
 
 function fail([key, args]) {
   put($('receive-error'), key, args);
@@ -27,7 +56,7 @@ function gone() {
 async function check() {
   await ready;
   show($('receive-error'), false);
-  if (!id || !privateKey) return state($('broken'), 'rq.broken_title');
+  if (!(await unlock())) return;
   try {
     request = await requests.get(id, true);
   } catch (e) {
@@ -98,6 +127,11 @@ $('reveal').addEventListener('click', async () => {
   }
 });
 
+// The login page returns here, to this page without a key.
+$('sign-in-here-link').addEventListener('click', () => {
+  try { sessionStorage.setItem('zkshare.return', `/r/${id}/open`); } catch (e) { /* storage off */ }
+});
+
 $('copy').addEventListener('click', async () => {
   const ok = await copyText($('secret').value, $('secret'));
   put($('copy-status'), ok ? 'reveal.copied' : 'reveal.copy_by_hand');
@@ -109,4 +143,5 @@ $('toggle').addEventListener('click', () => {
   put($('toggle'), masked ? 'reveal.show' : 'reveal.hide');
 });
 
+dropExpired();
 check();

@@ -27,14 +27,19 @@ export const requests = {
 export const needsAccount = (e) => e instanceof ApiError && e.status === 401;
 
 /** The id of a `/r/{id}` or `/r/{id}/open` path, and the fragment, both trimmed of the
- * punctuation chat clients glue to links; the fragment is removed from the address bar first. */
+ * punctuation chat clients glue to links (`given`: whether there was a fragment at all, damaged
+ * or not); the fragment is removed from the address bar first. */
 export function readLink(suffix, fragmentLength) {
   const rawPath = location.pathname;
   const rawHash = location.hash;
   history.replaceState(null, '', rawPath);
   const m = new RegExp(`^/r/([A-Za-z0-9_-]{22})${suffix}/?$`).exec(rawPath);
   const fragment = trimTail(rawHash.startsWith('#') ? rawHash.slice(1) : '', fragmentLength);
-  return { id: m ? m[1] : '', fragment: new RegExp(`^[A-Za-z0-9_-]{${fragmentLength}}$`).test(fragment) ? fragment : '' };
+  return {
+    id: m ? m[1] : '',
+    fragment: new RegExp(`^[A-Za-z0-9_-]{${fragmentLength}}$`).test(fragment) ? fragment : '',
+    given: rawHash.length > 1,
+  };
 }
 
 /** Keeps `value` for this tab only (a reload, or the way back from signing in). */
