@@ -23,21 +23,24 @@ use crate::policy;
 /// Routes under `/api`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/auth/signup", post(sign_up))
-        .route("/v1/auth/verify", post(verify))
-        .route("/v1/auth/login", post(log_in))
-        .route("/v1/auth/token", post(token))
-        .route("/v1/auth/logout", post(log_out))
-        .route("/v1/auth/logout-all", post(log_out_everywhere))
-        .route("/v1/auth/me", get(me).delete(delete_account))
-        .route("/v1/auth/session", get(session))
-        .route("/v1/auth/password", post(change_password))
-        .route("/v1/auth/password-reset", post(request_reset))
-        .route("/v1/auth/password-reset/confirm", post(confirm_reset))
-        .route("/v1/auth/current-organization", post(set_current_org))
-        .route("/v1/auth/universal-auth/login", post(universal_auth_login))
-        .route("/v1/invites/lookup", post(lookup_invite))
-        .route("/v1/invites/accept", post(accept_invite))
+        .route("/api/v1/auth/signup", post(sign_up))
+        .route("/api/v1/auth/verify", post(verify))
+        .route("/api/v1/auth/login", post(log_in))
+        .route("/api/v1/auth/token", post(token))
+        .route("/api/v1/auth/logout", post(log_out))
+        .route("/api/v1/auth/logout-all", post(log_out_everywhere))
+        .route("/api/v1/auth/me", get(me).delete(delete_account))
+        .route("/api/v1/auth/session", get(session))
+        .route("/api/v1/auth/password", post(change_password))
+        .route("/api/v1/auth/password-reset", post(request_reset))
+        .route("/api/v1/auth/password-reset/confirm", post(confirm_reset))
+        .route("/api/v1/auth/current-organization", post(set_current_org))
+        .route(
+            "/api/v1/auth/universal-auth/login",
+            post(universal_auth_login),
+        )
+        .route("/api/v1/invites/lookup", post(lookup_invite))
+        .route("/api/v1/invites/accept", post(accept_invite))
 }
 
 /// The API's answer to an account use case that did not go through.

@@ -43,10 +43,10 @@ pub const EXPECTED_MULTIPART: &str =
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
-            "/v1/organizations/{org}/branding",
+            "/api/v1/organizations/{org}/branding",
             get(settings).patch(change).delete(reset),
         )
-        .route("/v1/branding/{org}", get(public_branding))
+        .route("/api/v1/branding/{org}", get(public_branding))
 }
 
 /// The upload routes (full paths: merged beside `/api` with their own body limit).

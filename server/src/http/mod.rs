@@ -24,7 +24,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
+use tower::ServiceBuilder;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -43,17 +45,20 @@ pub const BODY_LIMIT_BYTES: usize = 128 * 1024;
 /// How many times one client's API rate an IPv6 /48 may use in all (the rate limit's second tier).
 pub const SITE_RATE_FACTOR: u32 = 8;
 
-/// What every handler gets.
+/// What every handler gets: one `Arc`, as axum clones the state for every handler call and
+/// extractor (one atomic count per clone, not one per field).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     /// The server's configuration.
     pub config: Arc<Config>,
     /// Where secrets live.
     pub store: Arc<dyn ShareStore>,
     /// The same backend's small records (secret requests; accounts keep their own handle).
     pub kv: Arc<dyn KvStore>,
-    /// Users, sessions, organizations and machine identities (in the same backend). Behind one
-    /// `Arc`, as every handler clones the state.
+    /// Users, sessions, organizations and machine identities (in the same backend).
     pub accounts: Arc<Accounts>,
     /// The web page's files, templated and hashed once.
     pub assets: Arc<assets::WebAssets>,
@@ -84,13 +89,21 @@ impl AppState {
             mailer,
             config.account_settings(),
         ));
-        Self {
+        Self(Arc::new(Shared {
             config,
             kv: backend.clone(),
             store: backend,
             accounts,
             assets,
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
@@ -152,41 +165,53 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
         }
     }
 
-    // Only the uploads take bodies over BODY_LIMIT_BYTES: they are merged after the general
-    // limit is layered, with axum's limit (which their multipart reader obeys, so that a body
-    // too large gets the upload's own 413 message) at the image limit and its framing.
+    // The layers every request passes are put around the whole router as one service, not
+    // layered route by route (`Router::layer` boxes every route once per layer, and each request
+    // clones its route's boxes). Only the uploads take bodies over BODY_LIMIT_BYTES: they are
+    // matched first, with axum's limit (which their multipart reader obeys, so that a body too
+    // large gets the upload's own 413 message) at the image limit and its framing; everything
+    // else is behind the general limit.
     let uploads = uploads
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(branding::UPLOAD_BODY_LIMIT));
-    let app = Router::new()
-        .nest("/api", api)
+    let rest = Router::new()
+        .merge(api)
         .merge(branding::public_router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
-        .merge(assets::router(assets))
+        .merge(assets::router(assets));
+    let limited = ServiceBuilder::new()
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .merge(uploads)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(config.request_timeout_secs.max(1)),
-        ))
-        .layer(CatchPanicLayer::new());
-    let app = match config.max_concurrent_requests {
-        0 => app,
-        total => app.layer(axum::middleware::from_fn_with_state(
+        .map_request(|request: axum::http::Request<_>| request.map(axum::body::Body::new))
+        .map_response(IntoResponse::into_response)
+        .service(rest);
+    let routes = uploads.fallback_service(limited);
+    let in_flight = (config.max_concurrent_requests > 0).then(|| {
+        axum::middleware::from_fn_with_state(
             Arc::new(limits::InFlight::new(
-                total,
+                config.max_concurrent_requests,
                 config.max_concurrent_requests_per_client,
                 net::ClientIpKeyExtractor::new(config.trusted_proxies.clone()),
             )),
             limits::cap_concurrency,
-        )),
-    };
-    let app = app.layer(axum::middleware::from_fn_with_state(
-        finalize,
-        layers::finalize,
-    ));
+        )
+    });
+    let around = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            finalize,
+            layers::finalize,
+        ))
+        .option_layer(in_flight)
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::new())
+        .map_response(IntoResponse::into_response)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_secs.max(1)),
+        ))
+        .service(routes);
+    let app = Router::new().fallback_service(around);
     (app, upkeep)
 }

@@ -19,35 +19,38 @@ use crate::policy::{self, Role};
 /// Routes under `/api`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/organizations", get(list_orgs).post(create_org))
-        .route("/v1/organizations/{org}/members", get(members))
+        .route("/api/v1/organizations", get(list_orgs).post(create_org))
+        .route("/api/v1/organizations/{org}/members", get(members))
         .route(
-            "/v1/organizations/{org}/secret-sharing",
+            "/api/v1/organizations/{org}/secret-sharing",
             get(sharing_settings).patch(change_sharing_settings),
         )
         .route(
-            "/v1/organizations/{org}/members/{user}",
+            "/api/v1/organizations/{org}/members/{user}",
             patch(set_role).delete(remove_member),
         )
-        .route("/v1/organizations/{org}/invites", get(invites).post(invite))
         .route(
-            "/v1/organizations/{org}/invites/{invite}",
+            "/api/v1/organizations/{org}/invites",
+            get(invites).post(invite),
+        )
+        .route(
+            "/api/v1/organizations/{org}/invites/{invite}",
             delete(revoke_invite),
         )
         .route(
-            "/v1/organizations/{org}/identities",
+            "/api/v1/organizations/{org}/identities",
             get(identities).post(create_identity),
         )
         .route(
-            "/v1/organizations/{org}/identities/{identity}",
+            "/api/v1/organizations/{org}/identities/{identity}",
             delete(delete_identity),
         )
         .route(
-            "/v1/organizations/{org}/identities/{identity}/client-secrets",
+            "/api/v1/organizations/{org}/identities/{identity}/client-secrets",
             post(add_client_secret),
         )
         .route(
-            "/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}",
+            "/api/v1/organizations/{org}/identities/{identity}/client-secrets/{secret}",
             delete(revoke_client_secret),
         )
 }

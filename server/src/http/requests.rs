@@ -42,17 +42,17 @@ pub fn router(create_quota: Option<CreateQuota>) -> Router<AppState> {
         None => post(create_request),
     };
     Router::new()
-        .route("/v1/shared-secrets/requests", create.get(list_requests))
+        .route("/api/v1/shared-secrets/requests", create.get(list_requests))
         .route(
-            "/v1/shared-secrets/requests/{id}",
+            "/api/v1/shared-secrets/requests/{id}",
             get(get_request).delete(delete_request),
         )
         .route(
-            "/v1/shared-secrets/requests/{id}/set-value",
+            "/api/v1/shared-secrets/requests/{id}/set-value",
             post(set_value),
         )
         .route(
-            "/v1/shared-secrets/requests/{id}/reveal-value",
+            "/api/v1/shared-secrets/requests/{id}/reveal-value",
             post(reveal_value),
         )
 }

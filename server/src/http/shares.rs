@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
@@ -36,16 +36,15 @@ pub fn router(create_quota: Option<CreateQuota>) -> Router<AppState> {
         }
     };
     Router::new()
-        .route("/v1/shared-secrets", create().get(list_secrets))
-        .route("/v1/shared-secrets/public", create())
+        .route("/api/v1/shared-secrets", create().get(list_secrets))
+        .route("/api/v1/shared-secrets/public", create())
         .route(
-            "/v1/shared-secrets/{id}",
+            "/api/v1/shared-secrets/{id}",
             get(get_secret).delete(delete_secret),
         )
-        .route("/v1/shared-secrets/{id}/access", post(access_secret))
-        .route("/v1/shared-secrets/{id}/access-log", get(access_log))
-        .route("/openapi.json", get(openapi_document))
-        .fallback(route_not_found)
+        .route("/api/v1/shared-secrets/{id}/access", post(access_secret))
+        .route("/api/v1/shared-secrets/{id}/access-log", get(access_log))
+        .route("/api/openapi.json", get(openapi_document))
 }
 
 /// The OpenAPI 3.1 description of this API (`docs/openapi.json`, compiled in).
@@ -57,10 +56,6 @@ async fn openapi_document() -> impl axum::response::IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         OPENAPI_JSON,
     )
-}
-
-async fn route_not_found() -> ApiError {
-    ApiError::for_status(StatusCode::NOT_FOUND)
 }
 
 /// The fields of a share, common to every answer (reference API shape).

@@ -119,6 +119,25 @@ async fn routes_and_ids(kind: StoreKind) {
     let r = app.call(Method::GET, "/no/such/file.js", None).await;
     assert_eq!(r.status, 404);
     assert!(r.text.contains("Page not found"), "{}", r.text);
+    // An unknown path under /api is an API error body, whatever the method.
+    for (method, path) in [
+        (Method::GET, "/api"),
+        (Method::GET, "/api/"),
+        (Method::GET, "/api/v1/nope"),
+        (Method::POST, "/api/v2/shared-secrets"),
+        (
+            Method::DELETE,
+            "/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA/access/more",
+        ),
+    ] {
+        let r = app.call(method.clone(), path, None).await;
+        r.assert_error(404);
+        assert!(
+            !r.text.contains("Page not found"),
+            "{method} {path}: {}",
+            r.text
+        );
+    }
 }
 
 async fn headers_and_probes(kind: StoreKind) {
