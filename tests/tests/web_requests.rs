@@ -406,6 +406,18 @@ async fn sign_in_back_to(page: &Page, email: &str, path: &str) {
     until(page, &format!("location.pathname === '{path}'")).await;
 }
 
+/// Signs `email` in and opens the request page, ready, with the choice to keep the key here.
+async fn signed_in_request_page(browser: &Chromium, base: &str, email: &str) -> Page {
+    flows::log_in(browser, base, email, zkshare_tests::world::ACCOUNT_PASSWORD).await;
+    let page = browser.open(&format!("{base}/request")).await;
+    until(
+        &page,
+        "!document.getElementById('create').disabled && !document.getElementById('keep-here-row').hidden",
+    )
+    .await;
+    page
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_requester_can_keep_the_key_in_the_browser_instead_of_a_link() {
     use zkshare_tests::npm;
@@ -428,13 +440,7 @@ async fn a_signed_in_requester_can_keep_the_key_in_the_browser_instead_of_a_link
     until(&page, "!document.getElementById('create').disabled").await;
     assert!(!flows::is_visible(&page, "#keep-here").await);
 
-    flows::log_in(&mine, &base, &alice.email, ACCOUNT_PASSWORD).await;
-    let page = mine.open(&format!("{base}/request")).await;
-    until(
-        &page,
-        "!document.getElementById('create').disabled && !document.getElementById('keep-here-row').hidden",
-    )
-    .await;
+    let page = signed_in_request_page(&mine, &base, &alice.email).await;
     flows::set_value(&page, "#name", "kept here").await;
     flows::click(&page, "#org-only").await;
     flows::click(&page, "#keep-here").await;
@@ -543,7 +549,7 @@ async fn a_signed_in_requester_can_keep_the_key_in_the_browser_instead_of_a_link
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_browser_cannot_keep_the_key_the_private_link_is_shown() {
-    use zkshare_tests::world::{ACCOUNT_PASSWORD, MailWorld};
+    use zkshare_tests::world::MailWorld;
 
     let (world, alice) = tokio::task::spawn_blocking(|| {
         let world = MailWorld::start();
@@ -554,13 +560,7 @@ async fn when_the_browser_cannot_keep_the_key_the_private_link_is_shown() {
     .unwrap();
     let base = world.base().to_string();
     let browser = Chromium::launch().await;
-    flows::log_in(&browser, &base, &alice.email, ACCOUNT_PASSWORD).await;
-    let page = browser.open(&format!("{base}/request")).await;
-    until(
-        &page,
-        "!document.getElementById('create').disabled && !document.getElementById('keep-here-row').hidden",
-    )
-    .await;
+    let page = signed_in_request_page(&browser, &base, &alice.email).await;
     // IndexedDB refuses from now on, as in some private modes.
     eval(
         &page,
