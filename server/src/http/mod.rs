@@ -107,7 +107,7 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The whole HTTP application: API (rate-limited), health probes, web page, and the layers
+/// The whole HTTP application: API and branding files (rate-limited), health probes, web page, and the layers
 /// (body limit, timeout, panic guard, error bodies, security headers, request logs). Reads no
 /// file and starts nothing: serving for long also needs the [`limits::Upkeep`] that [`router`]
 /// returns.
@@ -139,6 +139,8 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
         .merge(branding::router());
     // The image uploads: the same rate limits, their own body limit (merged below).
     let mut uploads = branding::upload_router();
+    // The organizations' logos, favicons and stylesheets read the store: the same rate limits.
+    let mut branding_files = branding::public_router();
     if config.rate_limit_per_second > 0 && config.rate_limit_burst > 0 {
         let period_ns = (1_000_000_000 / u64::from(config.rate_limit_per_second)).max(1);
         // Two tiers: each client (an IPv6 /64) has the configured rate, and each IPv6 /48 has
@@ -161,6 +163,7 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
             upkeep.add(Arc::downgrade(governor.limiter()));
             let layer = GovernorLayer::<_, _, axum::body::Body>::new(governor);
             uploads = uploads.layer(layer.clone());
+            branding_files = branding_files.layer(layer.clone());
             api = api.layer(layer);
         }
     }
@@ -176,7 +179,7 @@ pub fn router(state: AppState) -> (Router, limits::Upkeep) {
         .layer(DefaultBodyLimit::max(branding::UPLOAD_BODY_LIMIT));
     let rest = Router::new()
         .merge(api)
-        .merge(branding::public_router())
+        .merge(branding_files)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

@@ -3,7 +3,7 @@
 use super::*;
 
 #[tokio::test]
-async fn rate_limit_applies_to_the_api_only_with_the_error_body() {
+async fn rate_limit_applies_to_the_api_and_branding_files_with_the_error_body() {
     let server = Server::start(&["--rate-limit-per-second", "1", "--rate-limit-burst", "3"]);
     let c = client();
     let url = server.url("/api/v1/shared-secrets/AAAAAAAAAAAAAAAAAAAAAA");
@@ -19,6 +19,9 @@ async fn rate_limit_applies_to_the_api_only_with_the_error_body() {
     let (status, v) = json_of(r).await;
     assert_eq!(status, 429);
     assert_error_body(&v, 429);
+    // The organizations' branding files read the store: the same client's limit.
+    let theme = server.url("/branding/00000000-0000-4000-8000-000000000000/theme.css");
+    assert_eq!(c.get(&theme).send().await.unwrap().status(), 429);
     // Probes and the web page are not limited.
     for _ in 0..10 {
         assert_eq!(
