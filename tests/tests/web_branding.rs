@@ -74,8 +74,9 @@ fn branded_world() -> (MailWorld, Person, String) {
     (world, admin, org)
 }
 
-/// A share created through the API (as `bearer`, open to anyone); returns its link.
-fn share(world: &MailWorld, bearer: Option<&str>, text: &str) -> String {
+/// A share created through the API (as `bearer`, open to anyone); returns its link and the
+/// sender's status link.
+fn share(world: &MailWorld, bearer: Option<&str>, text: &str) -> (String, String) {
     let key = LinkKey::generate();
     let sealed = seal_text(text, &Credentials::Key(&key)).unwrap();
     let mut request = world
@@ -89,7 +90,11 @@ fn share(world: &MailWorld, bearer: Option<&str>, text: &str) -> String {
     let id = created["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{created}"));
-    format!("{}/s/{id}#{}", world.base(), key.to_b64())
+    let token = created["deleteToken"].as_str().unwrap();
+    (
+        format!("{}/s/{id}#{}", world.base(), key.to_b64()),
+        format!("{}/s/{id}/status#{token}", world.base()),
+    )
 }
 
 /// `rgb(r, g, b)` of `#rrggbb`, as computed styles give it.
@@ -152,11 +157,11 @@ async fn csp(url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_organizations_pages_show_its_branding_and_keep_the_published_code() {
-    let (world, admin, org, link, anonymous) = tokio::task::spawn_blocking(|| {
+    let (world, admin, org, (link, status), anonymous) = tokio::task::spawn_blocking(|| {
         let (world, admin, org) = branded_world();
-        let link = share(&world, Some(&admin.bearer), "branded secret");
-        let anonymous = share(&world, None, "plain secret");
-        (world, admin, org, link, anonymous)
+        let (link, status) = share(&world, Some(&admin.bearer), "branded secret");
+        let (anonymous, _) = share(&world, None, "plain secret");
+        (world, admin, org, (link, status), anonymous)
     })
     .await
     .unwrap();
@@ -261,6 +266,21 @@ async fn an_organizations_pages_show_its_branding_and_keep_the_published_code() 
     shot(&page, "unbranded-reveal.png").await;
     // One CSP for both: branding changes no header of the page.
     assert_eq!(csp(&link).await, csp(&anonymous).await);
+
+    // The sender's status page of the organization's share is branded too.
+    let page = browser.open(&status).await;
+    shown(&page, "#info").await;
+    until(
+        &page,
+        "document.documentElement.classList.contains('brand-secondary') && \
+         !!document.querySelector('header h1 img') && document.querySelector('header h1 img').naturalWidth === 240",
+    )
+    .await;
+    assert_eq!(flows::text(&page, "header h1").await.trim(), NAME);
+    assert_eq!(
+        style(&page, "header h1", "backgroundColor").await,
+        rgb(SECONDARY)
+    );
 
     // A request of the organization: its answer page is branded too.
     let keys = RequestKeys::generate().unwrap();

@@ -2,6 +2,7 @@
 // The delete token is the fragment, kept in the address bar so the page can be bookmarked.
 import { api, ApiError, errorMessage, show, state } from '/js/zk.js';
 import { ready, put } from '/js/i18n.js';
+import { brand } from '/js/brand.js';
 
 const $ = (id) => document.getElementById(id);
 const id = location.pathname.split('/')[2] || '';
@@ -26,6 +27,8 @@ async function load() {
     put($('st-result'), ...errorMessage(e));
     return;
   }
+  // An organization's secret shows its branding here too (as data; nothing waits for it).
+  if (meta.orgId) brand(meta.orgId);
   $('st-name').textContent = meta.name || '—';
   if (meta.expiresAfterViews == null) put($('st-views'), 'views.unlimited');
   else put($('st-views'), 'value', { value: meta.expiresAfterViews });
