@@ -107,10 +107,10 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// The whole HTTP application: API and branding files (rate-limited), health probes, web page, and the layers
-/// (body limit, timeout, panic guard, error bodies, security headers, request logs). Reads no
-/// file and starts nothing: serving for long also needs the [`limits::Upkeep`] that [`router`]
-/// returns.
+/// The whole HTTP application: API and branding files (rate-limited), health probes, web page,
+/// and the layers (body limit, timeout, panic guard, error bodies, security headers, request
+/// logs). Reads no file and starts nothing: serving for long also needs the [`limits::Upkeep`]
+/// that [`router`] returns.
 pub fn app(state: AppState) -> Router {
     router(state).0
 }
